@@ -1,0 +1,41 @@
+"""The Dagster code location: assembles Definitions, nothing else."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
+from animusic_assets.defs.ingest import assets as ingest_assets
+from animusic_assets.defs.models import documents, popularity, tfidf
+from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
+from animusic_assets.resources import BundleStoreResource, DemoSnapshotSource
+
+_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, publish_assets]
+_CHECK_MODULES = [catalog_checks, publish_checks]
+
+
+def anime_source_for_mode(mode: str):
+    if mode == "snapshot":
+        return DemoSnapshotSource()
+    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot')")
+
+
+all_assets = dg.load_assets_from_modules(_ASSET_MODULES)
+all_checks = dg.load_asset_checks_from_modules(_CHECK_MODULES)
+
+build_and_publish_job = dg.define_asset_job(
+    "build_and_publish", selection=dg.AssetSelection.all(),
+    description="Ingest, clean, train every model and publish a new bundle.",
+)
+
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=all_checks,
+    jobs=[build_and_publish_job],
+    resources={
+        "anime_source": anime_source_for_mode(os.environ.get("ANIMUSIC_MODE", "snapshot")),
+        "bundle_store": BundleStoreResource(root=dg.EnvVar("ANIMUSIC_BUNDLE_DIR")),
+    },
+)
