@@ -10,16 +10,21 @@ from animusic_assets.defs.catalog import assets as catalog_assets, checks as cat
 from animusic_assets.defs.ingest import assets as ingest_assets
 from animusic_assets.defs.models import documents, popularity, tfidf
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
-from animusic_assets.resources import BundleStoreResource, DemoSnapshotSource
+from animusic_assets.resources import AnimusicCsvSource, BundleStoreResource, DemoSnapshotSource
 
 _ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, publish_assets]
 _CHECK_MODULES = [catalog_checks, publish_checks]
 
 
-def anime_source_for_mode(mode: str):
+def anime_source_for_mode(mode: str, env=os.environ):
+    """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV."""
     if mode == "snapshot":
         return DemoSnapshotSource()
-    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot')")
+    if mode == "csv":
+        if not env.get("ANIMUSIC_CATALOG_CSV"):
+            raise ValueError("ANIMUSIC_MODE=csv needs ANIMUSIC_CATALOG_CSV (path to the CSV)")
+        return AnimusicCsvSource(path=env["ANIMUSIC_CATALOG_CSV"])
+    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot' or 'csv')")
 
 
 all_assets = dg.load_assets_from_modules(_ASSET_MODULES)

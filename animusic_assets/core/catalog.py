@@ -69,20 +69,41 @@ def normalise_relation(value: Any) -> str:
 
 
 def build_catalog(anime_records: Iterable[dict]) -> pd.DataFrame:
-    """One row per (song, anime); duplicates of the same song in the same anime are merged."""
+    """One row per (song, anime); raises CatalogError on the first bad record."""
+    frame, rejects = build_catalog_with_rejects(anime_records)
+    if rejects:
+        raise CatalogError(rejects[0]["reason"])
+    return frame
+
+
+def build_catalog_with_rejects(anime_records: Iterable[dict]) -> tuple[pd.DataFrame, list[dict]]:
+    """One row per (song, anime), plus the records that could not become rows and why.
+
+    Real sources hold a few broken rows (a song without a title, an unknown relation); they
+    are set aside with their reason instead of failing the whole catalog. Duplicates of the
+    same song in the same anime (TV and BD versions) are merged into one row.
+    """
     rows: dict[tuple[str, int], dict] = {}
+    rejects: list[dict] = []
     for anime in anime_records:
         mal_id = anime.get("mal_id")
-        if not isinstance(mal_id, int) or mal_id <= 0:
-            raise CatalogError(f"anime record without a valid mal_id: {anime.get('title_romaji')!r}")
+        if not isinstance(mal_id, int) or isinstance(mal_id, bool) or mal_id <= 0:
+            rejects.append({"mal_id": mal_id, "song": None, "reason":
+                            f"anime record without a valid mal_id: {anime.get('title_romaji')!r}"})
+            continue
         for song in anime.get("songs") or []:
-            row = _song_row(anime, song)
+            try:
+                row = _song_row(anime, song)
+            except CatalogError as exc:
+                rejects.append({"mal_id": mal_id, "song": song.get("title"), "reason": str(exc)})
+                continue
             key = (row["song_id"], mal_id)
             rows[key] = _merge_rows(rows[key], row) if key in rows else row
     frame = pd.DataFrame(list(rows.values()), columns=list(CATALOG_COLUMNS))
     frame = frame.astype({c: t for c, t in CATALOG_COLUMNS.items() if t != "object"})
-    return frame.sort_values(["anime_id", "relation", "sequence", "title"],
-                             na_position="last").reset_index(drop=True)
+    frame = frame.sort_values(["anime_id", "relation", "sequence", "title"],
+                              na_position="last").reset_index(drop=True)
+    return frame, rejects
 
 
 def _song_row(anime: dict, song: dict) -> dict:

@@ -52,3 +52,20 @@ class JsonFileAnimeSource(AnimeSourceResource):
 
     def describe(self) -> str:
         return f"records file {self.path}"
+
+
+class AnimusicCsvSource(AnimeSourceResource):
+    """A catalog CSV in the original Animusic column layout (e.g. the original songs.csv)."""
+
+    path: str
+
+    def fetch_anime_records(self) -> list[dict]:
+        from animusic_assets.sources.animusic_csv import CsvImportError, read_animusic_csv
+
+        try:
+            return read_animusic_csv(self.path)
+        except CsvImportError as exc:
+            raise dg.Failure(str(exc)) from exc
+
+    def describe(self) -> str:
+        return f"Animusic CSV {self.path}"

@@ -3,20 +3,29 @@
 import dagster as dg
 import pandas as pd
 
-from animusic_assets.core.catalog import CatalogError, build_catalog, catalog_hash
+from animusic_assets.core.catalog import build_catalog_with_rejects, catalog_hash
+
+
+# more rejected songs than this share means the source or its parser is broken
+MAX_REJECTED_SHARE = 0.05
 
 
 @dg.asset(group_name="catalog", kinds={"pandas"})
-def catalog(anime_records: list[dict]) -> dg.MaterializeResult:
-    try:
-        frame = build_catalog(anime_records)
-    except CatalogError as exc:
-        raise dg.Failure(f"cannot build the catalog: {exc}") from exc
+def catalog(context: dg.AssetExecutionContext, anime_records: list[dict]) -> dg.MaterializeResult:
+    frame, rejects = build_catalog_with_rejects(anime_records)
+    for reject in rejects[:20]:
+        context.log.warning("rejected %s / %r: %s", reject["mal_id"], reject["song"], reject["reason"])
+    rejected_share = len(rejects) / max(len(rejects) + len(frame), 1)
+    if rejected_share > MAX_REJECTED_SHARE:
+        raise dg.Failure(f"{len(rejects)} of {len(rejects) + len(frame)} songs rejected; "
+                         f"first: {rejects[0]['reason']}")
     preview = frame[["song_id", "anime_title", "relation", "sequence", "title"]].head(10)
     return dg.MaterializeResult(
         value=frame,
         metadata={
             "rows": len(frame),
+            "rejected": len(rejects),
+            "rejected_examples": [f"{r['mal_id']}: {r['reason']}" for r in rejects[:10]],
             "anime": int(frame["anime_id"].nunique()),
             "relations": {str(k): int(v) for k, v in frame["relation"].value_counts().items()},
             "catalog_hash": catalog_hash(frame),
