@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from animusic_assets.core.franchise import franchise_key
+
 BUNDLE_SONG_COLUMNS = ["song_id", "anime_id", "relation", "sequence", "episodes", "title",
                        "anime_title", "anime_title_english", "anime_title_japanese",
                        "artists", "links", "views", "likes"]
@@ -28,6 +30,7 @@ def bundle_songs(catalog: pd.DataFrame) -> pd.DataFrame:
     songs["song_id"] = songs["song_id"].astype(str)
     songs["anime_id"] = songs["anime_id"].astype("int64")
     songs["artists"] = songs["artists"].map(list)
+    songs["franchise"] = songs["anime_title"].map(franchise_key)
     # links keep their full shape (platform, url, video_id, counts, fetched_at) as JSON text:
     # new platforms add rows, never columns
     songs["links"] = songs["links"].map(lambda links: json.dumps(list(links), ensure_ascii=False))

@@ -98,3 +98,17 @@ def test_popularity_uses_views_first_then_members_then_song_count():
     # FMA:B is the only anime with members, so its songs come first
     top3 = no_views.iloc[np.argsort(-scores)[:3]]
     assert set(top3["anime_id"]) == {5114}
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Shingeki no Kyojin", "Shingeki no Kyojin Season 3 Part 2", True),
+    ("Initial D First Stage", "Initial D Second Stage", True),
+    ("Zoku Sayonara Zetsubou Sensei", "Sayonara Zetsubou Sensei", True),
+    ("Boku no Hero Academia 2nd Season", "Boku no Pico", False),
+    ("Mob Psycho 100", "Mob Psycho 100 II", True),
+    ("86", "Tokyo Ghoul", False),
+])
+def test_franchise_key_groups_seasons(a, b, same):
+    from animusic_assets.core.franchise import franchise_key
+
+    assert (franchise_key(a) == franchise_key(b)) is same
