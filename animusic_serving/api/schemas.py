@@ -1,0 +1,115 @@
+"""Request and response bodies (Pydantic v2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from animusic_serving.db.models import SONG_ID_MAX, USERNAME_MAX
+from animusic_serving.recommend import PLAYLIST_MODELS
+
+# a video may report a little more watch time than its duration (player rounding, seeking
+# past the end), so allow this much before calling a report inconsistent
+WATCH_TIME_SLACK_SECONDS = 5.0
+MAX_ANIME_LIST = 50_000
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=USERNAME_MAX,
+                                            pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                          max_length=SONG_ID_MAX)]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="seconds, >= 0")]
+
+
+def _known_model(name: str) -> str:
+    if name not in PLAYLIST_MODELS:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(PLAYLIST_MODELS)}")
+    return name
+
+
+ModelName = Annotated[str, AfterValidator(_known_model)]
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(extra="allow")  # platforms may add fields (views, likes, ...)
+
+    platform: str | None = None
+    url: str | None = None
+    video_id: str | None = None
+
+
+class PlaylistItemOut(BaseModel):
+    song_id: str
+    title: str
+    anime_id: int
+    anime_title: str
+    relation: str
+    artists: list[str]
+    links: list[Link]
+    recommended_by: str
+    position: int
+
+
+class PlaylistOut(BaseModel):
+    playlist_id: uuid.UUID
+    bundle_version: str
+    items: list[PlaylistItemOut]
+
+
+class AnimeListIn(BaseModel):
+    anilist_username: Username
+    mal_ids: list[Annotated[int, Field(gt=0, lt=2**31)]] = Field(max_length=MAX_ANIME_LIST)
+
+
+class AnimeListOut(BaseModel):
+    anilist_username: str
+    anime_count: int
+
+
+class FeedbackIn(BaseModel):
+    anilist_username: Username
+    song_id: SongId
+    recommended_by: ModelName
+    watch_time: Seconds
+    total_video_time: Seconds
+    liked: bool = False
+
+    @model_validator(mode="after")
+    def _consistent_times(self) -> FeedbackIn:
+        if self.total_video_time > 0 and \
+                self.watch_time > self.total_video_time + WATCH_TIME_SLACK_SECONDS:
+            raise ValueError(f"watch_time ({self.watch_time:g} s) exceeds total_video_time "
+                             f"({self.total_video_time:g} s) by more than "
+                             f"{WATCH_TIME_SLACK_SECONDS:g} s")
+        return self
+
+
+class FeedbackOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    anilist_username: str
+    song_id: str
+    recommended_by: str
+    watch_time: float
+    total_video_time: float
+    liked: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ReadinessOut(BaseModel):
+    status: str
+    bundle_version: str | None
+    database: str
+    reasons: list[str] = Field(default_factory=list)
+

@@ -1,0 +1,51 @@
+"""Turn a playlist item (a bundle row) into what a client shows: titles, artists, links."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from animusic_serving.api.schemas import PlaylistItemOut
+from animusic_serving.bundle import Bundle
+from animusic_serving.recommend import PlaylistItem
+
+
+def describe(bundle: Bundle, item: PlaylistItem) -> PlaylistItemOut:
+    song = bundle.songs.iloc[item.row]
+    return PlaylistItemOut(
+        song_id=item.song_id,
+        title=_text(song.get("title")),
+        anime_id=int(song["anime_id"]),
+        anime_title=_text(song.get("anime_title")),
+        relation=_text(song.get("relation")),
+        artists=[str(a) for a in _sequence(song.get("artists"))],
+        links=_links(song.get("links")),
+        recommended_by=item.recommended_by,
+        position=item.position,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _sequence(value: Any) -> list:
+    # parquet list columns come back as numpy arrays; a missing value as None
+    if value is None or isinstance(value, str):
+        return [] if value is None else [value]
+    try:
+        return list(value)
+    except TypeError:
+        return []
+
+
+def _links(raw: Any) -> list[dict]:
+    """The bundle stores links as JSON text; tolerate a missing or malformed value."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return [link for link in _sequence(raw) if isinstance(link, dict)]

@@ -1,0 +1,33 @@
+"""The recommender: pure numpy, shared by the API and the offline evaluation.
+
+``profile``  feedback -> positives, skip set, anime blacklist, cold-start seeds
+``scorers``  one score per song for each model (dense cosine, TF-IDF, popular, random, hybrid)
+``playlist`` candidate exclusions (with relaxation) and one item per model
+``recommend`` ties them together for one user.
+
+No FastAPI, no SQLAlchemy: inputs are a ``Bundle`` (or anything with its attributes) and
+plain feedback rows.
+"""
+
+from animusic_serving.recommend.playlist import (
+                                                 PLAYLIST_MODELS,
+                                                 PlaylistItem,
+                                                 build_playlist,
+                                                 candidate_mask,
+                                                 playlist_models,
+)
+from animusic_serving.recommend.profile import (
+                                                 COLD_START_K,
+                                                 FeedbackRow,
+                                                 Profile,
+                                                 build_profile,
+                                                 is_positive,
+                                                 user_day_seed,
+)
+from animusic_serving.recommend.recommender import recommend
+
+__all__ = [
+    "COLD_START_K", "PLAYLIST_MODELS", "FeedbackRow", "PlaylistItem", "Profile",
+    "build_playlist", "build_profile", "candidate_mask", "is_positive", "playlist_models",
+    "recommend", "user_day_seed",
+]

@@ -1,0 +1,77 @@
+"""Assemble a playlist: one song per model, from the candidates the profile allows.
+
+Candidates exclude the cold-start seeds, the skip set and the blacklisted anime. When that
+leaves nothing, exclusions are relaxed in order: first the blacklist, then the skip set (and,
+only for a catalogue made of nothing but seeds, the seeds). Each model, in the given order,
+contributes its best-scoring candidate that is not yet in the playlist and not from an anime
+already in it; the anime rule is dropped for a model only when it would leave it nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from animusic_serving.recommend.profile import Profile
+from animusic_serving.recommend.scorers import has_scorer, score
+
+PLAYLIST_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "popular", "random", "hybrid")
+
+
+@dataclass(frozen=True)
+class PlaylistItem:
+    row: int
+    song_id: str
+    recommended_by: str
+    position: int
+
+
+def playlist_models(bundle: Any) -> list[str]:
+    """The playlist's models: those the bundle's manifest lists (and can score), in
+    ``PLAYLIST_MODELS`` order."""
+    present = set(bundle.model_names)
+    return [m for m in PLAYLIST_MODELS if m in present and has_scorer(bundle, m)]
+
+
+def candidate_mask(anime_ids: np.ndarray, profile: Profile) -> np.ndarray:
+    """Rows that may be recommended, with the exclusions relaxed only as far as needed."""
+    n = len(anime_ids)
+    not_seed = _mask(n, profile.seed_rows, exclude=True)
+    not_skipped = _mask(n, profile.skip_rows, exclude=True)
+    not_blacklisted = ~np.isin(anime_ids, profile.blacklisted_anime)
+    for mask in (not_seed & not_skipped & not_blacklisted, not_seed & not_skipped, not_seed):
+        if mask.any():
+            return mask
+    return np.ones(n, dtype=bool)
+
+
+def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = None,
+                   rng: np.random.Generator | None = None) -> list[PlaylistItem]:
+    """``bundle``: a ``Bundle`` (or anything with ``songs``, ``model_names``, ``dense``,
+    ``tfidf``, ``scores``, ``manifest``, ``n_songs``). ``models`` default: ``playlist_models``."""
+    rng = rng if rng is not None else np.random.default_rng()
+    models = playlist_models(bundle) if models is None else list(models)
+    anime_ids = bundle.songs["anime_id"].to_numpy()
+    song_ids = bundle.songs["song_id"].to_numpy()
+    available = candidate_mask(anime_ids, profile)
+    anime_taken = np.zeros(len(anime_ids), dtype=bool)
+    items: list[PlaylistItem] = []
+    for model in models:
+        new_anime = available & ~anime_taken
+        pool = new_anime if new_anime.any() else available
+        if not pool.any():
+            break  # every candidate is already in the playlist
+        scores = score(bundle, model, profile.positive_rows, rng)
+        row = int(np.argmax(np.where(pool, scores, -np.inf)))
+        items.append(PlaylistItem(row, str(song_ids[row]), model, len(items)))
+        available[row] = False
+        anime_taken |= anime_ids == anime_ids[row]
+    return items
+
+
+def _mask(n: int, rows: np.ndarray, exclude: bool) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(rows, dtype=np.int64)] = True
+    return ~mask if exclude else mask

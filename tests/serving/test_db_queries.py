@@ -1,0 +1,76 @@
+"""The statements against the real PostgreSQL: atomic user creation, list replacement,
+feedback upserts (max times, sticky like) under concurrency."""
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from animusic_serving.db import queries
+from animusic_serving.db.session import make_engine, make_sessionmaker
+
+
+def test_get_or_create_user_is_idempotent(db_session):
+    first = queries.get_or_create_user(db_session, "ann")
+    again = queries.get_or_create_user(db_session, "ann")
+    assert first.id == again.id
+    assert queries.get_user(db_session, "nobody") is None
+
+
+def test_replace_anime_list_replaces_and_tolerates_duplicates(db_session):
+    user = queries.get_or_create_user(db_session, "ann")
+    assert queries.replace_anime_list(db_session, user, [5, 1, 5, 3]) == 3
+    assert queries.get_anime_list(db_session, user) == [1, 3, 5]
+    assert queries.replace_anime_list(db_session, user, [7]) == 1
+    assert queries.get_anime_list(db_session, user) == [7]
+    assert queries.replace_anime_list(db_session, user, []) == 0
+    assert queries.get_anime_list(db_session, user) == []
+
+
+def test_upsert_keeps_max_times_sticky_like_and_first_model(db_session):
+    user = queries.get_or_create_user(db_session, "ann")
+    kwargs = dict(song_id="s1", total_video_time=90.0)
+    first = queries.upsert_feedback(db_session, user, recommended_by="tfidf", watch_time=40.0,
+                                    liked=True, **kwargs)
+    row = queries.upsert_feedback(db_session, user, recommended_by="popular", watch_time=10.0,
+                                  liked=False, **kwargs)
+    assert (row.id, row.watch_time, row.liked, row.recommended_by) == (first.id, 40.0, True,
+                                                                       "tfidf")
+    row = queries.upsert_feedback(db_session, user, recommended_by="popular", watch_time=70.0,
+                                  liked=False, song_id="s1", total_video_time=95.0)
+    assert (row.watch_time, row.total_video_time, row.liked) == (70.0, 95.0, True)
+    assert row.updated_at >= row.created_at
+    assert [f.song_id for f in queries.get_feedback(db_session, user)] == ["s1"]
+
+
+def test_concurrent_upserts_leave_one_row_with_the_max_and_the_like(database_url):
+    """Committed data: 50 threads, each its own connection, released at once by a barrier."""
+    engine = make_engine(database_url, poolclass=NullPool)
+    sessions = make_sessionmaker(engine)
+    username, workers = f"racer-{uuid.uuid4().hex[:8]}", 50
+    barrier = threading.Barrier(workers)
+    watch_times = [float(i) for i in range(workers)]
+
+    def report(i: int) -> None:
+        with sessions() as session:
+            session.connection()  # connect before the barrier, so the statements collide
+            barrier.wait(timeout=30)
+            user = queries.get_or_create_user(session, username)
+            queries.upsert_feedback(session, user, song_id="s7", recommended_by="minilm",
+                                    watch_time=watch_times[i], total_video_time=100.0,
+                                    liked=(i == 17))
+            session.commit()
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(report, range(workers)))
+        with Session(engine) as session:
+            user = queries.get_user(session, username)
+            rows = queries.get_feedback(session, user)
+        assert len(rows) == 1
+        assert rows[0].watch_time == max(watch_times)
+        assert rows[0].liked is True
+    finally:
+        engine.dispose()
