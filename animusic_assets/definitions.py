@@ -7,12 +7,19 @@ import os
 import dagster as dg
 
 from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
+from animusic_assets.defs.evaluation import assets as evaluation_assets
 from animusic_assets.defs.ingest import assets as ingest_assets
 from animusic_assets.defs.models import documents, popularity, tfidf
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
-from animusic_assets.resources import AnimusicCsvSource, BundleStoreResource, DemoSnapshotSource
+from animusic_assets.resources import (
+    AnimusicCsvSource,
+    BundleStoreResource,
+    DemoSnapshotSource,
+    UserListsResource,
+)
 
-_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, publish_assets]
+_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, publish_assets,
+                  evaluation_assets]
 _CHECK_MODULES = [catalog_checks, publish_checks]
 
 
@@ -42,5 +49,7 @@ defs = dg.Definitions(
     resources={
         "anime_source": anime_source_for_mode(os.environ.get("ANIMUSIC_MODE", "snapshot")),
         "bundle_store": BundleStoreResource(root=dg.EnvVar("ANIMUSIC_BUNDLE_DIR")),
+        # real lists when the file is there (../shared in development), synthetic users otherwise
+        "user_lists": UserListsResource(path=os.environ.get("ANIMUSIC_USER_LISTS", "")),
     },
 )

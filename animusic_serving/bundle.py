@@ -141,6 +141,20 @@ class BundleBuilder:
     def set_metrics(self, name: str, metrics: dict) -> None:
         self._models[name].metrics.update(metrics)
 
+    def as_bundle(self) -> "Bundle":
+        """An in-memory, unpublished view with the same shape a loaded bundle has, so the
+        offline evaluation and hybrid tuning can run the serving code before publishing."""
+        models = {name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
+                         "files": m.files} for name, m in self._models.items()}
+        manifest = {"schema_version": SCHEMA_VERSION, "version": "unpublished",
+                    "n_songs": self.n_songs, "models": models}
+        dense = {n: a for n, a in self._arrays.items() if self._models[n].kind == "dense"}
+        scores = {n: a for n, a in self._arrays.items() if self._models[n].kind == "scores"}
+        tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
+        row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
+        return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
+                      vocab, idf, row_by_song)
+
     def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
                 extra: dict | None = None) -> str:
         """Write a complete new version, verify it, then point ``CURRENT`` at it."""
@@ -212,6 +226,14 @@ class Bundle:
     tfidf_vocabulary: dict[str, int]
     tfidf_idf: np.ndarray | None
     _row_by_song: dict[str, int] = field(repr=False, default_factory=dict)
+    _derived: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def derived(self, key: str, compute):
+        """A value computed once from this (immutable) version, e.g. integer codes of a
+        column; requests reuse it instead of redoing per-catalogue work."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return self._derived[key]
 
     @property
     def model_names(self) -> list[str]:

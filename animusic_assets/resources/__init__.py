@@ -5,5 +5,7 @@ from animusic_assets.resources.anime_source import (
     JsonFileAnimeSource,
 )
 from animusic_assets.resources.bundle_store import BundleStoreResource
+from animusic_assets.resources.user_lists import UserListsResource
 
-__all__ = ["AnimeSourceResource", "AnimusicCsvSource", "DemoSnapshotSource", "JsonFileAnimeSource", "BundleStoreResource"]
+__all__ = ["AnimeSourceResource", "AnimusicCsvSource", "DemoSnapshotSource", "JsonFileAnimeSource", "BundleStoreResource",
+           "UserListsResource"]

@@ -8,8 +8,11 @@
   exactly like that cosine.
 * popular: the bundle's popularity score vector (e.g. ``popular.scores.npy``).
 * random: i.i.d. uniform scores, so the best candidate is a uniform draw among candidates.
-* hybrid: the mean of the similarity models' z-scored scores (z-scoring puts TF-IDF's and the
-  dense models' cosines on one scale); the manifest's ``params["weights"]`` may weight them.
+* hybrid: a weighted sum of z-scored components (z-scoring puts cosines and priors on one
+  scale): the similarity models' scores, a log-popularity prior (``popularity``: minus the log
+  of the popularity rank) and franchise affinity (``franchise``: 1 when the candidate's
+  franchise key is one of the profile's, 0 otherwise). The weights come from the manifest's
+  ``params["weights"]``; the offline evaluation chooses them on a tuning half of the users.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 DENSE_MODELS = ("minilm", "mpnet", "node2vec")
 SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
@@ -37,18 +41,53 @@ def random_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.random(n)
 
 
+# untuned default: every similarity model counts equally, the priors half as much
+DEFAULT_HYBRID_WEIGHTS = {**{name: 1.0 for name in SIMILARITY_MODELS},
+                          "popularity": 0.5, "franchise": 0.5}
+
+
+def hybrid_components(bundle: Any, profile_rows: np.ndarray,
+                      names: list[str]) -> dict[str, np.ndarray]:
+    """The hybrid's building blocks for one profile, each on a comparable scale; components
+    the bundle cannot provide are left out."""
+    components: dict[str, np.ndarray] = {}
+    for name in names:
+        if name in SIMILARITY_MODELS and has_scorer(bundle, name):
+            components[name] = _zscore(score(bundle, name, profile_rows, rng=None))
+        elif name == "popularity" and "popular" in bundle.scores:
+            components[name] = bundle.derived("log_popularity_prior", _log_popularity_prior)
+        elif name == "franchise" and "franchise" in bundle.songs.columns:
+            codes = bundle.derived("franchise_codes", _franchise_codes)
+            components[name] = np.isin(codes, codes[profile_rows]).astype(np.float64)
+    return components
+
+
 def hybrid_scores(bundle: Any, profile_rows: np.ndarray,
                   weights: dict[str, float] | None = None) -> np.ndarray:
-    weights = weights or {name: 1.0 for name in SIMILARITY_MODELS}
-    total, weight_sum = np.zeros(bundle.n_songs, dtype=np.float64), 0.0
-    for name, weight in weights.items():
-        if name not in SIMILARITY_MODELS or not has_scorer(bundle, name):
-            continue
-        scores = score(bundle, name, profile_rows, rng=None)
-        spread = scores.std()
-        total += weight * (scores - scores.mean()) / (spread if spread > 0 else 1.0)
-        weight_sum += weight
-    return total / weight_sum if weight_sum else total
+    weights = DEFAULT_HYBRID_WEIGHTS if weights is None else weights
+    components = hybrid_components(bundle, profile_rows, [n for n, w in weights.items() if w])
+    total = np.zeros(bundle.n_songs, dtype=np.float64)
+    for name, component in components.items():
+        total += weights[name] * component
+    return total
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    spread = values.std()
+    return (values - values.mean()) / (spread if spread > 0 else 1.0)
+
+
+def _log_popularity_prior(bundle: Any) -> np.ndarray:
+    """-log(popularity rank), z-scored: the head of the catalogue is far apart, the tail flat."""
+    order = np.argsort(-np.asarray(bundle.scores["popular"]), kind="stable")
+    ranks = np.empty(len(order), dtype=np.float64)
+    ranks[order] = np.arange(1, len(order) + 1)
+    return _zscore(-np.log(ranks))
+
+
+def _franchise_codes(bundle: Any) -> np.ndarray:
+    return pd.factorize(bundle.songs["franchise"].fillna(""))[0]
 
 
 def has_scorer(bundle: Any, name: str) -> bool:

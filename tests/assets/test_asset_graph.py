@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from animusic_assets import definitions
-from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource
+from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource, UserListsResource
 from animusic_serving.bundle import load_bundle, read_current
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
@@ -16,7 +16,8 @@ def _materialize(tmp_path, records_path=FIXTURE):
     return dg.materialize(
         [*definitions.all_assets, *definitions.all_checks],
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
-                   "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles"))},
+                   "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
+                   "user_lists": UserListsResource(path="", synthetic_users=60)},
         raise_on_error=False,
     )
 
@@ -25,7 +26,7 @@ def test_definitions_load_with_every_asset_and_check():
     graph = definitions.defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
-                    "popularity_model", "model_bundle"}
+                    "popularity_model", "model_bundle", "offline_evaluation"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
@@ -38,13 +39,41 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks and all(checks.values()), checks
+    evaluation = result.asset_materializations_for_node("offline_evaluation")[0].metadata
+    assert "no user has enough liked anime" in evaluation["skipped"].value  # 3 anime only
     bundle = load_bundle(tmp_path / "bundles", verify=True)
     assert read_current(tmp_path / "bundles") == bundle.version
-    assert sorted(bundle.model_names) == ["popular", "random", "tfidf"]
+    assert sorted(bundle.model_names) == ["hybrid", "popular", "random", "tfidf"]
+    assert "weights" in bundle.manifest["models"]["hybrid"]["params"]
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
     top = bundle.songs.iloc[int(bundle.scores["popular"].argmax())]
     assert top["title"] == "again"
+
+
+def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypatch):
+    from animusic_assets.resources import DemoSnapshotSource
+
+    result = dg.materialize(
+        [*definitions.all_assets],
+        resources={"anime_source": DemoSnapshotSource(),
+                   "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
+                   "user_lists": UserListsResource(path=str(tmp_path / "absent.csv"),
+                                                   synthetic_users=80)},
+        run_config={"ops": {"offline_evaluation": {"config": {
+            "reports_dir": str(tmp_path / "reports"), "loop_users": 10, "playlists": 3}}}},
+    )
+    assert result.success
+    table = result.output_for_node("offline_evaluation")
+    assert set(table.index) == {"tfidf", "popular", "random", "hybrid"}
+    assert table["HR@10"].between(0, 1).all()
+    # synthetic users love a genre: content models must beat random on them
+    assert table.loc["tfidf", "NDCG@10"] > table.loc["random", "NDCG@10"]
+    meta = result.asset_materializations_for_node("offline_evaluation")[0].metadata
+    assert "synthetic users" in meta["user_lists"].value
+    report_dir = next((tmp_path / "reports").iterdir())
+    assert {p.name for p in report_dir.iterdir()} == {"evaluation.md", "ranking.png",
+                                                       "like_rate_by_exposure.png"}
 
 
 def test_a_failing_blocking_check_stops_publishing(tmp_path):

@@ -6,13 +6,22 @@ import pandas as pd
 
 from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
+from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
+from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.core.tfidf import TfidfModel
-from animusic_assets.resources import BundleStoreResource
+from animusic_assets.resources import BundleStoreResource, UserListsResource
 from animusic_serving.bundle import BundleBuilder
+from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS
+
+
+class PublishConfig(dg.Config):
+    split_seed: int = 0
+    max_tuning_users: int = 600
 
 
 @dg.asset(group_name="publish", kinds={"numpy", "parquet"})
-def model_bundle(context: dg.AssetExecutionContext, bundle_store: BundleStoreResource,
+def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
+                 bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
                  popularity_model: np.ndarray) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
@@ -21,10 +30,31 @@ def model_bundle(context: dg.AssetExecutionContext, bundle_store: BundleStoreRes
                       params=tfidf_model.params)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
+    hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
+    builder.add_model("hybrid", kind="hybrid", params=hybrid_params)
     version = bundle_store.publish(builder, catalog_hash=catalog_hash(catalog))
     context.log.info("published bundle %s with %d songs", version, builder.n_songs)
     return dg.MaterializeResult(
         metadata={"version": version, "songs": builder.n_songs,
-                  "models": sorted(["tfidf", "popular", "random"]),
-                  "store": bundle_store.root},
+                  "models": sorted(builder.as_bundle().model_names),
+                  "hybrid_weights": hybrid_params["weights"], "store": bundle_store.root},
     )
+
+
+def _tuned_hybrid(context, builder: BundleBuilder, catalog: pd.DataFrame,
+                  user_lists: UserListsResource, config: PublishConfig) -> dict:
+    """Hybrid weights chosen on the tuning half of the users (the evaluation reports on the
+    other half), with the default weights when there is nobody to tune on."""
+    lists, source = user_lists.load(catalog)
+    candidate = builder.as_bundle()
+    splits = split_users(lists, candidate.songs["anime_id"].unique(), seed=config.split_seed)
+    tuning, _ = tuning_and_report_halves(splits, seed=config.split_seed)
+    tuning = tuning[: config.max_tuning_users]
+    if not tuning:
+        context.log.warning("no users to tune the hybrid on (%s): default weights", source)
+        return {"weights": DEFAULT_HYBRID_WEIGHTS, "tuned_on": f"nobody ({source})"}
+    weights, trials = tune_hybrid(candidate, tuning)
+    best = max(t["NDCG@10"] for t in trials)
+    context.log.info("hybrid weights %s: NDCG@10 %.4f on %d tuning users", weights, best, len(tuning))
+    return {"weights": weights, "tuned_on": source, "tuning_users": len(tuning),
+            "tuning_NDCG@10": round(best, 4), "split_seed": config.split_seed}

@@ -1,0 +1,89 @@
+"""Which model recommends best: ranking quality and the feedback loop on real users' lists."""
+
+import base64
+import os
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from animusic_assets.core.evaluation import feedback_loop, ranking, report
+from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
+from animusic_assets.defs.publish.assets import model_bundle
+from animusic_assets.resources import BundleStoreResource, UserListsResource
+from animusic_serving.recommend.playlist import playlist_models
+
+
+class EvaluationConfig(dg.Config):
+    split_seed: int = 0  # must match the publish step's, so tuning users are never reported on
+    k: int = 10
+    recall_k: int = 50
+    max_report_users: int = 1200
+    loop_users: int = 150
+    playlists: int = 20
+    reports_dir: str = os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")
+
+
+@dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"})
+def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig,
+                       bundle_store: BundleStoreResource, user_lists: UserListsResource,
+                       catalog: pd.DataFrame) -> dg.MaterializeResult:
+    bundle = bundle_store.load()
+    lists, source = user_lists.load(catalog)
+    splits = split_users(lists, bundle.songs["anime_id"].unique(), seed=config.split_seed)
+    _, report_users = tuning_and_report_halves(splits, seed=config.split_seed)
+    report_users = report_users[: config.max_report_users]
+    if not report_users:
+        reason = f"no user has enough liked anime in this catalog ({source})"
+        context.log.warning("evaluation skipped: %s", reason)
+        return dg.MaterializeResult(value=pd.DataFrame(), metadata={"skipped": reason})
+    models = playlist_models(bundle)
+    table = ranking.evaluate_ranking(bundle, report_users, models, config.k, config.recall_k,
+                                     seed=config.split_seed)
+    events = feedback_loop.simulate(bundle, report_users[: config.loop_users], config.playlists,
+                                    seed=config.split_seed)
+    by_exposure = feedback_loop.like_rate_by_exposure(events)
+    likes = feedback_loop.like_rate_summary(events)
+    ndcg = f"NDCG@{config.k}"
+    verdict = _verdict(table, ndcg)
+    context.log.info(verdict)
+
+    out = Path(config.reports_dir) / f"evaluation-{bundle.version}"
+    out.mkdir(parents=True, exist_ok=True)
+    plots = {"ranking.png": report.ranking_bar_png(table, ndcg),
+             "like_rate_by_exposure.png": report.like_rate_by_exposure_png(by_exposure)}
+    for name, png in plots.items():
+        (out / name).write_bytes(png)
+    markdown = "\n\n".join([
+        f"Bundle {bundle.version}; {len(report_users)} report users ({source}); "
+        f"{len(report_users[: config.loop_users])} in the feedback loop.",
+        verdict, report.markdown_table(table), report.markdown_table(likes)])
+    (out / "evaluation.md").write_text(markdown + "\n")
+    return dg.MaterializeResult(
+        value=table,
+        metadata={
+            "bundle_version": bundle.version, "users": len(report_users), "user_lists": source,
+            "verdict": verdict,
+            "ranking": dg.MetadataValue.md(report.markdown_table(table)),
+            "like_rate": dg.MetadataValue.md(report.markdown_table(likes)),
+            "like_rate_by_exposure": dg.MetadataValue.md(
+                report.markdown_table(by_exposure.set_index(["model", "exposure"]))),
+            **{name.removesuffix(".png") + "_plot": dg.MetadataValue.md(
+                f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
+               for name, png in plots.items()},
+            "report_dir": dg.MetadataValue.path(str(out.resolve())),
+        },
+    )
+
+
+def _verdict(table: pd.DataFrame, metric: str) -> str:
+    """One sentence per model against the two baselines every model must beat."""
+    lines = []
+    for model, value in table[metric].items():
+        if model in ("popular", "random"):
+            continue
+        vs_random = value / table.loc["random", metric] if "random" in table.index else float("nan")
+        vs_pop = value / table.loc["popular", metric] - 1 if "popular" in table.index else float("nan")
+        lines.append(f"{model}: {metric} {value:.3f} = {vs_random:.1f}x random, "
+                     f"{vs_pop:+.0%} vs popular")
+    return "; ".join(lines)

@@ -1,0 +1,40 @@
+"""The hybrid model: similarity + log-popularity prior + franchise affinity."""
+
+import numpy as np
+
+from animusic_serving.recommend import scorers
+
+
+def test_hybrid_popularity_weight_alone_ranks_like_popular(make_bundle):
+    bundle = make_bundle(models=("tfidf", "popular", "hybrid"))
+    weights = {"popularity": 1.0}
+    hybrid = scorers.hybrid_scores(bundle, np.array([0]), weights)
+    np.testing.assert_array_equal(np.argsort(-hybrid, kind="stable"),
+                                  np.argsort(-bundle.scores["popular"], kind="stable"))
+
+
+def test_hybrid_franchise_affinity_lifts_songs_of_the_profiles_franchise(tmp_path):
+    from animusic_serving.bundle import load_bundle
+    from tests.serving.conftest import synthetic_builder
+
+    builder = synthetic_builder(models=("tfidf", "popular", "hybrid"))
+    # anime 1 and 2 are seasons of one franchise; the profile is a song of anime 1
+    builder.songs["franchise"] = builder.songs["anime_id"].map({1: "aot", 2: "aot"}).fillna(
+        builder.songs["anime_id"].astype(str))
+    bundle = load_bundle(tmp_path, builder.publish(tmp_path, "h"))
+    only_franchise = scorers.hybrid_scores(bundle, np.array([0]), {"franchise": 1.0})
+    anime = bundle.songs["anime_id"].to_numpy()
+    assert set(anime[only_franchise == 1.0]) == {1, 2}
+    assert (only_franchise[~np.isin(anime, [1, 2])] == 0).all()
+    mixed = scorers.hybrid_scores(bundle, np.array([0]), {"tfidf": 1.0, "franchise": 10.0})
+    top = np.argsort(-mixed)[:8]
+    assert set(anime[top]) == {1, 2}
+
+
+def test_zero_weights_are_ignored_and_priors_are_cached(make_bundle):
+    bundle = make_bundle(models=("tfidf", "popular", "hybrid"))
+    a = scorers.hybrid_scores(bundle, np.array([1]), {"tfidf": 1.0, "popularity": 0.0})
+    b = scorers.score(bundle, "tfidf", np.array([1]), None)
+    np.testing.assert_array_equal(np.argsort(-a), np.argsort(-b))
+    scorers.hybrid_scores(bundle, np.array([1]), {"popularity": 1.0})
+    assert "log_popularity_prior" in bundle._derived
