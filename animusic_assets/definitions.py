@@ -9,7 +9,7 @@ import dagster as dg
 from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
 from animusic_assets.defs.evaluation import assets as evaluation_assets
 from animusic_assets.defs.ingest import assets as ingest_assets
-from animusic_assets.defs.models import documents, popularity, tfidf
+from animusic_assets.defs.models import checks as model_checks, documents, node2vec, popularity, tfidf
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
 from animusic_assets.resources import (
     AnimusicCsvSource,
@@ -18,9 +18,10 @@ from animusic_assets.resources import (
     UserListsResource,
 )
 
-_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, publish_assets,
+_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, node2vec,
+                  publish_assets,
                   evaluation_assets]
-_CHECK_MODULES = [catalog_checks, publish_checks]
+_CHECK_MODULES = [catalog_checks, model_checks, publish_checks]
 
 
 def anime_source_for_mode(mode: str, env=os.environ):

@@ -26,11 +26,11 @@ def test_definitions_load_with_every_asset_and_check():
     graph = definitions.defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
-                    "popularity_model", "model_bundle", "offline_evaluation"}
+                    "popularity_model", "node2vec_model", "model_bundle", "offline_evaluation"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
-            "tfidf_neighbours_are_sane"} <= checks
+            "tfidf_neighbours_are_sane", "node2vec_vectors_valid"} <= checks
     assert definitions.defs.resolve_job_def("build_and_publish")
 
 
@@ -43,7 +43,7 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert "no user has enough liked anime" in evaluation["skipped"].value  # 3 anime only
     bundle = load_bundle(tmp_path / "bundles", verify=True)
     assert read_current(tmp_path / "bundles") == bundle.version
-    assert sorted(bundle.model_names) == ["hybrid", "popular", "random", "tfidf"]
+    assert sorted(bundle.model_names) == ["hybrid", "node2vec", "popular", "random", "tfidf"]
     assert "weights" in bundle.manifest["models"]["hybrid"]["params"]
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
@@ -65,7 +65,7 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
     )
     assert result.success
     table = result.output_for_node("offline_evaluation")
-    assert set(table.index) == {"tfidf", "popular", "random", "hybrid"}
+    assert set(table.index) == {"tfidf", "node2vec", "popular", "random", "hybrid"}
     assert table["HR@10"].between(0, 1).all()
     # synthetic users love a genre: content models must beat random on them
     assert table.loc["tfidf", "NDCG@10"] > table.loc["random", "NDCG@10"]

@@ -9,6 +9,7 @@ from animusic_assets.core.catalog import catalog_hash
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.core.tfidf import TfidfModel
+from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources import BundleStoreResource, UserListsResource
 from animusic_serving.bundle import BundleBuilder
 from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS
@@ -23,11 +24,13 @@ class PublishConfig(dg.Config):
 def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
-                 popularity_model: np.ndarray) -> dg.MaterializeResult:
+                 popularity_model: np.ndarray, node2vec_model: SongVectors) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
     builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
                       params=tfidf_model.params)
+    for name, vectors in {"node2vec": node2vec_model}.items():
+        builder.add_dense(name, vectors.matrix[rows], params=vectors.params)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
     hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)

@@ -1,0 +1,72 @@
+"""node2vec over the typed song graph (pecanpy walks + gensim skip-gram), one vector per song row.
+
+The graph (core/graph.py) links songs to their anime and credited creators, and anime to their
+tags, genres, themes and studios; songs that share an anime, an artist or a studio end up near
+each other. The value is a SongVectors: a float32 (n_catalog_rows, dim) matrix in catalog row order; a song
+with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it scores 0).
+"""
+
+import time
+
+import dagster as dg
+import pandas as pd
+
+from animusic_assets.core.graph import build_song_graph
+from animusic_assets.core.node2vec import song_row_vectors, train_node2vec
+from animusic_assets.core.vectors import SongVectors
+
+
+class Node2VecConfig(dg.Config):
+    dim: int = 64
+    walk_length: int = 30
+    num_walks: int = 10
+    window: int = 5
+    p: float = 1.0
+    q: float = 1.0
+    epochs: int = 1
+    seed: int = 0
+    workers: int = 2
+    # auto | PreCompFirstOrder | PreComp | SparseOTF | DenseOTF (rule in core/node2vec.py)
+    mode: str = "auto"
+    # one walk thread and one Word2Vec worker: bit-identical vectors for the same seed
+    deterministic: bool = True
+    # multipliers per credit role (vocals, lyrics, composition, arrangement, chorus) and per
+    # edge type (song-anime, song-creator, anime-tag, anime-genre, anime-theme, anime-studio)
+    role_weights: dict[str, float] = {}
+    edge_weights: dict[str, float] = {}
+    link_names_to_ids: bool = True
+
+
+@dg.asset(group_name="models", kinds={"numpy"})
+def node2vec_model(config: Node2VecConfig, catalog: pd.DataFrame) -> dg.MaterializeResult:
+    started = time.perf_counter()
+    graph = build_song_graph(catalog, role_weights=config.role_weights,
+                             edge_weights=config.edge_weights,
+                             link_names_to_ids=config.link_names_to_ids)
+    built = time.perf_counter()
+    timings: dict = {}
+    _, vectors = train_node2vec(
+        graph, dim=config.dim, walk_length=config.walk_length, num_walks=config.num_walks,
+        window=config.window, p=config.p, q=config.q, epochs=config.epochs, seed=config.seed,
+        workers=config.workers, mode=config.mode, deterministic=config.deterministic,
+        timings=timings)
+    matrix = song_row_vectors(graph, vectors)
+    zero_rows = int((~matrix.any(axis=1)).sum())
+    params = {"dim": config.dim, "walk_length": config.walk_length,
+              "num_walks": config.num_walks, "window": config.window, "p": config.p,
+              "q": config.q, "epochs": config.epochs, "seed": config.seed,
+              "mode": timings["mode"], "deterministic": config.deterministic,
+              "role_weights": dict(config.role_weights),
+              "edge_weights": dict(config.edge_weights),
+              "link_names_to_ids": config.link_names_to_ids}
+    return dg.MaterializeResult(
+        value=SongVectors(matrix, params),
+        metadata={"rows": matrix.shape[0], "dim": matrix.shape[1], "mode": timings["mode"],
+                  "nodes": graph.n_nodes, "edges": graph.n_edges,
+                  "nodes_per_type": graph.node_counts(), "edges_per_type": graph.edge_counts(),
+                  "zero_rows": zero_rows, "walks": timings["walks"],
+                  "graph_seconds": round(built - started, 3),
+                  "walk_seconds": timings["walks_s"], "word2vec_seconds": timings["word2vec_s"],
+                  "seconds": round(time.perf_counter() - started, 3), "params": params},
+    )
+
