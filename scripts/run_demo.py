@@ -286,6 +286,13 @@ def run(args: argparse.Namespace) -> int:
         })
         env.setdefault("ANIMUSIC_MODE", "snapshot")
         env.setdefault("ANIMUSIC_MODELS_DIR", str(DATA / "models"))
+        env.setdefault("ANIMUSIC_CACHE_DIR", str(DATA / "cache"))
+        env.setdefault("ANIMUSIC_REPORTS_DIR", str(DATA / "reports"))
+        # the offline evaluation uses real users' lists when ../shared is beside the checkout,
+        # seeded synthetic users otherwise
+        shared_lists = ROOT.parent / "shared" / "data" / "user_lists_dev.csv"
+        if shared_lists.is_file():
+            env.setdefault("ANIMUSIC_USER_LISTS", str(shared_lists))
         shutil.copyfile(ROOT / "dagster.yaml", DAGSTER_HOME / "dagster.yaml")
 
         # 2. API migrations

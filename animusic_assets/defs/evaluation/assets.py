@@ -21,7 +21,7 @@ class EvaluationConfig(dg.Config):
     max_report_users: int = 1200
     loop_users: int = 150
     playlists: int = 20
-    reports_dir: str = os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")
+    reports_dir: str = ""  # default: $ANIMUSIC_REPORTS_DIR, else .data/reports
 
 
 @dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"})
@@ -48,7 +48,8 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     verdict = _verdict(table, ndcg)
     context.log.info(verdict)
 
-    out = Path(config.reports_dir) / f"evaluation-{bundle.version}"
+    reports_dir = config.reports_dir or os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")
+    out = Path(reports_dir) / f"evaluation-{bundle.version}"
     out.mkdir(parents=True, exist_ok=True)
     plots = {"ranking.png": report.ranking_bar_png(table, ndcg),
              "like_rate_by_exposure.png": report.like_rate_by_exposure_png(by_exposure)}
