@@ -43,6 +43,11 @@ build_and_publish_job = dg.define_asset_job(
     description="Ingest, clean, train every model and publish a new bundle.",
 )
 
+def extra_resources() -> dict:
+    """Resources every mode shares besides the anime source, bundle store and user lists."""
+    return {}
+
+
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,

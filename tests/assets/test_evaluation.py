@@ -118,3 +118,16 @@ def test_synthetic_lists_give_users_a_taste():
     lists = synthetic_user_lists(catalog, n_users=20)
     assert lists["user_id"].nunique() >= 15
     assert set(lists["rating"]) <= {9.0, 6.0}
+
+
+def test_best_per_anime_head_shortcut_matches_a_full_sort():
+    rng = np.random.default_rng(1)
+    for n_anime in (3, 50, 2000):  # few anime forces the full-sort fallback
+        anime = rng.integers(0, n_anime, size=5000)
+        scores = rng.random(5000)
+        scores[rng.random(5000) < 0.1] = -np.inf
+        order = np.argsort(-scores, kind="stable")
+        order = order[np.isfinite(scores[order])]
+        _, first = np.unique(anime[order], return_index=True)
+        expected = order[np.sort(first)[:10]]
+        assert ranking.best_per_anime(scores, anime, 10).tolist() == expected.tolist()

@@ -15,8 +15,8 @@ from animusic_assets.core.evaluation.ranking import (
 from animusic_assets.core.evaluation.split import UserSplit
 from animusic_serving.recommend.scorers import SIMILARITY_MODELS, has_scorer, hybrid_components
 
-POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
-FRANCHISE_GRID = (0.0, 0.25, 0.5, 1.0)
+POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+FRANCHISE_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 EXTRA_SIMILARITY_GRID = (0.0, 0.5)
 
 

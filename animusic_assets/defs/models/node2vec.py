@@ -18,9 +18,9 @@ from animusic_assets.core.vectors import SongVectors
 
 class Node2VecConfig(dg.Config):
     dim: int = 64
-    walk_length: int = 30
+    walk_length: int = 60  # with window 10: NDCG@10 0.052 vs 0.046 at (30, 5) on the reference catalog
     num_walks: int = 10
-    window: int = 5
+    window: int = 10
     p: float = 1.0
     q: float = 1.0
     epochs: int = 1

@@ -8,7 +8,7 @@ from animusic_assets.core.tfidf import TfidfModel, fit_tfidf
 
 class TfidfConfig(dg.Config):
     sublinear_tf: bool = True
-    max_ngram: int = 1
+    max_ngram: int = 2  # bigrams: +8 % NDCG@10 on the reference catalog (README)
     min_df: int = 1
 
 
