@@ -30,7 +30,7 @@ def test_definitions_load_with_every_asset_and_check():
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
-            "tfidf_neighbours_are_sane", "node2vec_vectors_valid"} <= checks
+            "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid"} <= checks
     assert definitions.defs.resolve_job_def("build_and_publish")
 
 

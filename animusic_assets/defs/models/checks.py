@@ -4,11 +4,17 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.defs.models.node2vec import node2vec_model
+from animusic_assets.defs.models.tfidf import tfidf_model
 
 # models whose songs have no edges / no text may legitimately have a few zero rows
 MAX_ZERO_ROW_SHARE = 0.05
+# share of songs whose nearest TF-IDF neighbour comes from the same anime; documents of one
+# anime share its titles, genres and studio, so a healthy model is far above chance
+MIN_SAME_ANIME_NEIGHBOURS = 0.5
+NEIGHBOUR_SAMPLE = 2000
 
 
 def vectors_problems(vectors: SongVectors, n_rows: int, expected_dim: int | None) -> list[str]:
@@ -39,3 +45,38 @@ def _result(vectors: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
                 additional_ins={"catalog": dg.AssetIn("catalog")})
 def node2vec_vectors_valid(node2vec_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(node2vec_model, catalog)
+
+
+@dg.asset_check(asset=tfidf_model, blocking=True,
+                additional_ins={"catalog": dg.AssetIn("catalog")})
+def tfidf_rows_valid_and_neighbours_sane(tfidf_model: TfidfModel,
+                                         catalog: pd.DataFrame) -> dg.AssetCheckResult:
+    matrix = tfidf_model.matrix
+    problems = []
+    if matrix.shape[0] != len(catalog):
+        problems.append(f"{matrix.shape[0]} rows for {len(catalog)} catalog rows")
+    if not np.isfinite(matrix.data).all():
+        problems.append("NaN or inf values")
+    share = same_anime_neighbour_share(matrix, catalog["anime_id"].to_numpy()) \
+        if not problems else 0.0
+    if share < MIN_SAME_ANIME_NEIGHBOURS:
+        problems.append(f"only {share:.0%} of songs have a same-anime nearest neighbour")
+    return dg.AssetCheckResult(passed=not problems,
+                               metadata={"problems": problems or ["none"],
+                                         "same_anime_share": round(share, 3),
+                                         "minimum": MIN_SAME_ANIME_NEIGHBOURS})
+
+
+def same_anime_neighbour_share(matrix, anime: np.ndarray) -> float:
+    """Among songs whose anime has other songs, the share whose nearest neighbour (by cosine
+    of L2-normalised rows) is from the same anime; a seeded sample bounds the cost."""
+    _, codes = np.unique(anime, return_inverse=True)
+    rows = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    if not len(rows):
+        return 1.0
+    rows = np.random.default_rng(0).choice(rows, size=min(len(rows), NEIGHBOUR_SAMPLE),
+                                           replace=False)
+    similarity = matrix[rows] @ matrix.T
+    similarity = similarity.toarray() if hasattr(similarity, "toarray") else np.asarray(similarity)
+    similarity[np.arange(len(rows)), rows] = -np.inf
+    return float((anime[similarity.argmax(axis=1)] == anime[rows]).mean())

@@ -1,0 +1,29 @@
+"""The blocking checks that stand between a trained model and the published bundle."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from animusic_assets.core.vectors import SongVectors
+from animusic_assets.defs.models.checks import same_anime_neighbour_share, vectors_problems
+
+
+def test_vectors_problems_name_each_fault():
+    good = SongVectors(np.ones((4, 3), dtype=np.float32), {"dim": 3})
+    assert vectors_problems(good, 4, 3) == []
+    nan = SongVectors(np.full((4, 3), np.nan, dtype=np.float32))
+    assert "NaN or inf values" in vectors_problems(nan, 4, None)
+    assert any("not aligned" in p for p in vectors_problems(good, 5, 3))
+    assert any("dimension 3, expected 8" in p for p in vectors_problems(good, 4, 8))
+    zeros = SongVectors(np.zeros((4, 3), dtype=np.float32))
+    assert any("zero rows" in p for p in vectors_problems(zeros, 4, None))
+    assert any("float32" in p for p in vectors_problems(SongVectors(np.ones((4, 3))), 4, None))
+
+
+def test_same_anime_neighbour_share():
+    anime = np.array([1, 1, 2, 2, 3])
+    clustered = sp.csr_matrix(np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]]) /
+                              np.linalg.norm([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]], axis=1,
+                                             keepdims=True))
+    assert same_anime_neighbour_share(clustered, anime) == 1.0
+    crossed = sp.csr_matrix(np.array([[1.0, 0], [0, 1], [1, 0], [0, 1], [1, 1]]))
+    assert same_anime_neighbour_share(crossed, anime) == 0.0
