@@ -8,6 +8,7 @@ import dagster as dg
 
 from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
 from animusic_assets.defs.evaluation import assets as evaluation_assets
+from animusic_assets.defs.ingest.definitions import ingest_definitions, live_anime_source
 from animusic_assets.defs.ingest import assets as ingest_assets
 from animusic_assets.defs.models import checks as model_checks, documents, node2vec, popularity, tfidf
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
@@ -25,14 +26,17 @@ _CHECK_MODULES = [catalog_checks, model_checks, publish_checks]
 
 
 def anime_source_for_mode(mode: str, env=os.environ):
-    """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV."""
+    """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV;
+    ``live``: what the partitioned collection assets stored (defs/ingest)."""
     if mode == "snapshot":
         return DemoSnapshotSource()
     if mode == "csv":
         if not env.get("ANIMUSIC_CATALOG_CSV"):
             raise ValueError("ANIMUSIC_MODE=csv needs ANIMUSIC_CATALOG_CSV (path to the CSV)")
         return AnimusicCsvSource(path=env["ANIMUSIC_CATALOG_CSV"])
-    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot' or 'csv')")
+    if mode == "live":
+        return live_anime_source(env)
+    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot', 'csv' or 'live')")
 
 
 all_assets = dg.load_assets_from_modules(_ASSET_MODULES)
@@ -59,3 +63,5 @@ defs = dg.Definitions(
         "user_lists": UserListsResource(path=os.environ.get("ANIMUSIC_USER_LISTS", "")),
     },
 )
+# live mode adds the partitioned collection assets, their jobs and schedules
+defs = dg.Definitions.merge(defs, ingest_definitions(os.environ.get("ANIMUSIC_MODE", "snapshot")))

@@ -1,0 +1,64 @@
+"""Live ingest assets: the MAL ranking, then per rank batch MAL details, MAL pages, AniDB anime
+and YouTube links (each stage a partitioned asset), plus one asset for single anime by MAL id.
+
+Each stage writes parsed results to the ingest store; ``anime_records`` (with LiveAnimeSource)
+assembles them, so the published catalog changes only when that asset is materialized.
+"""
+
+import dagster as dg
+
+from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, parse_batch_key, rank_batches
+from animusic_assets.defs.ingest.steps import run_stage
+from animusic_assets.resources.live_sites import LiveSitesResource
+from animusic_assets.resources.polite_fetcher import FetchError
+from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
+
+
+def _batch_ids(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> list[int]:
+    first, last = parse_batch_key(context.partition_key)
+    ids = live_sites.store().ids_for_ranks(first, last)
+    if not ids:
+        raise dg.Failure(f"no ranked anime for ranks {first}-{last}: materialize mal_ranking first")
+    return ids
+
+
+def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -> list[dg.AssetsDefinition]:
+    batches = rank_batches(top_n, batch_size)
+    n = parse_batch_key(batches.get_partition_keys()[-1])[1]  # top N
+
+    @dg.asset(group_name="ingest_live", kinds={"python"}, pool="mal")
+    def mal_ranking(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
+        """The top-N MAL anime by rank (MAL API /anime/ranking, paged; #1 included)."""
+        sites = live_sites.clients(context.log.info)
+        try:
+            entries, fetched = sites.ranking(n)
+        except (FetchError, HostBlocked, DailyCapReached) as exc:
+            raise dg.Failure(str(exc)) from exc
+        live_sites.store().put_ranking(entries, fetched)
+        return dg.MaterializeResult(metadata={"anime": len(entries), "first": str(entries[:1])})
+
+    def stage_asset(name: str, stage: str, pool: str, deps: list, doc: str):
+        @dg.asset(name=name, group_name="ingest_live", kinds={"python"}, pool=pool, deps=deps,
+                  partitions_def=batches, description=doc)
+        def _asset(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
+            ids = _batch_ids(context, live_sites)
+            meta = run_stage(stage, live_sites.clients(context.log.info), live_sites.store(), ids, context.log)
+            return dg.MaterializeResult(metadata=meta)
+        return _asset
+
+    details = stage_asset("mal_details", "mal_details", "mal", [mal_ranking], "MAL API details per anime.")
+    pages = stage_asset("mal_pages", "mal_page", "mal", [details], "MAL pages: titles and the AniDB id.")
+    anidb = stage_asset("anidb_anime", "anidb", "anidb", [pages], "AniDB: tags, songs, credits.")
+    links = stage_asset("youtube_links", "youtube", "youtube", [anidb], "YouTube video, views, likes per song.")
+
+    @dg.asset(group_name="ingest_live", kinds={"python"}, pool="anidb", partitions_def=SINGLE_ANIME)
+    def single_anime(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
+        """Every stage for one anime added by MAL id (dynamic partition)."""
+        mal_id = int(context.partition_key)
+        sites, store = live_sites.clients(context.log.info), live_sites.store()
+        meta = {}
+        for stage in ("mal_details", "mal_page", "anidb", "youtube"):
+            meta[stage] = run_stage(stage, sites, store, [mal_id], context.log)["network_requests"]
+        return dg.MaterializeResult(metadata={f"{k}_requests": v for k, v in meta.items()})
+
+    return [mal_ranking, details, pages, anidb, links, single_anime]

@@ -1,0 +1,25 @@
+"""Partitions of the live ingest: static batches of the top-N MAL anime by rank, plus single ids."""
+
+import os
+
+import dagster as dg
+
+DEFAULT_TOP_N = 1500
+DEFAULT_BATCH_SIZE = 50
+SINGLE_ANIME = dg.DynamicPartitionsDefinition(name="single_anime")
+
+
+def rank_batch_keys(top_n: int = DEFAULT_TOP_N, batch_size: int = DEFAULT_BATCH_SIZE) -> list[str]:
+    """``["0001-0050", "0051-0100", …]`` covering ranks 1..top_n."""
+    return [f"{first:04d}-{min(first + batch_size - 1, top_n):04d}" for first in range(1, top_n + 1, batch_size)]
+
+
+def parse_batch_key(key: str) -> tuple[int, int]:
+    first, last = key.split("-")
+    return int(first), int(last)
+
+
+def rank_batches(top_n: int | None = None, batch_size: int | None = None) -> dg.StaticPartitionsDefinition:
+    top_n = top_n or int(os.environ.get("ANIMUSIC_TOP_N", DEFAULT_TOP_N))
+    batch_size = batch_size or int(os.environ.get("ANIMUSIC_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    return dg.StaticPartitionsDefinition(rank_batch_keys(top_n, batch_size))
