@@ -10,8 +10,16 @@ from animusic_assets.defs.catalog import assets as catalog_assets, checks as cat
 from animusic_assets.defs.evaluation import assets as evaluation_assets
 from animusic_assets.defs.ingest.definitions import ingest_definitions, live_anime_source
 from animusic_assets.defs.ingest import assets as ingest_assets
-from animusic_assets.defs.models import checks as model_checks, documents, node2vec, popularity, tfidf
+from animusic_assets.defs.models import (
+    checks as model_checks,
+    documents,
+    node2vec,
+    popularity,
+    tfidf,
+    transformers,
+)
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_assets.resources import (
     AnimusicCsvSource,
     BundleStoreResource,
@@ -19,7 +27,7 @@ from animusic_assets.resources import (
     UserListsResource,
 )
 
-_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, node2vec,
+_ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, node2vec, transformers,
                   publish_assets,
                   evaluation_assets]
 _CHECK_MODULES = [catalog_checks, model_checks, publish_checks]
@@ -49,7 +57,7 @@ build_and_publish_job = dg.define_asset_job(
 
 def extra_resources() -> dict:
     """Resources every mode shares besides the anime source, bundle store and user lists."""
-    return {}
+    return {"embedding_cache": EmbeddingCacheResource()}  # $ANIMUSIC_CACHE_DIR, else .data/cache
 
 
 defs = dg.Definitions(
@@ -61,6 +69,7 @@ defs = dg.Definitions(
         "bundle_store": BundleStoreResource(root=dg.EnvVar("ANIMUSIC_BUNDLE_DIR")),
         # real lists when the file is there (../shared in development), synthetic users otherwise
         "user_lists": UserListsResource(path=os.environ.get("ANIMUSIC_USER_LISTS", "")),
+        **extra_resources(),
     },
 )
 # live mode adds the partitioned collection assets, their jobs and schedules

@@ -7,6 +7,7 @@ import pytest
 
 from animusic_assets import definitions
 from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource, UserListsResource
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_serving.bundle import load_bundle, read_current
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
@@ -17,7 +18,9 @@ def _materialize(tmp_path, records_path=FIXTURE):
         [*definitions.all_assets, *definitions.all_checks],
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
-                   "user_lists": UserListsResource(path="", synthetic_users=60)},
+                   "user_lists": UserListsResource(path="", synthetic_users=60),
+                   **definitions.extra_resources(),
+                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
         raise_on_error=False,
     )
 
@@ -26,11 +29,13 @@ def test_definitions_load_with_every_asset_and_check():
     graph = definitions.defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
-                    "popularity_model", "node2vec_model", "model_bundle", "offline_evaluation"}
+                    "popularity_model", "node2vec_model", "minilm_model", "mpnet_model",
+                    "model_bundle", "offline_evaluation"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
-            "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid"} <= checks
+            "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid", "minilm_vectors_valid",
+            "mpnet_vectors_valid"} <= checks
     assert definitions.defs.resolve_job_def("build_and_publish")
 
 
@@ -43,7 +48,7 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert "no user has enough liked anime" in evaluation["skipped"].value  # 3 anime only
     bundle = load_bundle(tmp_path / "bundles", verify=True)
     assert read_current(tmp_path / "bundles") == bundle.version
-    assert sorted(bundle.model_names) == ["hybrid", "node2vec", "popular", "random", "tfidf"]
+    assert sorted(bundle.model_names) == ["hybrid", "minilm", "mpnet", "node2vec", "popular", "random", "tfidf"]
     assert "weights" in bundle.manifest["models"]["hybrid"]["params"]
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
@@ -59,13 +64,15 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
         resources={"anime_source": DemoSnapshotSource(),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path=str(tmp_path / "absent.csv"),
-                                                   synthetic_users=80)},
+                                                   synthetic_users=80),
+                   **definitions.extra_resources(),
+                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
         run_config={"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(tmp_path / "reports"), "loop_users": 10, "playlists": 3}}}},
     )
     assert result.success
     table = result.output_for_node("offline_evaluation")
-    assert set(table.index) == {"tfidf", "node2vec", "popular", "random", "hybrid"}
+    assert set(table.index) == {"tfidf", "minilm", "mpnet", "node2vec", "popular", "random", "hybrid"}
     assert table["HR@10"].between(0, 1).all()
     # synthetic users love a genre: content models must beat random on them
     assert table.loc["tfidf", "NDCG@10"] > table.loc["random", "NDCG@10"]

