@@ -7,6 +7,7 @@ one line on stderr and exit status 2, not a traceback from inside a worker.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pydantic import ValidationError
@@ -27,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: {describe_settings_error(exc)}", file=sys.stderr)
         return 2
+
+    if args.workers > 1:
+        # one BLAS thread per worker: N workers x N spinning BLAS threads on N cores fight
+        # each other (measured: 2.3x fewer playlists/s on 2 cores). Set before any worker
+        # imports numpy; an explicit setting wins.
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
 
     import uvicorn  # only once the settings are known to be good
 

@@ -277,6 +277,9 @@ def run(args: argparse.Namespace) -> int:
             "TOKENIZERS_PARALLELISM": "false",
             "ANIMUSIC_DATABASE_URL": api_db_url,
             "ANIMUSIC_BUNDLE_DIR": str(BUNDLE_DIR),
+            # the local demo names its user (?anilist_username=demo) without an AniList
+            # sign-in; the API logs that dev mode is on. Off everywhere else.
+            "ANIMUSIC_DEV_MODE": "1",
             "DAGSTER_HOME": str(DAGSTER_HOME),
             "DAGSTER_PG_HOST": "127.0.0.1",
             "DAGSTER_PG_PORT": str(pg.port),

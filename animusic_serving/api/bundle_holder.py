@@ -41,6 +41,14 @@ class BundleHolder:
         """Why no bundle is being served (None while one is)."""
         return self._reason
 
+    @property
+    def current(self) -> Bundle | None:
+        """The bundle being served, without checking ``CURRENT``."""
+        return self._bundle
+
+    def check_due(self) -> bool:
+        return self._clock() - self._last_check >= self.poll_seconds
+
     def get(self) -> Bundle | None:
         if self._clock() - self._last_check >= self.poll_seconds:
             self.refresh()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -60,29 +60,82 @@ class PlaylistItemOut(BaseModel):
     position: int
 
 
+Relation = Literal["opening", "ending", "insert", "image"]
+
+
 class PlaylistOut(BaseModel):
     playlist_id: uuid.UUID
     bundle_version: str
+    model_order: list[str] = Field(description="the shuffled order in which the models picked")
     items: list[PlaylistItemOut]
 
 
+class SongOut(PlaylistItemOut):
+    score: float | None = None
+
+
+class SongListOut(BaseModel):
+    bundle_version: str
+    items: list[SongOut]
+
+
+class ModelOut(BaseModel):
+    name: str
+    kind: str | None
+    dim: int | None
+    in_playlist: bool
+    params: dict
+    metrics: dict
+
+
+class ModelsOut(BaseModel):
+    bundle_version: str
+    created_at: str | None
+    n_songs: int
+    models: list[ModelOut]
+
+
 class AnimeListIn(BaseModel):
-    anilist_username: Username
+    # optional with a session token (the token says who); required in dev mode without one
+    anilist_username: Username | None = None
     mal_ids: list[Annotated[int, Field(gt=0, lt=2**31)]] = Field(max_length=MAX_ANIME_LIST)
+
+
+class ImportIn(BaseModel):
+    username: Username | None = Field(
+        default=None, description="the list's owner on that site (default: your AniList name)")
+    anilist_username: Username | None = None
 
 
 class AnimeListOut(BaseModel):
     anilist_username: str
     anime_count: int
+    source: str = "upload"
+
+
+class AuthIn(BaseModel):
+    # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
+    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=4096, pattern=r"^[!-~]+$")]
+
+
+class AuthOut(BaseModel):
+    session_token: str
+    token_type: str = "bearer"
+    expires_at: dt.datetime
+    anilist_username: str
+    anilist_id: int
 
 
 class FeedbackIn(BaseModel):
-    anilist_username: Username
+    anilist_username: Username | None = None
     song_id: SongId
     recommended_by: ModelName
     watch_time: Seconds
     total_video_time: Seconds
     liked: bool = False
+    playlist_id: uuid.UUID | None = None
+    position: Annotated[int, Field(ge=0, lt=1000)] | None = None
 
     @model_validator(mode="after")
     def _consistent_times(self) -> FeedbackIn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ANIMUSIC_"
@@ -20,6 +20,36 @@ class Settings(BaseSettings):
     # origins allowed to call from a browser, comma-separated in the environment
     # (e.g. "chrome-extension://<id>,http://localhost:3000"); empty = no CORS headers
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # --- users and auth
+    # dev mode (local demo only; `make run` switches it on): a plain ?anilist_username= /
+    # body username is accepted without a session token. Off by default; logged at start-up.
+    dev_mode: bool = False
+    # HMAC key of the session tokens (>= 32 characters). Unset: a random key per process,
+    # so tokens die with the process and are not shared between workers (a warning says so).
+    session_secret: SecretStr | None = None
+    session_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+
+    # --- the sites a list is imported from (tests point these at local stubs)
+    anilist_graphql_url: str = "https://graphql.anilist.co"
+    anilist_min_interval_seconds: float = Field(default=2.0, ge=0)  # AniList allows 30/min
+    mal_api_url: str = "https://api.myanimelist.net/v2"
+    mal_client_id: SecretStr | None = None
+    mal_min_interval_seconds: float = Field(default=1.0, ge=0)
+    import_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # --- limits
+    max_body_bytes: int = Field(default=1_000_000, gt=0)  # 413 above this
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
 
     @field_validator("database_url")
     @classmethod

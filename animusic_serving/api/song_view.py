@@ -12,8 +12,32 @@ from animusic_serving.bundle import Bundle
 from animusic_serving.recommend import PlaylistItem
 
 
+SHOWN_COLUMNS = ("title", "anime_id", "anime_title", "relation", "artists", "links")
+
+
+def _columns(bundle: Bundle) -> dict[str, Any]:
+    """The shown columns as plain numpy arrays, once per bundle version: a row lookup is then
+    an array index instead of a pandas row (which costs ~0.2 ms per item)."""
+    return {c: bundle.songs[c].to_numpy(dtype=object) if c in bundle.songs.columns else None
+            for c in SHOWN_COLUMNS}
+
+
+class _Row:
+    __slots__ = ("columns", "row")
+
+    def __init__(self, columns: dict, row: int):
+        self.columns, self.row = columns, row
+
+    def get(self, column: str) -> Any:
+        values = self.columns.get(column)
+        return None if values is None else values[self.row]
+
+    def __getitem__(self, column: str) -> Any:
+        return self.get(column)
+
+
 def describe(bundle: Bundle, item: PlaylistItem) -> PlaylistItemOut:
-    song = bundle.songs.iloc[item.row]
+    song = _Row(bundle.derived("shown_columns", _columns), item.row)
     return PlaylistItemOut(
         song_id=item.song_id,
         title=_text(song.get("title")),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import uuid
+
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -13,11 +16,15 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
+    Index,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint names, so migrations can refer to them by name.
@@ -39,12 +46,14 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A listener, known by their AniList username (no accounts, no passwords)."""
+    """A listener, known by their AniList username; ``anilist_id`` is set once they have
+    signed in with an AniList token (``POST /auth/anilist``)."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    anilist_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
 
@@ -85,4 +94,46 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    # the playlist (and slot) the song was first reported from, when the client says so
+    playlist_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("playlists.id", ondelete="SET NULL"), nullable=True,
+        index=True)
+    position: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+
+
+class Playlist(Base):
+    """One served playlist: the model order drawn for it and the seed that drew it."""
+
+    __tablename__ = "playlists"
+    __table_args__ = (Index("ix_playlists_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    bundle_version: Mapped[str] = mapped_column(String(128))
+    model_order: Mapped[list[str]] = mapped_column(ARRAY(String(MODEL_NAME_MAX)))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+
+
+class Impression(Base):
+    """One song shown to a user in one playlist slot (whether or not it was ever played)."""
+
+    __tablename__ = "impressions"
+    __table_args__ = (
+        UniqueConstraint("playlist_id", "position"),
+        Index("ix_impressions_user_id_song_id", "user_id", "song_id"),
+        Index("ix_impressions_recommended_by_created_at", "recommended_by", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    playlist_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("playlists.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    song_id: Mapped[str] = mapped_column(String(SONG_ID_MAX))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    recommended_by: Mapped[str] = mapped_column(String(MODEL_NAME_MAX))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())

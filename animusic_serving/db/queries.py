@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from animusic_serving.db.models import AnimeListEntry, Feedback, User
+from animusic_serving.db.models import AnimeListEntry, Feedback, Playlist, User
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -42,13 +45,16 @@ def get_anime_list(session: Session, user: User) -> list[int]:
 
 
 def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_by: str,
-                    watch_time: float, total_video_time: float, liked: bool) -> Feedback:
+                    watch_time: float, total_video_time: float, liked: bool,
+                    playlist_id: uuid.UUID | None = None,
+                    position: int | None = None) -> Feedback:
     """Merge one report into the (user, song) row in ONE statement, so concurrent reports
     never lose an update: times keep their maximum, a like is sticky, and recommended_by
-    keeps the model that showed the song first."""
+    (and the playlist context) keep what the first report said."""
     stmt = insert(Feedback).values(
         user_id=user.id, song_id=song_id, recommended_by=recommended_by,
         watch_time=watch_time, total_video_time=total_video_time, liked=liked,
+        playlist_id=playlist_id, position=position,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[Feedback.user_id, Feedback.song_id],
@@ -57,6 +63,8 @@ def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_b
             "total_video_time": func.greatest(Feedback.total_video_time,
                                               stmt.excluded.total_video_time),
             "liked": Feedback.liked | stmt.excluded.liked,
+            "playlist_id": func.coalesce(Feedback.playlist_id, stmt.excluded.playlist_id),
+            "position": func.coalesce(Feedback.position, stmt.excluded.position),
             "updated_at": func.now(),
         },
     ).returning(Feedback)
@@ -67,3 +75,115 @@ def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_b
 def get_feedback(session: Session, user: User) -> list[Feedback]:
     return list(session.scalars(select(Feedback).where(Feedback.user_id == user.id)
                                 .order_by(Feedback.id)))
+
+
+def unlike(session: Session, user: User, song_id: str) -> Feedback | None:
+    """Remove the like of (user, song) — the only way a like goes away. None: no such row."""
+    stmt = (update(Feedback).where(Feedback.user_id == user.id, Feedback.song_id == song_id)
+            .values(liked=False, updated_at=func.now()).returning(Feedback))
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
+
+
+def set_anilist_identity(session: Session, username: str, anilist_id: int) -> User:
+    """The user signing in with AniList: found by AniList id (a renamed account keeps its
+    data), else by username (claiming a row created by an earlier list upload or dev-mode
+    visit). A row under this name that belongs to ANOTHER AniList account (its owner renamed
+    away and someone took the name) is moved aside, never handed over."""
+    session.execute(select(User.id).where(User.username == username).with_for_update())
+    holder = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if holder is not None and holder.anilist_id not in (None, anilist_id):
+        holder.username = f"~renamed#{holder.id}"
+        session.flush()
+    user = session.scalars(select(User).where(User.anilist_id == anilist_id)
+                           .with_for_update()).one_or_none()
+    if user is not None:
+        if user.username != username:
+            session.execute(update(User).where(User.username == username, User.id != user.id)
+                            .values(username=func.concat("~renamed#", User.id)))
+            user.username = username
+        session.flush()
+        return user
+    user = get_or_create_user(session, username)
+    user.anilist_id = anilist_id
+    session.flush()
+    return user
+
+
+def playlist_owner(session: Session, playlist_id: uuid.UUID) -> int | None:
+    return session.scalar(select(Playlist.user_id).where(Playlist.id == playlist_id))
+
+
+@dataclass(frozen=True)
+class FeedbackTuple:
+    song_id: str
+    liked: bool
+    watch_time: float
+    total_video_time: float
+
+
+@dataclass(frozen=True)
+class PlaylistInputs:
+    user_id: int | None
+    feedback: list[FeedbackTuple]
+    anime_list: list[int]
+    anilist_id: int | None = None
+
+
+_PLAYLIST_INPUTS = text("""
+SELECT u.id, u.anilist_id,
+       f.song_ids, f.liked, f.watch_time, f.total_video_time,
+       ARRAY(SELECT a.mal_id FROM anime_list_entries a WHERE a.user_id = u.id) AS anime_list
+FROM users u
+LEFT JOIN LATERAL (
+    SELECT array_agg(song_id ORDER BY id) AS song_ids, array_agg(liked ORDER BY id) AS liked,
+           array_agg(watch_time ORDER BY id) AS watch_time,
+           array_agg(total_video_time ORDER BY id) AS total_video_time
+    FROM feedback WHERE feedback.user_id = u.id
+) f ON true
+WHERE u.username = :username
+""")
+
+
+def playlist_inputs(session: Session, username: str) -> PlaylistInputs:
+    """Everything a playlist needs about a user, in ONE round trip (both lookups use the
+    (user_id, ...) unique indexes)."""
+    row = session.execute(_PLAYLIST_INPUTS, {"username": username}).one_or_none()
+    if row is None:
+        return PlaylistInputs(None, [], [])
+    user_id, anilist_id, songs, liked, watch, total, anime = row
+    feedback = [FeedbackTuple(*values) for values in zip(songs or [], liked or [], watch or [],
+                                                          total or [])]
+    return PlaylistInputs(user_id, feedback, list(anime or []), anilist_id)
+
+
+_LOG_PLAYLIST = text("""
+WITH p AS (
+    INSERT INTO playlists (id, user_id, bundle_version, model_order, seed, params)
+    VALUES (CAST(:id AS uuid), :user_id, :bundle_version, CAST(:model_order AS varchar(32)[]), :seed,
+            CAST(:params AS jsonb))
+    RETURNING id
+)
+INSERT INTO impressions (playlist_id, user_id, song_id, position, recommended_by)
+SELECT p.id, :user_id, x.song_id, x.position, x.recommended_by
+FROM p, unnest(CAST(:song_ids AS varchar(64)[]), CAST(:positions AS smallint[]),
+               CAST(:models AS varchar(32)[])) AS x(song_id, position, recommended_by)
+""")
+
+
+def log_playlist(session: Session, *, playlist_id: uuid.UUID, user_id: int,
+                 bundle_version: str, model_order: Sequence[str], seed: int, params: dict,
+                 items: Sequence[tuple[str, int, str]]) -> None:
+    """Record a served playlist and its items as impressions, in ONE statement.
+    ``items``: (song_id, position, recommended_by).
+
+    The transaction commits without waiting for the WAL flush (``synchronous_commit`` off,
+    for this transaction only): impressions are analytics, and a crash may lose the last
+    few hundred milliseconds of them but never corrupts anything; the listener does not wait
+    for a disk flush to get a playlist. Feedback keeps full durability."""
+    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.execute(_LOG_PLAYLIST, {
+        "id": str(playlist_id), "user_id": user_id, "bundle_version": bundle_version,
+        "model_order": list(model_order), "seed": seed, "params": json.dumps(params),
+        "song_ids": [i[0] for i in items], "positions": [i[1] for i in items],
+        "models": [i[2] for i in items],
+    })

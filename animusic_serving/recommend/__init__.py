@@ -24,10 +24,17 @@ from animusic_serving.recommend.profile import (
                                                  is_positive,
                                                  user_day_seed,
 )
-from animusic_serving.recommend.recommender import recommend
+from animusic_serving.recommend.recommender import (
+    popular_artist_mask,
+    recommend,
+    relation_mask,
+    shuffled_models,
+)
+from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS, hybrid_components, score
 
 __all__ = [
     "COLD_START_K", "PLAYLIST_MODELS", "FeedbackRow", "PlaylistItem", "Profile",
     "build_playlist", "build_profile", "candidate_mask", "is_positive", "playlist_models",
-    "recommend", "user_day_seed",
+    "recommend", "user_day_seed", "shuffled_models", "relation_mask", "popular_artist_mask",
+    "score", "hybrid_components", "DEFAULT_HYBRID_WEIGHTS",
 ]

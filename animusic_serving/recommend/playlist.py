@@ -5,6 +5,13 @@ leaves nothing, exclusions are relaxed in order: first the blacklist, then the s
 only for a catalogue made of nothing but seeds, the seeds). Each model, in the given order,
 contributes its best-scoring candidate that is not yet in the playlist and not from an anime
 already in it; the anime rule is dropped for a model only when it would leave it nothing.
+
+Two optional knobs narrow the candidates:
+
+* ``allowed`` (e.g. ``relations=["opening"]``: openings only) is a hard filter the listener
+  asked for; it is never relaxed (a catalogue with no such song gives an empty playlist);
+* ``preferred`` (e.g. ``exclude_popular_artists``: songs by none of the most popular artists)
+  is a wish: it is the first thing relaxed when it would leave no candidate.
 """
 
 from __future__ import annotations
@@ -35,37 +42,56 @@ def playlist_models(bundle: Any) -> list[str]:
     return [m for m in PLAYLIST_MODELS if m in present and has_scorer(bundle, m)]
 
 
-def candidate_mask(anime_ids: np.ndarray, profile: Profile) -> np.ndarray:
-    """Rows that may be recommended, with the exclusions relaxed only as far as needed."""
+def candidate_mask(anime_ids: np.ndarray, profile: Profile, *,
+                   allowed: np.ndarray | None = None,
+                   preferred: np.ndarray | None = None) -> np.ndarray:
+    """Rows that may be recommended, with the exclusions relaxed only as far as needed:
+    ``preferred`` first, then the blacklist, then the skip set (then the seeds). ``allowed``
+    is never relaxed."""
     n = len(anime_ids)
     not_seed = _mask(n, profile.seed_rows, exclude=True)
     not_skipped = _mask(n, profile.skip_rows, exclude=True)
-    not_blacklisted = ~np.isin(anime_ids, profile.blacklisted_anime)
-    for mask in (not_seed & not_skipped & not_blacklisted, not_seed & not_skipped, not_seed):
+    not_blacklisted = ~np.isin(anime_ids, profile.blacklisted_anime) \
+        if len(profile.blacklisted_anime) else np.ones(n, dtype=bool)
+    base = np.ones(n, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    strict = not_seed & not_skipped & not_blacklisted & base
+    steps = [strict & preferred] if preferred is not None else []
+    steps += [strict, not_seed & not_skipped & base, not_seed & base]
+    if preferred is not None:  # nothing unseen is left at all: still honour the wish
+        steps.append(base & preferred)
+    for mask in steps:
         if mask.any():
             return mask
-    return np.ones(n, dtype=bool)
+    return base.copy()
 
 
 def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = None,
-                   rng: np.random.Generator | None = None) -> list[PlaylistItem]:
+                   rng: np.random.Generator | None = None, *,
+                   allowed: np.ndarray | None = None,
+                   preferred: np.ndarray | None = None) -> list[PlaylistItem]:
     """``bundle``: a ``Bundle`` (or anything with ``songs``, ``model_names``, ``dense``,
-    ``tfidf``, ``scores``, ``manifest``, ``n_songs``). ``models`` default: ``playlist_models``."""
+    ``tfidf``, ``scores``, ``manifest``, ``n_songs``). ``models`` default: ``playlist_models``.
+    ``allowed`` / ``preferred``: boolean row masks, see ``candidate_mask``.
+
+    Work per request: one score vector per model (matrix-vector products over the whole
+    catalogue; the hybrid reuses the similarity models' vectors) and a few boolean masks;
+    nothing loops over candidates or over the user's skipped songs."""
     rng = rng if rng is not None else np.random.default_rng()
     models = playlist_models(bundle) if models is None else list(models)
     anime_ids = bundle.songs["anime_id"].to_numpy()
-    song_ids = bundle.songs["song_id"].to_numpy()
-    available = candidate_mask(anime_ids, profile)
+    song_ids = bundle.songs["song_id"]
+    available = candidate_mask(anime_ids, profile, allowed=allowed, preferred=preferred)
     anime_taken = np.zeros(len(anime_ids), dtype=bool)
+    cache: dict = {}
     items: list[PlaylistItem] = []
     for model in models:
         new_anime = available & ~anime_taken
         pool = new_anime if new_anime.any() else available
         if not pool.any():
             break  # every candidate is already in the playlist
-        scores = score(bundle, model, profile.positive_rows, rng)
+        scores = score(bundle, model, profile.positive_rows, rng, cache=cache)
         row = int(np.argmax(np.where(pool, scores, -np.inf)))
-        items.append(PlaylistItem(row, str(song_ids[row]), model, len(items)))
+        items.append(PlaylistItem(row, str(song_ids.iat[row]), model, len(items)))
         available[row] = False
         anime_taken |= anime_ids == anime_ids[row]
     return items

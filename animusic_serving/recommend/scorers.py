@@ -47,25 +47,30 @@ DEFAULT_HYBRID_WEIGHTS = {**{name: 1.0 for name in SIMILARITY_MODELS},
 
 
 def hybrid_components(bundle: Any, profile_rows: np.ndarray,
-                      names: list[str]) -> dict[str, np.ndarray]:
+                      names: list[str], *, cache: dict | None = None) -> dict[str, np.ndarray]:
     """The hybrid's building blocks for one profile, each on a comparable scale; components
-    the bundle cannot provide are left out."""
+    the bundle cannot provide are left out. ``cache``: scores already computed for this
+    profile (see ``score``), so a playlist scores each similarity model once."""
     components: dict[str, np.ndarray] = {}
     for name in names:
         if name in SIMILARITY_MODELS and has_scorer(bundle, name):
-            components[name] = _zscore(score(bundle, name, profile_rows, rng=None))
+            components[name] = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache))
         elif name == "popularity" and "popular" in bundle.scores:
             components[name] = bundle.derived("log_popularity_prior", _log_popularity_prior)
         elif name == "franchise" and "franchise" in bundle.songs.columns:
             codes = bundle.derived("franchise_codes", _franchise_codes)
-            components[name] = np.isin(codes, codes[profile_rows]).astype(np.float64)
+            present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
+            present[codes[profile_rows]] = True
+            components[name] = present[codes].astype(np.float64)
     return components
 
 
 def hybrid_scores(bundle: Any, profile_rows: np.ndarray,
-                  weights: dict[str, float] | None = None) -> np.ndarray:
+                  weights: dict[str, float] | None = None, *,
+                  cache: dict | None = None) -> np.ndarray:
     weights = DEFAULT_HYBRID_WEIGHTS if weights is None else weights
-    components = hybrid_components(bundle, profile_rows, [n for n, w in weights.items() if w])
+    components = hybrid_components(bundle, profile_rows, [n for n, w in weights.items() if w],
+                                   cache=cache)
     total = np.zeros(bundle.n_songs, dtype=np.float64)
     for name, component in components.items():
         total += weights[name] * component
@@ -104,9 +109,21 @@ def has_scorer(bundle: Any, name: str) -> bool:
 
 
 def score(bundle: Any, name: str, profile_rows: np.ndarray,
-          rng: np.random.Generator | None) -> np.ndarray:
+          rng: np.random.Generator | None, *, cache: dict | None = None) -> np.ndarray:
     """Scores of every row for model ``name``. Without profile rows the similarity models
-    fall back to popularity (or zeros), which keeps a playlist possible on any catalogue."""
+    fall back to popularity (or zeros), which keeps a playlist possible on any catalogue.
+
+    ``cache``: a dict owned by the caller for ONE profile and bundle (e.g. one playlist);
+    deterministic scores are stored there, so the hybrid reuses the similarity models'."""
+    if cache is not None and name != "random":
+        if name not in cache:
+            cache[name] = _score(bundle, name, profile_rows, rng, cache)
+        return cache[name]
+    return _score(bundle, name, profile_rows, rng, None)
+
+
+def _score(bundle: Any, name: str, profile_rows: np.ndarray,
+           rng: np.random.Generator | None, cache: dict | None) -> np.ndarray:
     profile_rows = np.asarray(profile_rows, dtype=np.int64)
     if name == "random":
         return random_scores(bundle.n_songs, rng or np.random.default_rng())
@@ -119,5 +136,5 @@ def score(bundle: Any, name: str, profile_rows: np.ndarray,
         return dense_scores(bundle.dense[name], profile_rows)
     if name == "hybrid":
         params = bundle.manifest["models"].get("hybrid", {}).get("params", {})
-        return hybrid_scores(bundle, profile_rows, params.get("weights"))
+        return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache)
     raise KeyError(f"no scorer for model {name!r}")

@@ -112,11 +112,18 @@ def bundle_root(tmp_path) -> Path:
     return root
 
 
+SESSION_SECRET = "test-secret-" + "x" * 32
+
+
 def make_client(database_url: str, bundle_dir: Path, session: Session | None = None,
-                poll_seconds: float = 0.0, **client_kwargs) -> TestClient:
-    """An API client; with ``session`` every request uses it (rolled back by its fixture)."""
+                poll_seconds: float = 0.0, settings: dict | None = None,
+                **client_kwargs) -> TestClient:
+    """An API client; with ``session`` every request uses it (rolled back by its fixture).
+    Dev mode is on unless ``settings`` says otherwise (most tests name their user)."""
     app = create_app(Settings(database_url=database_url, bundle_dir=bundle_dir,
-                              bundle_poll_seconds=poll_seconds))
+                              bundle_poll_seconds=poll_seconds,
+                              **{"dev_mode": True, "session_secret": SESSION_SECRET,
+                                 **(settings or {})}))
     if session is not None:
         app.dependency_overrides[get_session] = lambda: session
     return TestClient(app, **client_kwargs)
@@ -130,7 +137,8 @@ def client(database_url, bundle_root, db_session):
 
 @pytest.fixture
 def client_factory(database_url):
-    """``client_factory(bundle_dir, session=None, poll_seconds=0, **TestClient kwargs)``."""
+    """``client_factory(bundle_dir, session=None, poll_seconds=0, settings=None,
+    **TestClient kwargs)``."""
     return lambda bundle_dir, **kwargs: make_client(database_url, bundle_dir, **kwargs)
 
 

@@ -74,7 +74,7 @@ def test_database_down_is_503_database_unavailable(bundle_root, tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = create_app(Settings(database_url=f"postgresql+psycopg2://postgres@127.0.0.1:{port}/x",
-                              bundle_dir=bundle_root))
+                              bundle_dir=bundle_root, dev_mode=True))
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/playlist", params=PARAMS)
         assert (response.status_code, response.json()) == (503, {"detail": "database unavailable"})

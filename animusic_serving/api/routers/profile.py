@@ -1,19 +1,62 @@
-"""POST /upload_anilist_profile: replace a user's imported anime list (drives the cold start)."""
+"""The user's anime list (drives the cold start): uploaded, or imported from AniList / MAL."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request
 
+from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import SessionDep
-from animusic_serving.api.schemas import AnimeListIn, AnimeListOut
+from animusic_serving.api.schemas import AnimeListIn, AnimeListOut, ImportIn
+from animusic_serving.clients.base import SourceError
 from animusic_serving.db import queries
 
 router = APIRouter(tags=["profile"])
+RESPONSES = {401: {"description": "no or invalid session token"},
+             403: {"description": "the body names another user"}}
+IMPORT_RESPONSES = {**RESPONSES, 404: {"description": "no such user on that site"},
+                    502: {"description": "the site failed"},
+                    503: {"description": "rate-limited or not configured"}}
 
 
-@router.post("/upload_anilist_profile", response_model=AnimeListOut)
-def upload_anilist_profile(body: AnimeListIn, session: SessionDep) -> AnimeListOut:
-    user = queries.get_or_create_user(session, body.anilist_username)
-    count = queries.replace_anime_list(session, user, body.mal_ids)
+def _replace(session, principal, username: str, mal_ids: list[int],
+             source: str) -> AnimeListOut:
+    user = queries.get_or_create_user(session, username)
+    principal.check(user.anilist_id)
+    count = queries.replace_anime_list(session, user, mal_ids)
     session.commit()
-    return AnimeListOut(anilist_username=user.username, anime_count=count)
+    return AnimeListOut(anilist_username=user.username, anime_count=count, source=source)
+
+
+@router.post("/upload_anilist_profile", response_model=AnimeListOut, responses=RESPONSES)
+def upload_anilist_profile(body: AnimeListIn, principal: CurrentUser,
+                           session: SessionDep) -> AnimeListOut:
+    """Replace the user's whole list (duplicates tolerated)."""
+    return _replace(session, principal, principal.resolve(body.anilist_username),
+                    body.mal_ids, "upload")
+
+
+def _fetch(fetch, username: str) -> list[int]:
+    try:
+        return fetch(username)
+    except SourceError as exc:
+        raise HTTPException(exc.status, detail=str(exc)) from None
+
+
+@router.post("/import/anilist", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
+def import_anilist(body: ImportIn, principal: CurrentUser, session: SessionDep,
+                   request: Request) -> AnimeListOut:
+    """Replace the user's list with their public AniList anime list (MAL ids)."""
+    username = principal.resolve(body.anilist_username)
+    ids = _fetch(request.app.state.anilist.anime_list, body.username or username)
+    return _replace(session, principal, username, ids, "anilist")
+
+
+@router.post("/import/mal", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
+def import_mal(body: ImportIn, principal: CurrentUser, session: SessionDep,
+               request: Request) -> AnimeListOut:
+    """Replace the user's list with a public MyAnimeList anime list."""
+    username = principal.resolve(body.anilist_username)
+    ids = _fetch(request.app.state.mal.anime_list, body.username or username)
+    return _replace(session, principal, username, ids, "mal")
+
+

@@ -1,0 +1,42 @@
+"""The listener's web page: ``GET /`` and its static assets under ``/web/`` (plain HTML, CSS
+and JavaScript in ``animusic_serving/web/``; no build step). Only files in that folder are
+served, by name; the page talks to the API on the same origin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
+
+router = APIRouter(include_in_schema=False)
+
+WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
+MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+               ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml",
+               ".png": "image/png", ".ico": "image/x-icon"}
+# the page's own files, the YouTube player (IFrame API + embeds), nothing else
+CSP = ("default-src 'self'; script-src 'self' https://www.youtube.com; "
+       "frame-src https://www.youtube.com https://www.youtube-nocookie.com; "
+       "img-src 'self' data: https://i.ytimg.com; connect-src 'self'; style-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+           "Referrer-Policy": "strict-origin-when-cross-origin", "Cache-Control": "no-cache"}
+
+
+def _file(name: str) -> FileResponse:
+    path = WEB_DIR / name
+    media_type = MEDIA_TYPES.get(Path(name).suffix)
+    if "/" in name or name.startswith(".") or media_type is None or not path.is_file():
+        raise HTTPException(404, detail="not found")
+    return FileResponse(path, media_type=media_type, headers=HEADERS)
+
+
+@router.get("/")
+def index() -> FileResponse:
+    return _file("index.html")
+
+
+@router.get("/web/{name}")
+def asset(name: str) -> FileResponse:
+    return _file(name)

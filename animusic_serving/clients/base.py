@@ -1,0 +1,50 @@
+"""What the site clients share: a per-process rate limiter and one error type."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class SourceError(RuntimeError):
+    """A list could not be fetched. ``status``: the HTTP status to answer with
+    (404 unknown user, 401 bad token, 502 the site failed, 503 rate-limited/not configured)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class MinIntervalLimiter:
+    """At most one request every ``min_interval`` seconds (per process). A caller that would
+    wait longer than ``max_wait`` gets ``SourceError(503)`` instead of blocking a worker."""
+
+    def __init__(self, min_interval: float, max_wait: float = 10.0,
+                 clock=time.monotonic, sleep=time.sleep):
+        self.min_interval = min_interval
+        self.max_wait = max_wait
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            if start - now > self.max_wait:
+                raise SourceError(503, "too many imports right now; retry in a minute")
+            self._next = start + self.min_interval
+        if start > now:
+            self._sleep(start - now)
+
+    def back_off(self, seconds: float) -> None:
+        """The site said Retry-After: nobody in this process asks before then."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+
+
+def retry_after_seconds(value: str | None, default: float = 60.0) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
