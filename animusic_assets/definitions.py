@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from animusic_assets.defs.analytics.definitions import analytics_definitions
 from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
 from animusic_assets.defs.evaluation import assets as evaluation_assets
 from animusic_assets.defs.ingest.definitions import ingest_definitions, live_anime_source
@@ -51,7 +52,7 @@ all_assets = dg.load_assets_from_modules(_ASSET_MODULES)
 all_checks = dg.load_asset_checks_from_modules(_CHECK_MODULES)
 
 build_and_publish_job = dg.define_asset_job(
-    "build_and_publish", selection=dg.AssetSelection.all(),
+    "build_and_publish", selection=dg.AssetSelection.all() - dg.AssetSelection.groups("analytics"),
     description="Ingest, clean, train every model and publish a new bundle.",
 )
 
@@ -74,3 +75,5 @@ defs = dg.Definitions(
 )
 # live mode adds the partitioned collection assets, their jobs and schedules
 defs = dg.Definitions.merge(defs, ingest_definitions(os.environ.get("ANIMUSIC_MODE", "snapshot")))
+# engagement and feasibility reports over the API database and Dagster's own records
+defs = dg.Definitions.merge(defs, analytics_definitions())

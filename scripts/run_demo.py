@@ -205,7 +205,8 @@ def stop_leftovers() -> int:
         while time.monotonic() < deadline and _cmdline(pid):
             time.sleep(0.2)
     markers = {"api": "animusic_serving", "dagster_webserver": "dagster-webserver",
-               "dagster_daemon": "dagster-daemon", "materialize": "dagster"}
+               "dagster_daemon": "dagster-daemon", "materialize": "dagster",
+               "traffic": "simulate_traffic", "analytics": "dagster"}
     groups = []
     for name, pgid in (state.get("children") or {}).items():
         # the group leader must still be what we started (a pid may have been reused)
@@ -317,7 +318,7 @@ def run(args: argparse.Namespace) -> int:
             # in one process: a subprocess per step re-imports torch & co (80 s against 12 s
             # for the demo graph on two cores), and the demo's steps are small
             mat = Child("materialize", [str(bindir / "dagster"), "asset", "materialize",
-                                        "--select", "*", "-m", CODE_LOCATION_MODULE,
+                                        "--select", "not group:analytics", "-m", CODE_LOCATION_MODULE,
                                         "--config-json", json.dumps(MATERIALIZE_RUN_CONFIG)], env)
             children.append(mat)
             write_state(children, pg.pid)
@@ -377,6 +378,9 @@ def run(args: argparse.Namespace) -> int:
             say(f"smoke test passed; total {time.monotonic() - T0:.1f}s")
             return 0
 
+        if not args.no_traffic:
+            traffic_and_reports(args, bindir, api_url, env, children, pg.pid)
+
         print("  Ctrl-C stops everything.\n", flush=True)
         while not STOP.is_set():
             check_alive(servers)
@@ -413,6 +417,33 @@ def check_alive(servers: list[Child]) -> None:
                             f"last lines of {child.log_path.relative_to(ROOT)}:\n{child.tail()}")
 
 
+def traffic_and_reports(args, bindir: Path, api_url: str, env: dict, children: list,
+                        pg_pid: int) -> None:
+    """Simulated listeners through the real API, then the engagement and feasibility
+    reports over what they did (a failed simulation is reported, not fatal)."""
+    say(f"simulating listeners for {args.traffic_seconds:.0f}s "
+        f"(log: {LOG_DIR.relative_to(ROOT)}/traffic.log)")
+    traffic = Child("traffic", [str(bindir / "python"), "scripts/simulate_traffic.py",
+                                "--api", api_url, "--users", "20", "--playlists", "8",
+                                "--seconds", str(args.traffic_seconds)], env)
+    children.append(traffic)
+    write_state(children, pg_pid)
+    if wait_for(traffic, args.traffic_seconds + 60) != 0:
+        say(f"traffic simulation failed (continuing):\n{traffic.tail(10)}")
+    say("materializing the analytics reports (group analytics)")
+    reports = Child("analytics", [str(bindir / "dagster"), "asset", "materialize",
+                                  "--select", "group:analytics", "-m", CODE_LOCATION_MODULE,
+                                  "--config-json", json.dumps(MATERIALIZE_RUN_CONFIG)], env)
+    children.append(reports)
+    write_state(children, pg_pid)
+    if wait_for(reports, 300) != 0:
+        say(f"analytics reports failed (the service keeps running):\n{reports.tail(10)}")
+        return
+    folder = Path(env["ANIMUSIC_REPORTS_DIR"]) / "analytics"
+    say(f"reports: {folder}/engagement.html and {folder}/feasibility.html; "
+        f"offline evaluation: {Path(env['ANIMUSIC_REPORTS_DIR'])}/evaluation-*/")
+
+
 def smoke(api_url: str) -> None:
     url = f"{api_url}/playlist?anilist_username=demo"
     t = time.monotonic()
@@ -439,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true",
                     help="start everything, fetch one playlist (>= 3 items), stop")
     ap.add_argument("--stop", action="store_true", help="stop what a previous run left behind")
+    ap.add_argument("--no-traffic", action="store_true",
+                    help="skip the simulated listeners and the analytics reports")
+    ap.add_argument("--traffic-seconds", type=float, default=10.0)
     ap.add_argument("--skip-materialize", action="store_true",
                     help="serve the bundle already in .data/bundles")
     ap.add_argument("--pg-port", type=int, default=5433)

@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
 
 def _materialize(tmp_path, records_path=FIXTURE):
     return dg.materialize(
-        [*definitions.all_assets, *definitions.all_checks],
+        [*definitions.all_assets, *definitions.all_checks],  # the build, without analytics
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path="", synthetic_users=60),
@@ -30,7 +30,7 @@ def test_definitions_load_with_every_asset_and_check():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
                     "popularity_model", "node2vec_model", "minilm_model", "mpnet_model",
-                    "model_bundle", "offline_evaluation"}
+                    "model_bundle", "offline_evaluation", "engagement_report", "feasibility_report"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",

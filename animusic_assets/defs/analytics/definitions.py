@@ -1,0 +1,29 @@
+"""Analytics wiring, merged into the code location by ``animusic_assets/definitions.py``:
+
+    defs = dg.Definitions.merge(defs, analytics_definitions())
+"""
+
+import dagster as dg
+
+from animusic_assets.defs.analytics.engagement import engagement_report
+from animusic_assets.defs.analytics.feasibility import feasibility_report
+from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+
+ANALYTICS = dg.AssetSelection.groups("analytics")
+
+analytics_job = dg.define_asset_job(
+    "analytics_reports", selection=ANALYTICS,
+    description="Engagement, adaptation and feasibility reports (reads the API database "
+                "read-only and this instance's run records).")
+
+daily_analytics = dg.ScheduleDefinition(
+    name="daily_analytics", job=analytics_job, cron_schedule="30 5 * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED)
+
+
+def analytics_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[engagement_report, feasibility_report],
+        jobs=[analytics_job], schedules=[daily_analytics],
+        resources={"serving_db": ServingDatabaseResource(url=dg.EnvVar("ANIMUSIC_DATABASE_URL"))},
+    )
