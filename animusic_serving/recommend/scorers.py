@@ -1,8 +1,13 @@
 """One score per bundle row for each model; higher is better. Whole-catalogue vector maths only.
 
-* Dense models (minilm, mpnet, node2vec): ``matrix @ mean(profile vectors)``. Rows are
-  L2-normalised, so this is the cosine to the profile's mean vector times the constant
-  ``|mean|``: the same ranking as the cosine, without a division.
+* Dense models (minilm, mpnet, node2vec): by default ``matrix @ mean(profile vectors)``. Rows
+  are L2-normalised, so this is the cosine to the profile's mean vector times the constant
+  ``|mean|``: the same ranking as the cosine, without a division. A model whose manifest
+  params say ``"profile_query": "nearest"`` scores a candidate by its cosine to the *nearest*
+  profile song instead (max over the profile; at most ``NEAREST_MAX_PROFILE`` profile rows,
+  spread evenly). The sentence transformers use it: a profile's songs sit in several distinct
+  regions of their space and the mean lands between them (NDCG@10 on the reference catalog:
+  MiniLM 0.044 -> 0.099, MPNet 0.032 -> 0.103; README "Offline evaluation").
 * TF-IDF: cosine to the mean of the profile's L2-normalised TF-IDF rows (not to a TF-IDF of the
   profile's concatenated text). The bundle's rows are L2-normalised, so ``tfidf @ mean`` ranks
   exactly like that cosine.
@@ -26,9 +31,29 @@ DENSE_MODELS = ("minilm", "mpnet", "node2vec")
 SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
 
 
-def dense_scores(matrix: np.ndarray, profile_rows: np.ndarray) -> np.ndarray:
+NEAREST_MAX_PROFILE = 64
+NEAREST_CHUNK_ROWS = 65_536  # bounds the (chunk x profile) block at 1M songs
+
+
+def dense_scores(matrix: np.ndarray, profile_rows: np.ndarray, query: str = "mean") -> np.ndarray:
+    if query == "nearest":
+        return nearest_profile_scores(matrix, profile_rows)
     centroid = np.asarray(matrix[profile_rows], dtype=np.float32).mean(axis=0)
     return np.asarray(matrix @ centroid, dtype=np.float32)
+
+
+def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray) -> np.ndarray:
+    """Cosine of every row to its nearest profile row: one GEMM per chunk of rows, so the
+    matrix is read once, as for the mean."""
+    rows = np.asarray(profile_rows, dtype=np.int64)
+    if rows.size > NEAREST_MAX_PROFILE:
+        rows = rows[np.linspace(0, rows.size - 1, NEAREST_MAX_PROFILE).astype(np.int64)]
+    profile = np.asarray(matrix[rows], dtype=np.float32).T  # (d, p)
+    out = np.empty(matrix.shape[0], dtype=np.float32)
+    for start in range(0, matrix.shape[0], NEAREST_CHUNK_ROWS):
+        block = np.asarray(matrix[start:start + NEAREST_CHUNK_ROWS]) @ profile
+        out[start:start + len(block)] = block.max(axis=1)
+    return out
 
 
 def tfidf_scores(matrix: Any, profile_rows: np.ndarray) -> np.ndarray:
@@ -133,7 +158,8 @@ def _score(bundle: Any, name: str, profile_rows: np.ndarray,
     if name == "tfidf":
         return tfidf_scores(bundle.tfidf, profile_rows)
     if name in DENSE_MODELS:
-        return dense_scores(bundle.dense[name], profile_rows)
+        params = bundle.manifest["models"].get(name, {}).get("params", {})
+        return dense_scores(bundle.dense[name], profile_rows, params.get("profile_query", "mean"))
     if name == "hybrid":
         params = bundle.manifest["models"].get("hybrid", {}).get("params", {})
         return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache)

@@ -38,3 +38,32 @@ def test_zero_weights_are_ignored_and_priors_are_cached(make_bundle):
     np.testing.assert_array_equal(np.argsort(-a), np.argsort(-b))
     scorers.hybrid_scores(bundle, np.array([1]), {"popularity": 1.0})
     assert "log_popularity_prior" in bundle._derived
+
+
+def test_nearest_profile_query_scores_by_the_closest_profile_song():
+    from animusic_serving.recommend.scorers import dense_scores
+
+    matrix = np.array([[1, 0, 0], [0, 1, 0], [0.7, 0.7, 0], [0.9, 0.1, 0], [0, 0, 1]],
+                      dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    profile = np.array([0, 1])
+    nearest = dense_scores(matrix, profile, "nearest")
+    np.testing.assert_allclose(nearest, np.max(matrix @ matrix[profile].T, axis=1), rtol=1e-6)
+    mean = dense_scores(matrix, profile, "mean")
+    # the mean of two orthogonal tastes favours the song between them; nearest favours the
+    # song that is close to one of them
+    assert np.argmax(np.where([0, 0, 1, 1, 1], mean, -1)) == 2
+    assert np.argmax(np.where([0, 0, 1, 1, 1], nearest, -1)) == 3
+
+
+def test_nearest_caps_the_profile_and_chunks_rows(monkeypatch):
+    from animusic_serving.recommend import scorers
+
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(1000, 8)).astype(np.float32)
+    monkeypatch.setattr(scorers, "NEAREST_CHUNK_ROWS", 128)
+    monkeypatch.setattr(scorers, "NEAREST_MAX_PROFILE", 10)
+    profile = np.arange(0, 100)
+    kept = profile[np.linspace(0, 99, 10).astype(int)]
+    np.testing.assert_allclose(scorers.nearest_profile_scores(matrix, profile),
+                               (matrix @ matrix[kept].T).max(axis=1), rtol=1e-5)
