@@ -22,7 +22,7 @@ def ranking_bar_png(ranking: pd.DataFrame, metric: str) -> bytes:
     ax.bar(ordered.index, ordered.values, color=colours)
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per model (grey: baselines)")
-    return _png(fig)
+    return figure_png(fig)
 
 
 def like_rate_by_exposure_png(by_exposure: pd.DataFrame) -> bytes:
@@ -36,10 +36,11 @@ def like_rate_by_exposure_png(by_exposure: pd.DataFrame) -> bytes:
     ax.legend(fontsize=8, ncol=4)
     ax_users.set_xlabel("exposure number")
     ax_users.set_ylabel("users reaching it")
-    return _png(fig)
+    return figure_png(fig)
 
 
-def _png(fig) -> bytes:
+def figure_png(fig) -> bytes:
+    """Render a matplotlib figure to PNG bytes and free it (shared by every report)."""
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=90)
