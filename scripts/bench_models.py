@@ -7,8 +7,9 @@
 For each catalog it runs every model in its own subprocess (so each peak RSS is that model's
 own) twice: a *full* build on the whole catalog with a cold embedding cache, and an
 *incremental* build after one new 50-anime partition, with the cache warmed by the catalog
-as it was before that partition. TF-IDF, popularity and node2vec are refitted on the whole
-catalog either way; the transformers embed only new or changed documents. Prints a markdown
+as it was before that partition. TF-IDF and popularity are refitted on the whole
+catalog either way; the transformers embed only new or changed documents, and node2vec folds
+the new nodes into its last full training (core/node2vec_incremental.py). Prints a markdown
 table; figures go to the README (never to timed unit tests).
 """
 
@@ -65,15 +66,14 @@ def run_phase(model: str, catalog: str, which: str, cache_dir: str) -> dict:
         from animusic_assets.core.popularity import popularity_scores
 
         popularity_scores(frame)
-    elif model == "node2vec":
-        from animusic_assets.core.graph import build_song_graph
-        from animusic_assets.core.node2vec import train_node2vec
-        from animusic_assets.defs.models.node2vec import Node2VecConfig
+    elif model == "node2vec":  # the asset itself: full training, or folding in new nodes
+        import dagster as dg
 
-        c = Node2VecConfig()
-        train_node2vec(build_song_graph(frame), dim=c.dim, walk_length=c.walk_length,
-                       num_walks=c.num_walks, window=c.window, p=c.p, q=c.q, epochs=c.epochs,
-                       seed=c.seed, workers=c.workers, mode=c.mode, deterministic=c.deterministic)
+        from animusic_assets.defs.models.node2vec import Node2VecConfig, node2vec_model
+        from animusic_assets.resources.embedder import EmbeddingCacheResource
+
+        node2vec_model(context=dg.build_asset_context(), config=Node2VecConfig(), catalog=frame,
+                       embedding_cache=EmbeddingCacheResource(root=cache_dir))
     else:
         from animusic_assets.core.documents import song_documents
         from animusic_assets.core.embedding_cache import EmbeddingCache
@@ -102,8 +102,8 @@ def bench_catalog(catalog: str, models: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as cold, tempfile.TemporaryDirectory() as warm:
         for model in models:
             full = spawn(model, catalog, "after", cold)
-            if model in ("minilm", "mpnet"):
-                spawn(model, catalog, "before", warm)  # the cache as the last build left it
+            if model in ("minilm", "mpnet", "node2vec"):
+                spawn(model, catalog, "before", warm)  # the state the last build left
             incremental = spawn(model, catalog, "after", warm)
             rows.append({"catalog": catalog, "model": model, "songs": full["songs"],
                          "full_s": full["seconds"], "incremental_s": incremental["seconds"],

@@ -4,6 +4,7 @@ Training is the slow part (numba compiles pecanpy's walk kernel for every new wa
 seconds each), so the module trains once in a fixture and once through the asset.
 """
 
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from animusic_assets.core.catalog import build_catalog
 from animusic_assets.core.graph import EDGE_TYPES, build_song_graph
 from animusic_assets.core import node2vec as n2v
 from animusic_assets.defs.models.node2vec import Node2VecConfig, node2vec_model
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 PARAMS = dict(dim=16, walk_length=20, num_walks=20, window=4, seed=7)
 
@@ -138,12 +140,13 @@ def test_in_memory_csr_matches_pecanpy_reading_the_edge_list(tmp_path):
     assert mine == pytest.approx(theirs)
 
 
-def test_empty_catalog_is_a_clear_error():
+def test_empty_catalog_is_a_clear_error(tmp_path):
     empty = build_catalog([])
     with pytest.raises(ValueError, match="empty catalog"):
         build_song_graph(empty)
     with pytest.raises(ValueError, match="empty catalog"):
-        node2vec_model(config=Node2VecConfig(), catalog=empty)
+        node2vec_model(context=dg.build_asset_context(), config=Node2VecConfig(), catalog=empty,
+                       embedding_cache=EmbeddingCacheResource(root=str(tmp_path)))
 
 
 def test_mode_rule(monkeypatch):
@@ -188,11 +191,45 @@ def test_a_song_without_edges_gets_a_zero_vector(trained):
     assert node_ids == graph.nodes
 
 
-def test_same_seed_gives_bit_identical_vectors_through_the_asset(trained):
+def test_same_seed_gives_bit_identical_vectors_through_the_asset(trained, tmp_path):
     catalog, graph, _, vectors, _ = trained
-    result = node2vec_model(config=Node2VecConfig(**PARAMS), catalog=catalog)
+    result = node2vec_model(context=dg.build_asset_context(), config=Node2VecConfig(**PARAMS),
+                            catalog=catalog,
+                            embedding_cache=EmbeddingCacheResource(root=str(tmp_path)))
     np.testing.assert_array_equal(result.value.matrix, n2v.song_row_vectors(graph, vectors))
     meta = result.metadata
-    assert meta["mode"] == "PreCompFirstOrder" and meta["dim"] == PARAMS["dim"]
+    assert meta["params"]["mode"] == "PreCompFirstOrder" and meta["dim"] == PARAMS["dim"]
+    assert meta["built_by"] == "full training"
     assert meta["nodes_per_type"]["song"] == len(catalog)
     assert meta["edges_per_type"]["anime-genre"] == 8 and meta["zero_rows"] == 1
+
+
+def test_incremental_build_folds_new_anime_into_the_old_space(tmp_path):
+    """After a full training, a catalog grown by a few anime is embedded by folding the new
+    nodes in: old songs keep their vectors exactly, new songs land near their own anime."""
+    records = synthetic_records(n_anime=12, songs_per_anime=3)
+    # the new anime shares its genre with an old one (anime pairs share a genre)
+    before, after = build_catalog(records[:-1]), build_catalog(records)
+    cache = EmbeddingCacheResource(root=str(tmp_path))
+    config = Node2VecConfig(**{**PARAMS, "max_new_share": 0.5})
+    first = node2vec_model(context=dg.build_asset_context(), config=config, catalog=before,
+                           embedding_cache=cache)
+    second = node2vec_model(context=dg.build_asset_context(), config=config, catalog=after,
+                            embedding_cache=cache)
+    assert second.metadata["built_by"].startswith("incremental")
+    old = after["song_id"].isin(before["song_id"]).to_numpy()
+    by_id = dict(zip(before["song_id"], first.value.matrix))
+    np.testing.assert_array_equal(second.value.matrix[old],
+                                  np.stack([by_id[s] for s in after["song_id"][old]]))
+    new_rows = np.flatnonzero(~old)
+    assert new_rows.size and (np.linalg.norm(second.value.matrix[new_rows], axis=1) > 0).all()
+    anime = after["anime_id"].to_numpy()
+    unit = second.value.matrix / np.linalg.norm(second.value.matrix, axis=1, keepdims=True)
+    sims = unit[new_rows] @ unit.T
+    sims[np.arange(len(new_rows)), new_rows] = -np.inf
+    assert (anime[sims.argmax(axis=1)] == anime[new_rows]).mean() >= 0.5
+    # too many new nodes: a full retrain, not a fold-in
+    strict = Node2VecConfig(**{**PARAMS, "max_new_share": 0.0})
+    third = node2vec_model(context=dg.build_asset_context(), config=strict, catalog=after,
+                           embedding_cache=EmbeddingCacheResource(root=str(tmp_path / "other")))
+    assert third.metadata["built_by"] == "full training"

@@ -7,13 +7,16 @@ with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it sc
 """
 
 import time
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 from animusic_assets.core.graph import build_song_graph
-from animusic_assets.core.node2vec import song_row_vectors, train_node2vec
+from animusic_assets.core.node2vec import song_row_vectors, train_node2vec_isolated
+from animusic_assets.core.node2vec_incremental import config_key, fold_in, load_state, save_state
 from animusic_assets.core.vectors import SongVectors
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 
 class Node2VecConfig(dg.Config):
@@ -35,38 +38,57 @@ class Node2VecConfig(dg.Config):
     role_weights: dict[str, float] = {}
     edge_weights: dict[str, float] = {}
     link_names_to_ids: bool = True
+    # fold new nodes into the last full training's space (core/node2vec_incremental.py) while
+    # they are at most this share of the graph; beyond it, or with incremental off, retrain
+    incremental: bool = True
+    max_new_share: float = 0.1
 
 
 @dg.asset(group_name="models", kinds={"numpy"})
-def node2vec_model(config: Node2VecConfig, catalog: pd.DataFrame) -> dg.MaterializeResult:
+def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
+                   catalog: pd.DataFrame,
+                   embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:
     started = time.perf_counter()
     graph = build_song_graph(catalog, role_weights=config.role_weights,
                              edge_weights=config.edge_weights,
                              link_names_to_ids=config.link_names_to_ids)
     built = time.perf_counter()
-    timings: dict = {}
-    _, vectors = train_node2vec(
-        graph, dim=config.dim, walk_length=config.walk_length, num_walks=config.num_walks,
-        window=config.window, p=config.p, q=config.q, epochs=config.epochs, seed=config.seed,
-        workers=config.workers, mode=config.mode, deterministic=config.deterministic,
-        timings=timings)
-    matrix = song_row_vectors(graph, vectors)
-    zero_rows = int((~matrix.any(axis=1)).sum())
     params = {"dim": config.dim, "walk_length": config.walk_length,
               "num_walks": config.num_walks, "window": config.window, "p": config.p,
               "q": config.q, "epochs": config.epochs, "seed": config.seed,
-              "mode": timings["mode"], "deterministic": config.deterministic,
+              "deterministic": config.deterministic,
               "role_weights": dict(config.role_weights),
               "edge_weights": dict(config.edge_weights),
               "link_names_to_ids": config.link_names_to_ids}
+    state_dir = Path(embedding_cache.resolved_root()) / "node2vec" / config_key(params)
+    state = load_state(state_dir) if config.incremental else None
+    timings: dict = {}
+    vectors, how = None, "full training"
+    if state is not None:
+        known = set(state[0])
+        new_share = sum(node not in known for node in graph.nodes) / max(graph.n_nodes, 1)
+        if new_share <= config.max_new_share:
+            vectors, n_new = fold_in(graph, *state)
+            how = f"incremental: {n_new} new nodes folded in"
+    if vectors is None:
+        nodes, vectors = train_node2vec_isolated(
+            graph, dim=config.dim, walk_length=config.walk_length, num_walks=config.num_walks,
+            window=config.window, p=config.p, q=config.q, epochs=config.epochs,
+            seed=config.seed, workers=config.workers, mode=config.mode,
+            deterministic=config.deterministic, timings=timings)
+        save_state(state_dir, nodes, vectors)
+    context.log.info("node2vec: %s", how)
+    matrix = song_row_vectors(graph, vectors)
+    zero_rows = int((~matrix.any(axis=1)).sum())
+    params["mode"] = timings.get("mode", "fold-in")
     return dg.MaterializeResult(
         value=SongVectors(matrix, params),
-        metadata={"rows": matrix.shape[0], "dim": matrix.shape[1], "mode": timings["mode"],
+        metadata={"rows": matrix.shape[0], "dim": matrix.shape[1], "built_by": how,
                   "nodes": graph.n_nodes, "edges": graph.n_edges,
                   "nodes_per_type": graph.node_counts(), "edges_per_type": graph.edge_counts(),
-                  "zero_rows": zero_rows, "walks": timings["walks"],
+                  "zero_rows": zero_rows, "walks": timings.get("walks", 0),
                   "graph_seconds": round(built - started, 3),
-                  "walk_seconds": timings["walks_s"], "word2vec_seconds": timings["word2vec_s"],
+                  "walk_seconds": timings.get("walks_s", 0.0),
+                  "word2vec_seconds": timings.get("word2vec_s", 0.0),
                   "seconds": round(time.perf_counter() - started, 3), "params": params},
     )
-
