@@ -61,6 +61,10 @@
     let data = null;
     try { data = await response.json(); } catch { /* no body */ }
     if (!response.ok) {
+      if (response.status === 401 && headers.Authorization) {  // expired or revoked session
+        store.set("session", null);
+        setTimeout(render, 0);
+      }
       throw new ApiError(response.status, typeof data?.detail === "string" ? data.detail : `HTTP ${response.status}`);
     }
     return data;
@@ -105,7 +109,7 @@
           if (entry.method === "DELETE" && err.status === 404) {
             updateQueue((q) => q.filter((e) => e.id !== entry.id));
           } else if (err.status === 401) {
-            say("Sign in again to send your feedback.", true);
+            say("Sign in again to send your feedback.", true, "welcome-message");
             return;
           } else if (retryable(err.status)) {
             const attempts = entry.attempts + 1;

@@ -1,0 +1,119 @@
+// Animusic content script on YouTube: measures how long the video was actually played (the
+// sum of the intervals in which it was playing, in media seconds: 10 s at 2x count 20 s;
+// seeking does not count, ads do not count), the furthest position and the duration. It
+// reports to the service worker when the video ends, when the page navigates to another
+// video or away, and answers "measure" (prev/next, like) at any time.
+(() => {
+  if (window.__animusicContent) return;
+  window.__animusicContent = true;
+
+  const TICK_MS = 500;
+  const PROGRESS_EVERY_MS = 5000;
+
+  let video = null;
+  let session = null; // {videoId, played, since, rate, furthest, duration}
+  let lastProgressAt = 0;
+
+  const now = () => performance.now();
+
+  function videoIdOf(href) {
+    const url = new URL(href);
+    return url.pathname === "/watch" ? url.searchParams.get("v") : null;
+  }
+
+  function adShowing() {
+    return !!document.querySelector(".html5-video-player.ad-showing");
+  }
+
+  function isPlaying() {
+    return !!video && !video.paused && !video.ended && !video.seeking && video.readyState >= 3 &&
+      !adShowing();
+  }
+
+  function openInterval() {
+    if (session && session.since === null && isPlaying()) {
+      session.since = now();
+      session.rate = video.playbackRate || 1;
+    }
+  }
+
+  function closeInterval() {
+    if (session && session.since !== null) {
+      session.played += ((now() - session.since) / 1000) * session.rate;
+      session.since = null;
+    }
+  }
+
+  function measurement() {
+    if (!session) return null;
+    if (video && session.videoId === videoIdOf(location.href)) {
+      if (Number.isFinite(video.duration) && video.duration > 0) session.duration = video.duration;
+      if (!adShowing()) session.furthest = Math.max(session.furthest, video.currentTime || 0);
+    }
+    const open = session.since !== null ? ((now() - session.since) / 1000) * session.rate : 0;
+    return {
+      videoId: session.videoId,
+      watch_time: session.played + open,
+      furthest: session.furthest,
+      duration: session.duration,
+      startedAt: session.startedAt,
+    };
+  }
+
+  function send(message) {
+    try {
+      return chrome.runtime.sendMessage(message).catch(() => null);
+    } catch (err) {  // the extension was reloaded: this script is orphaned
+      return Promise.resolve(null);
+    }
+  }
+
+  function reportNow(reason) {
+    const m = measurement();
+    if (m && (m.watch_time > 0 || m.furthest > 0)) send({ type: "report", reason, measurement: m });
+  }
+
+  const onStop = () => closeInterval();
+  const onPlay = () => openInterval();
+  const onRate = () => { closeInterval(); openInterval(); };
+  const onEnded = () => { closeInterval(); reportNow("ended"); };
+  const EVENTS = { playing: onPlay, seeked: onPlay, timeupdate: onPlay, pause: onStop,
+                   waiting: onStop, seeking: onStop, emptied: onStop, abort: onStop,
+                   ratechange: onRate, ended: onEnded };
+
+  function attach(element) {
+    if (video === element) return;
+    if (video) for (const [name, fn] of Object.entries(EVENTS)) video.removeEventListener(name, fn);
+    closeInterval();
+    video = element;
+    if (video) for (const [name, fn] of Object.entries(EVENTS)) video.addEventListener(name, fn);
+  }
+
+  function tick() {
+    attach(document.querySelector("video.html5-main-video") || document.querySelector("video"));
+    const videoId = videoIdOf(location.href);
+    if (!session || session.videoId !== videoId) {  // navigated (YouTube is a single-page app)
+      if (session) { closeInterval(); reportNow("navigate"); }
+      session = videoId ? { videoId, played: 0, since: null, rate: 1, furthest: 0, duration: 0,
+                             startedAt: Date.now() } : null;
+    }
+    if (!session) return;
+    if (isPlaying()) openInterval(); else closeInterval();
+    if (session.since !== null && now() - lastProgressAt > PROGRESS_EVERY_MS) {
+      lastProgressAt = now();
+      send({ type: "progress", measurement: measurement() });
+    }
+  }
+
+  chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+    if (msg?.type === "measure") {
+      tick();
+      sendResponse(measurement());
+    }
+    return false;
+  });
+
+  window.addEventListener("pagehide", () => { closeInterval(); reportNow("pagehide"); });
+  setInterval(tick, TICK_MS);
+  tick();
+})();
