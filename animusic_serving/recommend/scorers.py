@@ -32,7 +32,7 @@ SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
 
 
 NEAREST_MAX_PROFILE = 64
-NEAREST_CHUNK_ROWS = 65_536  # bounds the (chunk x profile) block at 1M songs
+NEAREST_SHORTLIST = 8_192  # exact below this many songs; see nearest_profile_scores
 
 
 def dense_scores(matrix: np.ndarray, profile_rows: np.ndarray, query: str = "mean") -> np.ndarray:
@@ -42,18 +42,31 @@ def dense_scores(matrix: np.ndarray, profile_rows: np.ndarray, query: str = "mea
     return np.asarray(matrix @ centroid, dtype=np.float32)
 
 
-def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray) -> np.ndarray:
-    """Cosine of every row to its nearest profile row: one GEMM per chunk of rows, so the
-    matrix is read once, as for the mean."""
+def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
+                           shortlist: int | None = None) -> np.ndarray:
+    """Cosine of every row to its nearest profile row.
+
+    Exact for catalogues up to ``NEAREST_SHORTLIST`` rows. Beyond that, the mean query (one
+    matrix-vector product) picks a shortlist and only it is scored against every profile row
+    (a GEMM of shortlist x profile), so the cost stays near the mean query's at 1M songs; rows
+    outside the shortlist keep their mean-query order below every shortlisted row.
+    """
     rows = np.asarray(profile_rows, dtype=np.int64)
     if rows.size > NEAREST_MAX_PROFILE:
         rows = rows[np.linspace(0, rows.size - 1, NEAREST_MAX_PROFILE).astype(np.int64)]
-    profile = np.asarray(matrix[rows], dtype=np.float32).T  # (d, p)
-    out = np.empty(matrix.shape[0], dtype=np.float32)
-    for start in range(0, matrix.shape[0], NEAREST_CHUNK_ROWS):
-        block = np.asarray(matrix[start:start + NEAREST_CHUNK_ROWS]) @ profile
-        out[start:start + len(block)] = block.max(axis=1)
-    return out
+    profile = np.asarray(matrix[rows], dtype=np.float32)  # (p, d)
+    shortlist = NEAREST_SHORTLIST if shortlist is None else shortlist
+    n = matrix.shape[0]
+    if n <= shortlist:
+        return np.asarray(matrix @ profile.T).max(axis=1).astype(np.float32)
+    mean_scores = np.asarray(matrix @ profile.mean(axis=0), dtype=np.float32)
+    best = np.argpartition(-mean_scores, shortlist - 1)[:shortlist]
+    nearest = (np.asarray(matrix[np.sort(best)]) @ profile.T).max(axis=1)
+    floor = float(nearest.min())
+    # the tail: below the shortlist, in mean-query order, on a comparable scale
+    out = np.minimum(mean_scores, floor) - (floor - mean_scores.min() + 1e-3) * 1e-3
+    out[np.sort(best)] = nearest
+    return out.astype(np.float32)
 
 
 def tfidf_scores(matrix: Any, profile_rows: np.ndarray) -> np.ndarray:

@@ -56,14 +56,20 @@ def test_nearest_profile_query_scores_by_the_closest_profile_song():
     assert np.argmax(np.where([0, 0, 1, 1, 1], nearest, -1)) == 3
 
 
-def test_nearest_caps_the_profile_and_chunks_rows(monkeypatch):
+def test_nearest_caps_the_profile_and_shortlists_large_catalogues(monkeypatch):
     from animusic_serving.recommend import scorers
 
     rng = np.random.default_rng(0)
     matrix = rng.normal(size=(1000, 8)).astype(np.float32)
-    monkeypatch.setattr(scorers, "NEAREST_CHUNK_ROWS", 128)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     monkeypatch.setattr(scorers, "NEAREST_MAX_PROFILE", 10)
     profile = np.arange(0, 100)
     kept = profile[np.linspace(0, 99, 10).astype(int)]
-    np.testing.assert_allclose(scorers.nearest_profile_scores(matrix, profile),
-                               (matrix @ matrix[kept].T).max(axis=1), rtol=1e-5)
+    exact = (matrix @ matrix[kept].T).max(axis=1)
+    np.testing.assert_allclose(scorers.nearest_profile_scores(matrix, profile, shortlist=5000),
+                               exact, rtol=1e-5)
+    short = scorers.nearest_profile_scores(matrix, profile, shortlist=200)
+    listed = np.argsort(-(matrix @ matrix[kept].mean(axis=0)))[:200]
+    np.testing.assert_allclose(short[listed], exact[listed], rtol=1e-5)
+    tail = np.setdiff1d(np.arange(1000), listed)
+    assert short[tail].max() < short[listed].min()  # the shortlist always ranks first
