@@ -45,6 +45,10 @@ STATE_FILE = DATA / "run" / "demo.json"
 CODE_LOCATION_MODULE = "animusic_assets.definitions"
 # run config for the default multi_or_in_process executor
 MATERIALIZE_RUN_CONFIG = {"execution": {"config": {"in_process": {}}}}
+# the demo tunes and evaluates on fewer users than scripts/evaluate.py, to start in under a minute
+BUILD_RUN_CONFIG = {**MATERIALIZE_RUN_CONFIG, "ops": {
+    "model_bundle": {"config": {"max_tuning_users": 200}},
+    "offline_evaluation": {"config": {"loop_users": 50, "max_report_users": 400}}}}
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import local_postgres  # noqa: E402  (scripts/local_postgres.py, stdlib only at import)
@@ -319,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
             # for the demo graph on two cores), and the demo's steps are small
             mat = Child("materialize", [str(bindir / "dagster"), "asset", "materialize",
                                         "--select", "not group:analytics", "-m", CODE_LOCATION_MODULE,
-                                        "--config-json", json.dumps(MATERIALIZE_RUN_CONFIG)], env)
+                                        "--config-json", json.dumps(BUILD_RUN_CONFIG)], env)
             children.append(mat)
             write_state(children, pg.pid)
             if wait_for(mat, args.materialize_timeout) != 0:
