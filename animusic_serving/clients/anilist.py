@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import httpx
 
-from animusic_serving.clients.base import MinIntervalLimiter, SourceError, retry_after_seconds
+from animusic_serving.clients.base import (
+    MinIntervalLimiter,
+    SourceError,
+    json_http_client,
+    retry_after_seconds,
+)
 
 VIEWER_QUERY = "query { Viewer { id name } }"
 LIST_QUERY = """query ($name: String) {
@@ -30,9 +35,7 @@ class AniListClient:
                  transport: httpx.BaseTransport | None = None):
         self.url = url
         self.limiter = MinIntervalLimiter(min_interval)
-        self._http = httpx.Client(timeout=timeout, transport=transport,
-                                  headers={"Accept": "application/json",
-                                           "User-Agent": "animusic/0.1"})
+        self._http = json_http_client(timeout, transport)
 
     def close(self) -> None:
         self._http.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import httpx
+
 
 class SourceError(RuntimeError):
     """A list could not be fetched. ``status``: the HTTP status to answer with
@@ -48,3 +50,9 @@ def retry_after_seconds(value: str | None, default: float = 60.0) -> float:
         return max(0.0, float(value)) if value is not None else default
     except ValueError:
         return default
+
+
+def json_http_client(timeout: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The HTTP client every list-import source uses: JSON in, our user agent out."""
+    return httpx.Client(timeout=timeout, transport=transport,
+                        headers={"Accept": "application/json", "User-Agent": "animusic/0.1"})

@@ -6,7 +6,12 @@ from urllib.parse import quote
 
 import httpx
 
-from animusic_serving.clients.base import MinIntervalLimiter, SourceError, retry_after_seconds
+from animusic_serving.clients.base import (
+    MinIntervalLimiter,
+    SourceError,
+    json_http_client,
+    retry_after_seconds,
+)
 
 PAGE_SIZE = 1000
 MAX_PAGES = 20  # 20,000 entries: more than any real list
@@ -19,9 +24,7 @@ class MalClient:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.limiter = MinIntervalLimiter(min_interval)
-        self._http = httpx.Client(timeout=timeout, transport=transport,
-                                  headers={"Accept": "application/json",
-                                           "User-Agent": "animusic/0.1"})
+        self._http = json_http_client(timeout, transport)
 
     def close(self) -> None:
         self._http.close()

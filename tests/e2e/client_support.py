@@ -35,6 +35,7 @@ import scipy.sparse as sp
 import sqlalchemy as sa
 
 from animusic_serving.bundle import BundleBuilder
+from tests.serving.live_server import wait_until_live
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
@@ -121,17 +122,11 @@ class ApiServer:
              str(self.port), "--log-level", "warning"],
             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"API exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(self.url + "/health/live", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"API did not start in 60 s; see {self.log_path}")
+        try:
+            wait_until_live(self.proc, self.url, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

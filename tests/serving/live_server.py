@@ -21,6 +21,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_live(proc, url: str, log_path, seconds: float = 60.0) -> None:
+    """Poll ``url``/health/live until the API answers; fail fast if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
+        try:
+            if httpx.get(url + "/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not start in {seconds:.0f} s; see {log_path}")
+
+
 class LiveServer:
     def __init__(self, database_url: str, bundle_dir: Path, log_path: Path,
                  env: dict | None = None, workers: int = 1):
@@ -35,18 +49,11 @@ class LiveServer:
             [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
              str(self.port), "--workers", str(workers), "--log-level", "warning"],
             cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; "
-                                   f"see {log_path}")
-            try:
-                if httpx.get(self.url + "/health/live", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not start in 60 s; see {log_path}")
+        try:
+            wait_until_live(self.proc, self.url, log_path)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.proc.poll() is None:
