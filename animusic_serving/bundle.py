@@ -7,6 +7,8 @@ A bundle store is a directory::
         manifest.json                   schema version, created_at, catalog hash, models, checksums
         songs.parquet                   one row per song; row order == vector row order
         <model>.npy                     float32 L2-normalised rows, one per dense model
+        <model>.knn_rows.npy + .knn_sims.npy  optional: each row's k nearest rows (int32) and
+                                        their cosines (float32), best first
         tfidf.npz + tfidf_vocab.json    sparse TF-IDF rows (L2-normalised) + vocabulary/idf
         <model>.scores.npy              float32 score per song (e.g. popularity)
 
@@ -77,6 +79,7 @@ class BundleBuilder:
         self.songs = songs.reset_index(drop=True)
         self._models: dict[str, _ModelEntry] = {}
         self._arrays: dict[str, np.ndarray] = {}
+        self._neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._tfidf: tuple[sp.csr_matrix, dict[str, int], np.ndarray] | None = None
 
     @property
@@ -90,17 +93,31 @@ class BundleBuilder:
             raise BundleError(f"model {name!r} added twice")
 
     def add_dense(self, name: str, matrix: np.ndarray, params: dict | None = None,
-                  metrics: dict | None = None) -> None:
-        """A dense model: one vector per song, stored float32 and L2-normalised."""
+                  metrics: dict | None = None, neighbours: int = 0) -> None:
+        """A dense model: one vector per song, stored float32 and L2-normalised.
+
+        ``neighbours`` > 0 also stores each row's that many nearest rows
+        (``recommend/neighbours.py``); the manifest's params record it as ``knn``."""
         self._check_name(name)
         matrix = np.asarray(matrix, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[0] != self.n_songs:
             raise BundleError(f"{name}: expected ({self.n_songs}, d) vectors, got {matrix.shape}")
         if not np.isfinite(matrix).all():
             raise BundleError(f"{name}: vectors contain NaN or inf")
+        if neighbours < 0:
+            raise BundleError(f"{name}: neighbours must be >= 0, got {neighbours}")
         self._arrays[name] = l2_normalise(matrix)
-        self._models[name] = _ModelEntry("dense", params or {}, metrics or {}, dim=matrix.shape[1],
-                                         files=[f"{name}.npy"])
+        params = dict(params or {})
+        files = [f"{name}.npy"]
+        if neighbours and self.n_songs > 1:
+            from animusic_serving.recommend.neighbours import top_neighbours
+
+            knn_rows, knn_sims = top_neighbours(self._arrays[name], neighbours)
+            self._neighbours[name] = (knn_rows, knn_sims)
+            params["knn"] = int(knn_rows.shape[1])
+            files += [f"{name}.knn_rows.npy", f"{name}.knn_sims.npy"]
+        self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
+                                         files=files)
 
     def add_tfidf(self, matrix: sp.spmatrix, vocabulary: dict[str, int], idf: np.ndarray,
                   params: dict | None = None, metrics: dict | None = None) -> None:
@@ -153,7 +170,7 @@ class BundleBuilder:
         tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
         row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
         return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
-                      vocab, idf, row_by_song)
+                      vocab, idf, row_by_song, dict(self._neighbours))
 
     def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
                 extra: dict | None = None) -> str:
@@ -186,6 +203,9 @@ class BundleBuilder:
         self.songs.to_parquet(out / SONGS_FILE, index=False)
         for name, array in self._arrays.items():
             np.save(out / self._models[name].files[0], array, allow_pickle=False)
+        for name, (knn_rows, knn_sims) in self._neighbours.items():
+            np.save(out / self._models[name].files[1], knn_rows, allow_pickle=False)
+            np.save(out / self._models[name].files[2], knn_sims, allow_pickle=False)
         if self._tfidf is not None:
             matrix, vocabulary, idf = self._tfidf
             sp.save_npz(out / TFIDF_MATRIX_FILE, matrix, compressed=False)
@@ -226,6 +246,8 @@ class Bundle:
     tfidf_vocabulary: dict[str, int]
     tfidf_idf: np.ndarray | None
     _row_by_song: dict[str, int] = field(repr=False, default_factory=dict)
+    # dense model -> (knn_rows int32 (n, k), knn_sims float32 (n, k)), when published with them
+    neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def derived(self, key: str, compute):
@@ -273,18 +295,24 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
     if n != manifest.get("n_songs"):
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
-    dense, scores = {}, {}
+    dense, scores, neighbours = {}, {}, {}
     tfidf, vocab, idf = None, {}, None
     for name, meta in manifest["models"].items():
         kind = meta.get("kind")
         if kind == "dense":
             dense[name] = _load_array(vdir, meta["files"][0], version, (n, meta["dim"]))
+            k = meta.get("params", {}).get("knn")
+            if k:
+                neighbours[name] = (
+                    _load_array(vdir, meta["files"][1], version, (n, k), np.int32),
+                    _load_array(vdir, meta["files"][2], version, (n, k)))
         elif kind == "scores":
             scores[name] = _load_array(vdir, meta["files"][0], version, (n,))
         elif kind == "tfidf":
             tfidf, vocab, idf = _load_tfidf(vdir, version, n)
     row_by_song = {str(s): i for i, s in enumerate(songs["song_id"].tolist())}
-    return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song)
+    return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song,
+                  neighbours)
 
 
 def _read_manifest(vdir: Path) -> dict:
@@ -301,14 +329,15 @@ def _read_manifest(vdir: Path) -> dict:
     return manifest
 
 
-def _load_array(vdir: Path, name: str, version: str, shape: tuple) -> np.ndarray:
+def _load_array(vdir: Path, name: str, version: str, shape: tuple,
+                dtype: type = np.float32) -> np.ndarray:
     try:
         array = np.load(vdir / name, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise BundleError(f"bundle {version}: cannot read {name}: {exc}") from None
-    if array.shape != shape or array.dtype != np.float32:
+    if array.shape != shape or array.dtype != dtype:
         raise BundleError(f"bundle {version}: {name} has shape {array.shape} {array.dtype}, "
-                          f"expected {shape} float32")
+                          f"expected {shape} {np.dtype(dtype).name}")
     return array
 
 

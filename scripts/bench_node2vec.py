@@ -133,6 +133,7 @@ def bench(name: str, records: list[dict], args: argparse.Namespace) -> None:
             _, vectors = train_node2vec(graph, dim=args.dim, walk_length=args.walk_length,
                                         num_walks=args.num_walks, window=args.window, p=args.p,
                                         q=args.q, epochs=args.epochs, seed=0,
+                                        negative=args.negative, sample=args.sample,
                                         workers=args.workers, mode=mode,
                                         deterministic=not args.nondeterministic,
                                         timings=timings)
@@ -172,6 +173,8 @@ def main() -> None:
     parser.add_argument("--num-walks", type=int, default=10)
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--p", type=float, default=1.0)
     parser.add_argument("--q", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)

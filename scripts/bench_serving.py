@@ -44,7 +44,8 @@ SHARED_CSV = ROOT.parent / "shared" / "data" / "reference_catalog.csv"
 DIMS = {"minilm": 384, "mpnet": 768, "node2vec": 64}
 SIZES = {"15k": 15_000, "100k": 100_000, "1m": 1_000_000}
 FEEDBACK_ROWS = 100
-LOOP_SAMPLE = 50_000  # candidates timed in the Python-loop baseline above this size
+LOOP_SAMPLE = 50_000
+NEIGHBOURS, NEIGHBOURS_MAX_SONGS = 128, 50_000  # PublishConfig's defaults  # candidates timed in the Python-loop baseline above this size
 
 
 # --------------------------------------------------------------------------- building
@@ -112,7 +113,11 @@ def build(kind: str, root: Path) -> dict:
             stop = min(n, start + 200_000)
             vectors[start:stop] = centres[anime_codes[start:stop]] + \
                 0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
-        builder.add_dense(name, vectors)
+        # as the publisher does (defs/publish): the sentence transformers use the
+        # nearest-profile query, with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
+        nearest = name in ("minilm", "mpnet")
+        builder.add_dense(name, vectors, params={"profile_query": "nearest"} if nearest else {},
+                          neighbours=NEIGHBOURS if nearest and n <= NEIGHBOURS_MAX_SONGS else 0)
         del vectors
     builder.add_model("random")
     builder.add_model("hybrid")
@@ -152,6 +157,9 @@ def measure(root: Path, requests: int) -> dict:
     from animusic_serving.recommend import build_profile, recommend
     from animusic_serving.recommend.playlist import candidate_mask, playlist_models
 
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # as in each served worker (python -m animusic_serving --workers 2)
     t = time.perf_counter()
     bundle = load_bundle(root)
     load_s = time.perf_counter() - t

@@ -13,6 +13,7 @@ when it is absent.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -31,6 +32,8 @@ def main() -> int:
     parser.add_argument("--no-sublinear", action="store_true")
     parser.add_argument("--loop-users", type=int, default=150)
     parser.add_argument("--report-users", type=int, default=1200)
+    parser.add_argument("--set", nargs="*", default=[], metavar="ASSET.KEY=VALUE",
+                        help="asset config, e.g. node2vec_model.window=5 (value parsed as JSON)")
     parser.add_argument("--skip", nargs="*", default=[],
                         help="asset names to leave out (e.g. mpnet_model minilm_model)")
     args = parser.parse_args()
@@ -57,6 +60,16 @@ def main() -> int:
             tfidf["sublinear_tf"] = False
         if tfidf:
             run_config["ops"]["tfidf_model"] = {"config": tfidf}
+        for assignment in args.set:
+            target, _, raw = assignment.partition("=")
+            asset, _, key = target.partition(".")
+            if not (asset and key and raw):
+                parser.error(f"--set expects ASSET.KEY=VALUE, got {assignment!r}")
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                value = raw
+            run_config["ops"].setdefault(asset, {"config": {}})["config"][key] = value
         result = dg.materialize(
             assets + list(definitions.all_checks),
             resources={**definitions.extra_resources(),

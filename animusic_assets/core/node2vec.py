@@ -68,7 +68,8 @@ def choose_mode(graph: SongGraph, p: float = 1.0, q: float = 1.0) -> str:
 
 def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_walks: int = 10,
                    window: int = 5, p: float = 1.0, q: float = 1.0, epochs: int = 1,
-                   seed: int = 0, workers: int = 2, mode: str = "auto",
+                   negative: int = 5, sample: float = 1e-3, seed: int = 0,
+                   workers: int = 2, mode: str = "auto",
                    deterministic: bool = True,
                    timings: dict | None = None) -> tuple[list[str], np.ndarray]:
     """Embed every node of ``graph``; returns ``(node_ids, float32 vectors)`` in graph order.
@@ -82,9 +83,12 @@ def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_w
     if graph.n_edges == 0:
         raise ValueError("cannot train node2vec on a graph without edges")
     for name, value in (("dim", dim), ("walk_length", walk_length), ("num_walks", num_walks),
-                        ("window", window), ("epochs", epochs), ("workers", workers)):
+                        ("window", window), ("epochs", epochs), ("workers", workers),
+                        ("negative", negative)):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0 <= sample < 1:
+        raise ValueError(f"sample must be in [0, 1), got {sample!r}")
     if not (p > 0 and q > 0):
         raise ValueError(f"p and q must be positive, got p={p!r}, q={q!r}")
     if mode not in MODES:
@@ -112,7 +116,8 @@ def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_w
     # walks of length 1 (isolated start nodes) carry no context: leave them out
     sentences = [walk for walk in walks if len(walk) > 1]
     model = Word2Vec(sentences, vector_size=int(dim), window=int(window), sg=1, min_count=0,
-                     workers=threads, epochs=int(epochs), seed=int(seed))
+                     workers=threads, epochs=int(epochs), negative=int(negative),
+                     sample=float(sample), seed=int(seed))
     vectors = np.zeros((graph.n_nodes, int(dim)), dtype=np.float32)
     for i, node in enumerate(graph.nodes):
         if node in model.wv.key_to_index:

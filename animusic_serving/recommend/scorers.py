@@ -7,7 +7,9 @@
   profile song instead (max over the profile; at most ``NEAREST_MAX_PROFILE`` profile rows,
   spread evenly). The sentence transformers use it: a profile's songs sit in several distinct
   regions of their space and the mean lands between them (NDCG@10 on the reference catalog:
-  MiniLM 0.044 -> 0.099, MPNet 0.032 -> 0.103; README "Offline evaluation").
+  MiniLM 0.044 -> 0.099, MPNet 0.032 -> 0.103; README "Offline evaluation"). When the bundle
+  carries the model's neighbour lists, the nearest cosine comes from them (exact for every
+  song near the profile, ``neighbours.py``) instead of a (songs x profile) product.
 * TF-IDF: cosine to the mean of the profile's L2-normalised TF-IDF rows (not to a TF-IDF of the
   profile's concatenated text). The bundle's rows are L2-normalised, so ``tfidf @ mean`` ranks
   exactly like that cosine.
@@ -26,6 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from animusic_serving.recommend.neighbours import listed_nearest_scores
 
 DENSE_MODELS = ("minilm", "mpnet", "node2vec")
 SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
@@ -172,7 +176,13 @@ def _score(bundle: Any, name: str, profile_rows: np.ndarray,
         return tfidf_scores(bundle.tfidf, profile_rows)
     if name in DENSE_MODELS:
         params = bundle.manifest["models"].get(name, {}).get("params", {})
-        return dense_scores(bundle.dense[name], profile_rows, params.get("profile_query", "mean"))
+        query = params.get("profile_query", "mean")
+        lists = getattr(bundle, "neighbours", {}).get(name)
+        if query == "nearest" and lists is not None:
+            tail = bundle.derived("log_popularity_prior", _log_popularity_prior) \
+                if "popular" in bundle.scores else None
+            return listed_nearest_scores(bundle.n_songs, profile_rows, *lists, tail_order=tail)
+        return dense_scores(bundle.dense[name], profile_rows, query)
     if name == "hybrid":
         params = bundle.manifest["models"].get("hybrid", {}).get("params", {})
         return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache)

@@ -27,6 +27,10 @@ class Node2VecConfig(dg.Config):
     p: float = 1.0
     q: float = 1.0
     epochs: int = 1
+    # skip-gram negative samples and the frequent-node down-sampling threshold (gensim's
+    # ``negative`` and ``sample``)
+    negative: int = 5
+    sample: float = 1e-3
     seed: int = 0
     workers: int = 2
     # auto | PreCompFirstOrder | PreComp | SparseOTF | DenseOTF (rule in core/node2vec.py)
@@ -55,7 +59,8 @@ def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
     built = time.perf_counter()
     params = {"dim": config.dim, "walk_length": config.walk_length,
               "num_walks": config.num_walks, "window": config.window, "p": config.p,
-              "q": config.q, "epochs": config.epochs, "seed": config.seed,
+              "q": config.q, "epochs": config.epochs, "negative": config.negative,
+              "sample": config.sample, "seed": config.seed,
               "deterministic": config.deterministic,
               "role_weights": dict(config.role_weights),
               "edge_weights": dict(config.edge_weights),
@@ -74,7 +79,7 @@ def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
         nodes, vectors = train_node2vec_isolated(
             graph, dim=config.dim, walk_length=config.walk_length, num_walks=config.num_walks,
             window=config.window, p=config.p, q=config.q, epochs=config.epochs,
-            seed=config.seed, workers=config.workers, mode=config.mode,
+            negative=config.negative, sample=config.sample, seed=config.seed, workers=config.workers, mode=config.mode,
             deterministic=config.deterministic, timings=timings)
         save_state(state_dir, nodes, vectors)
     context.log.info("node2vec: %s", how)

@@ -18,6 +18,11 @@ from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS
 class PublishConfig(dg.Config):
     split_seed: int = 0
     max_tuning_users: int = 600
+    # neighbour lists for the nearest-profile models (animusic_serving/recommend/neighbours.py):
+    # this many per song, while the catalogue has at most neighbours_max_songs songs (the lists
+    # cost a songs x songs product at publish; above it serving scores the profile directly)
+    neighbours: int = 128
+    neighbours_max_songs: int = 50_000
 
 
 @dg.asset(group_name="publish", kinds={"numpy", "parquet"})
@@ -32,7 +37,9 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                       params=tfidf_model.params)
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
     for name, vectors in dense.items():
-        builder.add_dense(name, vectors.matrix[rows], params=vectors.params)
+        nearest = vectors.params.get("profile_query") == "nearest"
+        lists = config.neighbours if nearest and len(rows) <= config.neighbours_max_songs else 0
+        builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=lists)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
     hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
