@@ -113,9 +113,9 @@ def build(kind: str, root: Path) -> dict:
             stop = min(n, start + 200_000)
             vectors[start:stop] = centres[anime_codes[start:stop]] + \
                 0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
-        # as the publisher does (defs/publish): the sentence transformers use the
-        # nearest-profile query, with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
-        nearest = name in ("minilm", "mpnet")
+        # as the publisher does (defs/publish): the dense models use the nearest-profile
+        # query, with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
+        nearest = True
         builder.add_dense(name, vectors, params={"profile_query": "nearest"} if nearest else {},
                           neighbours=NEIGHBOURS if nearest and n <= NEIGHBOURS_MAX_SONGS else 0)
         del vectors

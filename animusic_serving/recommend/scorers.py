@@ -32,6 +32,7 @@ import pandas as pd
 from animusic_serving.recommend.neighbours import listed_nearest_scores
 
 DENSE_MODELS = ("minilm", "mpnet", "node2vec")
+PROFILE_QUERIES = ("nearest", "mean")  # a dense model's manifest param ``profile_query``
 SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
 
 

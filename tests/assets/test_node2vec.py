@@ -202,6 +202,15 @@ def test_same_seed_gives_bit_identical_vectors_through_the_asset(trained, tmp_pa
     assert meta["built_by"] == "full training"
     assert meta["nodes_per_type"]["song"] == len(catalog)
     assert meta["edges_per_type"]["anime-genre"] == 8 and meta["zero_rows"] == 1
+    assert result.value.params["profile_query"] == "nearest"
+
+
+def test_unknown_profile_query_is_refused_before_training(tmp_path):
+    with pytest.raises(dg.Failure, match="profile_query"):
+        node2vec_model(context=dg.build_asset_context(),
+                       config=Node2VecConfig(**PARAMS, profile_query="centroid"),
+                       catalog=build_catalog(synthetic_records(n_anime=2, songs_per_anime=2)),
+                       embedding_cache=EmbeddingCacheResource(root=str(tmp_path)))
 
 
 def test_incremental_build_folds_new_anime_into_the_old_space(tmp_path):

@@ -16,14 +16,18 @@ from animusic_assets.core.graph import build_song_graph
 from animusic_assets.core.node2vec import song_row_vectors, train_node2vec_isolated
 from animusic_assets.core.node2vec_incremental import config_key, fold_in, load_state, save_state
 from animusic_assets.core.vectors import SongVectors
+from animusic_serving.recommend.scorers import PROFILE_QUERIES
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 
 class Node2VecConfig(dg.Config):
     dim: int = 64
-    walk_length: int = 60  # with window 10: NDCG@10 0.052 vs 0.046 at (30, 5) on the reference catalog
+    # with the nearest-profile query, NDCG@10 on the reference catalog (README): walks of 30 and
+    # window 5 0.095, (40, 10) 0.092; with the mean query (60, 10) was best at 0.052, at twice
+    # the Word2Vec time
+    walk_length: int = 30
     num_walks: int = 10
-    window: int = 10
+    window: int = 5
     p: float = 1.0
     q: float = 1.0
     epochs: int = 1
@@ -46,12 +50,18 @@ class Node2VecConfig(dg.Config):
     # they are at most this share of the graph; beyond it, or with incremental off, retrain
     incremental: bool = True
     max_new_share: float = 0.1
+    # how serving builds the query from a profile (recommend/scorers.py): "nearest" profile
+    # song or the profile's "mean"; nearest lifts NDCG@10 here as for the transformers (README)
+    profile_query: str = "nearest"
 
 
 @dg.asset(group_name="models", kinds={"numpy"})
 def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
                    catalog: pd.DataFrame,
                    embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:
+    if config.profile_query not in PROFILE_QUERIES:
+        raise dg.Failure(description=f"profile_query must be one of {PROFILE_QUERIES}, "
+                                     f"got {config.profile_query!r}")
     started = time.perf_counter()
     graph = build_song_graph(catalog, role_weights=config.role_weights,
                              edge_weights=config.edge_weights,
@@ -86,6 +96,7 @@ def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
     matrix = song_row_vectors(graph, vectors)
     zero_rows = int((~matrix.any(axis=1)).sum())
     params["mode"] = timings.get("mode", "fold-in")
+    params["profile_query"] = config.profile_query  # serving only: not part of the state key
     return dg.MaterializeResult(
         value=SongVectors(matrix, params),
         metadata={"rows": matrix.shape[0], "dim": matrix.shape[1], "built_by": how,

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from animusic_assets.core.embeddings import ModelWeightsMissing, encode_documents_with_stats
 from animusic_assets.core.vectors import SongVectors
+from animusic_serving.recommend.scorers import PROFILE_QUERIES
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 
@@ -30,6 +31,9 @@ class TransformerConfig(dg.Config):
 
 def _embed(context: dg.AssetExecutionContext, model: str, config: TransformerConfig,
            song_documents: pd.Series, embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:
+    if config.profile_query not in PROFILE_QUERIES:
+        raise dg.Failure(description=f"profile_query must be one of {PROFILE_QUERIES}, "
+                                     f"got {config.profile_query!r}")
     try:
         matrix, stats = encode_documents_with_stats(
             model, song_documents.tolist(), embedding_cache.get_cache(),
