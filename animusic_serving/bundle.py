@@ -7,8 +7,9 @@ A bundle store is a directory::
         manifest.json                   schema version, created_at, catalog hash, models, checksums
         songs.parquet                   one row per song; row order == vector row order
         <model>.npy                     float32 L2-normalised rows, one per dense model
-        <model>.knn_rows.npy + .knn_sims.npy  optional: each row's k nearest rows (int32) and
-                                        their cosines (float32), best first
+        <model>.knn_rows.npy + .knn_sims.npy  optional (dense models and tfidf): each row's k
+                                        nearest rows (int32) and their cosines (float32),
+                                        best first
         tfidf.npz + tfidf_vocab.json    sparse TF-IDF rows (L2-normalised) + vocabulary/idf
         <model>.scores.npy              float32 score per song (e.g. popularity)
 
@@ -44,6 +45,12 @@ MANIFEST_FILE = "manifest.json"
 SONGS_FILE = "songs.parquet"
 TFIDF_MATRIX_FILE = "tfidf.npz"
 TFIDF_VOCAB_FILE = "tfidf_vocab.json"
+
+
+def knn_files(model: str) -> tuple[str, str]:
+    """The files of a model's neighbour lists: (rows, similarities)."""
+    return f"{model}.knn_rows.npy", f"{model}.knn_sims.npy"
+
 
 REQUIRED_SONG_COLUMNS = ("song_id", "anime_id", "relation", "title", "anime_title")
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -104,24 +111,30 @@ class BundleBuilder:
             raise BundleError(f"{name}: expected ({self.n_songs}, d) vectors, got {matrix.shape}")
         if not np.isfinite(matrix).all():
             raise BundleError(f"{name}: vectors contain NaN or inf")
-        if neighbours < 0:
-            raise BundleError(f"{name}: neighbours must be >= 0, got {neighbours}")
         self._arrays[name] = l2_normalise(matrix)
         params = dict(params or {})
-        files = [f"{name}.npy"]
-        if neighbours and self.n_songs > 1:
-            from animusic_serving.recommend.neighbours import top_neighbours
-
-            knn_rows, knn_sims = top_neighbours(self._arrays[name], neighbours)
-            self._neighbours[name] = (knn_rows, knn_sims)
-            params["knn"] = int(knn_rows.shape[1])
-            files += [f"{name}.knn_rows.npy", f"{name}.knn_sims.npy"]
+        files = [f"{name}.npy", *self._add_neighbours(name, self._arrays[name], neighbours, params)]
         self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
                                          files=files)
 
+    def _add_neighbours(self, name: str, matrix, k: int, params: dict) -> list[str]:
+        """Each row's ``k`` nearest rows (``recommend/neighbours.py``), recorded in ``params``
+        as ``knn``; returns the files they will be written to."""
+        if k < 0:
+            raise BundleError(f"{name}: neighbours must be >= 0, got {k}")
+        if not k or self.n_songs < 2:
+            return []
+        from animusic_serving.recommend.neighbours import top_neighbours
+
+        self._neighbours[name] = top_neighbours(matrix, k)
+        params["knn"] = int(self._neighbours[name][0].shape[1])
+        return list(knn_files(name))
+
     def add_tfidf(self, matrix: sp.spmatrix, vocabulary: dict[str, int], idf: np.ndarray,
-                  params: dict | None = None, metrics: dict | None = None) -> None:
-        """The TF-IDF model: sparse rows (L2-normalised) plus what is needed to embed new text."""
+                  params: dict | None = None, metrics: dict | None = None,
+                  neighbours: int = 0) -> None:
+        """The TF-IDF model: sparse rows (L2-normalised) plus what is needed to embed new text;
+        ``neighbours`` as in ``add_dense``."""
         self._check_name("tfidf")
         matrix = sp.csr_matrix(matrix, dtype=np.float32)
         if matrix.shape != (self.n_songs, len(vocabulary)) or len(idf) != len(vocabulary):
@@ -134,9 +147,11 @@ class BundleBuilder:
         matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=np.float32)
         self._tfidf = (matrix, {str(k): int(v) for k, v in vocabulary.items()},
                        np.asarray(idf, dtype=np.float64))
-        self._models["tfidf"] = _ModelEntry("tfidf", params or {}, metrics or {},
-                                            dim=len(vocabulary),
-                                            files=[TFIDF_MATRIX_FILE, TFIDF_VOCAB_FILE])
+        params = dict(params or {})
+        files = [TFIDF_MATRIX_FILE, TFIDF_VOCAB_FILE,
+                 *self._add_neighbours("tfidf", matrix, neighbours, params)]
+        self._models["tfidf"] = _ModelEntry("tfidf", params, metrics or {},
+                                            dim=len(vocabulary), files=files)
 
     def add_scores(self, name: str, scores: np.ndarray, params: dict | None = None,
                    metrics: dict | None = None) -> None:
@@ -204,8 +219,9 @@ class BundleBuilder:
         for name, array in self._arrays.items():
             np.save(out / self._models[name].files[0], array, allow_pickle=False)
         for name, (knn_rows, knn_sims) in self._neighbours.items():
-            np.save(out / self._models[name].files[1], knn_rows, allow_pickle=False)
-            np.save(out / self._models[name].files[2], knn_sims, allow_pickle=False)
+            rows_file, sims_file = knn_files(name)
+            np.save(out / rows_file, knn_rows, allow_pickle=False)
+            np.save(out / sims_file, knn_sims, allow_pickle=False)
         if self._tfidf is not None:
             matrix, vocabulary, idf = self._tfidf
             sp.save_npz(out / TFIDF_MATRIX_FILE, matrix, compressed=False)
@@ -246,7 +262,7 @@ class Bundle:
     tfidf_vocabulary: dict[str, int]
     tfidf_idf: np.ndarray | None
     _row_by_song: dict[str, int] = field(repr=False, default_factory=dict)
-    # dense model -> (knn_rows int32 (n, k), knn_sims float32 (n, k)), when published with them
+    # model -> (knn_rows int32 (n, k), knn_sims float32 (n, k)), when published with them
     neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
@@ -301,15 +317,15 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         kind = meta.get("kind")
         if kind == "dense":
             dense[name] = _load_array(vdir, meta["files"][0], version, (n, meta["dim"]))
-            k = meta.get("params", {}).get("knn")
-            if k:
-                neighbours[name] = (
-                    _load_array(vdir, meta["files"][1], version, (n, k), np.int32),
-                    _load_array(vdir, meta["files"][2], version, (n, k)))
         elif kind == "scores":
             scores[name] = _load_array(vdir, meta["files"][0], version, (n,))
         elif kind == "tfidf":
             tfidf, vocab, idf = _load_tfidf(vdir, version, n)
+        k = meta.get("params", {}).get("knn")
+        if k and kind in ("dense", "tfidf"):
+            rows_file, sims_file = knn_files(name)
+            neighbours[name] = (_load_array(vdir, rows_file, version, (n, k), np.int32),
+                                _load_array(vdir, sims_file, version, (n, k)))
     row_by_song = {str(s): i for i, s in enumerate(songs["song_id"].tolist())}
     return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song,
                   neighbours)

@@ -44,8 +44,8 @@ SHARED_CSV = ROOT.parent / "shared" / "data" / "reference_catalog.csv"
 DIMS = {"minilm": 384, "mpnet": 768, "node2vec": 64}
 SIZES = {"15k": 15_000, "100k": 100_000, "1m": 1_000_000}
 FEEDBACK_ROWS = 100
-LOOP_SAMPLE = 50_000
-NEIGHBOURS, NEIGHBOURS_MAX_SONGS = 128, 50_000  # PublishConfig's defaults  # candidates timed in the Python-loop baseline above this size
+LOOP_SAMPLE = 50_000  # candidates timed in the Python-loop baseline above this size
+NEIGHBOURS, NEIGHBOURS_MAX_SONGS = 128, 50_000  # PublishConfig's defaults
 
 
 # --------------------------------------------------------------------------- building
@@ -72,7 +72,8 @@ def build(kind: str, root: Path) -> dict:
         rows = bundle_rows(catalog, popularity)
         songs = bundle_songs(catalog.iloc[rows])
         builder = BundleBuilder(songs)
-        builder.add_tfidf(tfidf.matrix[rows], tfidf.vocabulary, tfidf.idf, tfidf.params)
+        builder.add_tfidf(tfidf.matrix[rows], tfidf.vocabulary, tfidf.idf, NEAREST,
+                          neighbours=lists(len(rows)))
         builder.add_scores("popular", np.asarray(popularity)[rows])
         models = ["minilm", "mpnet", "node2vec"]
         chash = catalog_hash(catalog)
@@ -99,7 +100,8 @@ def build(kind: str, root: Path) -> dict:
                                 cols.ravel(), np.arange(0, n * per_row + 1, per_row)),
                                shape=(n, terms))
         matrix.sum_duplicates()
-        builder.add_tfidf(matrix, {f"t{j}": j for j in range(terms)}, np.ones(terms))
+        builder.add_tfidf(matrix, {f"t{j}": j for j in range(terms)}, np.ones(terms), NEAREST,
+                          neighbours=lists(n))
         builder.add_scores("popular", rng.pareto(1.5, n).astype(np.float32))
         models = ["minilm", "node2vec"] if n >= 1_000_000 else ["minilm", "mpnet", "node2vec"]
         chash = f"synthetic-{kind}"
@@ -113,17 +115,22 @@ def build(kind: str, root: Path) -> dict:
             stop = min(n, start + 200_000)
             vectors[start:stop] = centres[anime_codes[start:stop]] + \
                 0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
-        # as the publisher does (defs/publish): the dense models use the nearest-profile
-        # query, with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
-        nearest = True
-        builder.add_dense(name, vectors, params={"profile_query": "nearest"} if nearest else {},
-                          neighbours=NEIGHBOURS if nearest and n <= NEIGHBOURS_MAX_SONGS else 0)
+        builder.add_dense(name, vectors, params=NEAREST, neighbours=lists(n))
         del vectors
     builder.add_model("random")
     builder.add_model("hybrid")
     version = builder.publish(root, catalog_hash=chash)
     return {"version": version, "n_songs": n, "models": [*models, "tfidf", "popular",
                                                           "random", "hybrid"]}
+
+
+# as the publisher does (defs/publish): every similarity model uses the nearest-profile query,
+# with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
+NEAREST = {"profile_query": "nearest"}
+
+
+def lists(n_songs: int) -> int:
+    return NEIGHBOURS if n_songs <= NEIGHBOURS_MAX_SONGS else 0
 
 
 def pd_codes(values):

@@ -1,7 +1,7 @@
 """Nearest-neighbour lists: each song's ``k`` most similar songs, computed once at publish.
 
-The sentence-transformer models score a candidate by its cosine to the *nearest* profile
-song (see ``scorers``). Done directly, that is a (songs x dim) x (dim x profile) product per
+The nearest-profile models (the sentence transformers, node2vec and TF-IDF) score a
+candidate by its cosine to the *nearest* profile song (see ``scorers``). Done directly, that is a (songs x dim) x (dim x profile) product per
 request: 12 ms for MPNet at 15,000 songs and 59 profile songs on one core, more than the
 whole playlist's budget. Every row's top ``k`` neighbours change only when the bundle does,
 so the publisher stores them (``<model>.knn_rows.npy`` int32 and ``<model>.knn_sims.npy``
@@ -16,15 +16,22 @@ no list are placed below every listed song, the more popular first (``tail_order
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 BLOCK_ROWS = 1024  # rows per similarity block: 1024 x 15,000 float32 = 61 MB of temporaries
 
 
-def top_neighbours(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_neighbours(matrix: np.ndarray | sp.spmatrix, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` most similar other rows by dot product (cosine on L2-normalised
     rows), best first: ``(rows int32 (n, k), sims float32 (n, k))``. A row never lists
-    itself; with fewer than k + 1 rows, k shrinks to n - 1."""
-    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    itself; with fewer than k + 1 rows, k shrinks to n - 1. ``matrix``: dense, or sparse
+    (TF-IDF; each block of products is densified, the rest stays sparse)."""
+    if sp.issparse(matrix):
+        matrix = sp.csr_matrix(matrix, dtype=np.float32)
+        transposed = matrix.T.tocsr()  # converted once, not once per block
+    else:
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        transposed = matrix.T
     n = matrix.shape[0]
     k = int(min(k, n - 1))
     if k < 1:
@@ -33,7 +40,9 @@ def top_neighbours(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     sims_out = np.empty((n, k), dtype=np.float32)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(n, start + BLOCK_ROWS)
-        sims = matrix[start:stop] @ matrix.T
+        sims = matrix[start:stop] @ transposed
+        if sp.issparse(sims):
+            sims = sims.toarray()
         sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # not its own neighbour
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         part_sims = np.take_along_axis(sims, part, axis=1)

@@ -53,7 +53,7 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
     # the nearest-profile models are published with their neighbour lists
-    assert set(bundle.neighbours) == {"minilm", "mpnet", "node2vec"}
+    assert set(bundle.neighbours) == {"tfidf", "minilm", "mpnet", "node2vec"}
     assert all(rows.shape == (7, 6) for rows, _ in bundle.neighbours.values())
     top = bundle.songs.iloc[int(bundle.scores["popular"].argmax())]
     assert top["title"] == "again"

@@ -27,3 +27,19 @@ def test_same_anime_neighbour_share():
     assert same_anime_neighbour_share(clustered, anime) == 1.0
     crossed = sp.csr_matrix(np.array([[1.0, 0], [0, 1], [1, 0], [0, 1], [1, 1]]))
     assert same_anime_neighbour_share(crossed, anime) == 0.0
+
+
+def test_tfidf_asset_records_its_query_and_refuses_an_unknown_one():
+    import dagster as dg
+    import pandas as pd
+    import pytest
+
+    from animusic_assets.defs.models.tfidf import TfidfConfig, tfidf_model
+
+    documents = pd.Series(["cruel angel thesis opening", "fly me to the moon ending"])
+    result = tfidf_model(config=TfidfConfig(), song_documents=documents)
+    assert result.value.params["profile_query"] == "nearest"
+    assert tfidf_model(config=TfidfConfig(profile_query="mean"),
+                       song_documents=documents).value.params["profile_query"] == "mean"
+    with pytest.raises(dg.Failure, match="profile_query"):
+        tfidf_model(config=TfidfConfig(profile_query="centroid"), song_documents=documents)

@@ -102,3 +102,62 @@ def test_damaged_lists_are_refused(tmp_path):
         B.load_bundle(tmp_path)
     with pytest.raises(B.BundleError, match="neighbours"):
         B.BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), neighbours=-1)
+
+
+def _sparse_unit(n, terms, seed=0):
+    import scipy.sparse as sp
+
+    m = sp.random(n, terms, density=0.15, random_state=seed, dtype=np.float32, format="csr")
+    m = m + sp.csr_matrix((np.ones(n, np.float32), (np.arange(n), np.arange(n) % terms)),
+                          shape=(n, terms))  # no empty row
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
+
+
+def test_sparse_rows_get_the_same_lists_and_nearest_scores_as_dense(monkeypatch):
+    monkeypatch.setattr(N, "BLOCK_ROWS", 16)
+    m = _sparse_unit(70, 40)
+    dense = m.toarray()
+    rows_s, sims_s = N.top_neighbours(m, 5)
+    rows_d, sims_d = N.top_neighbours(dense, 5)
+    np.testing.assert_allclose(sims_s, sims_d, rtol=1e-5)
+    full = dense @ dense.T
+    np.testing.assert_allclose(np.take_along_axis(full, rows_s.astype(int), axis=1), sims_s,
+                               rtol=1e-5)
+    profile = np.array([1, 9, 40])
+    np.testing.assert_allclose(nearest_profile_scores(m, profile),
+                               nearest_profile_scores(dense, profile), rtol=1e-5)
+    # the shortlist path (large catalogues) too: shortlisted rows exact, the rest below them
+    short = nearest_profile_scores(m, profile, shortlist=20)
+    exact = full[:, profile].max(axis=1)
+    top = np.argsort(-short)[:5]
+    np.testing.assert_allclose(short[top], exact[top], rtol=1e-5)
+
+
+def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
+    m = _sparse_unit(60, 30, seed=2)
+    vocab = {f"t{j}": j for j in range(30)}
+    profile = np.array([4, 22])
+    exact = (m @ m[profile].T).toarray().max(axis=1)
+    for k in (0, 8):
+        builder = B.BundleBuilder(_songs(60))
+        builder.add_tfidf(m, vocab, np.ones(30), params={"profile_query": "nearest"},
+                          neighbours=k)
+        builder.add_scores("popular", np.arange(60, dtype=float))
+        version = builder.publish(tmp_path / str(k), "h")
+        loaded = B.load_bundle(tmp_path / str(k), verify=True)
+        got = score(loaded, "tfidf", profile, rng=None)
+        if k:
+            assert loaded.neighbours["tfidf"][0].shape == (60, 8)
+            assert (tmp_path / str(k) / "versions" / version / "tfidf.knn_sims.npy").is_file()
+            tau = loaded.neighbours["tfidf"][1][profile, -1].max()
+            np.testing.assert_allclose(got[exact >= tau], exact[exact >= tau], rtol=1e-5)
+        else:
+            assert "tfidf" not in loaded.neighbours
+            np.testing.assert_allclose(got, exact, rtol=1e-5)
+    # a bundle without the param keeps the mean query
+    builder = B.BundleBuilder(_songs(60))
+    builder.add_tfidf(m, vocab, np.ones(30))
+    centroid = np.asarray(m[profile].mean(axis=0)).ravel()
+    np.testing.assert_allclose(score(builder.as_bundle(), "tfidf", profile, rng=None),
+                               m @ centroid, rtol=1e-5)

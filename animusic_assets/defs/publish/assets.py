@@ -33,13 +33,16 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
+    def lists(params: dict) -> int:  # how many neighbours to store for a model
+        nearest = params.get("profile_query") == "nearest"
+        return config.neighbours if nearest and len(rows) <= config.neighbours_max_songs else 0
+
     builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
-                      params=tfidf_model.params)
+                      params=tfidf_model.params, neighbours=lists(tfidf_model.params))
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
     for name, vectors in dense.items():
-        nearest = vectors.params.get("profile_query") == "nearest"
-        lists = config.neighbours if nearest and len(rows) <= config.neighbours_max_songs else 0
-        builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=lists)
+        builder.add_dense(name, vectors.matrix[rows], params=vectors.params,
+                          neighbours=lists(vectors.params))
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
     hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
