@@ -152,7 +152,9 @@ def test_damaged_rows_are_re_embedded(cache):
         conn.execute("UPDATE vectors SET crc = crc + 1 WHERE doc_sha256 = ?", (keys[2],))
     vectors, stats = emb.encode_documents_with_stats("minilm", DOCS[:10], cache)
     assert (stats.corrupt, stats.misses, stats.hits) == (3, 3, 7)
-    np.testing.assert_allclose(vectors, first, atol=1e-5)
+    # re-embedded in a batch of 3 instead of 10: under bf16 the result depends on the batch's
+    # shape by ~1e-3 per component, so compare as vectors
+    assert _cosines(vectors, first).min() >= 0.9999
     assert emb.encode_documents_with_stats("minilm", DOCS[:10], cache)[1].hits == 10
 
 
