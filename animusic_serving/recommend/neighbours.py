@@ -52,13 +52,26 @@ def top_neighbours(matrix: np.ndarray | sp.spmatrix, k: int) -> tuple[np.ndarray
     return rows_out, sims_out
 
 
+def tail_offsets(tail_order: np.ndarray | None, n: int) -> np.ndarray:
+    """Where songs in no list go, relative to the lowest listed similarity: -1e-3 for the
+    best of ``tail_order`` down to -2e-3 for the worst (float32). Depends only on the bundle,
+    so callers compute it once per version (``Bundle.derived``)."""
+    if tail_order is None:
+        return np.full(n, -1e-3, dtype=np.float32)
+    tail = np.asarray(tail_order, dtype=np.float64)
+    span = float(tail.max() - tail.min()) or 1.0
+    return (-1e-3 - 1e-3 * (tail.max() - tail) / span).astype(np.float32)
+
+
 def listed_nearest_scores(n: int, profile_rows: np.ndarray, knn_rows: np.ndarray,
-                          knn_sims: np.ndarray, tail_order: np.ndarray | None = None
-                          ) -> np.ndarray:
+                          knn_sims: np.ndarray, tail_order: np.ndarray | None = None, *,
+                          offsets: np.ndarray | None = None) -> np.ndarray:
     """Nearest-profile cosine from the neighbour lists (exact above ``tau``, module doc).
 
     ``tail_order``: higher first among songs in no list (e.g. a popularity prior); they all
-    score below the lowest listed similarity. Profile rows score 1 (their own cosine)."""
+    score below the lowest listed similarity, by ``offsets`` (= ``tail_offsets(tail_order)``,
+    pass it precomputed to save ~0.2 ms at 15k songs). Profile rows score 1 (their own
+    cosine)."""
     rows = np.asarray(profile_rows, dtype=np.int64)
     out = np.full(n, -np.inf, dtype=np.float32)
     np.maximum.at(out, np.asarray(knn_rows[rows]).ravel(),
@@ -67,10 +80,8 @@ def listed_nearest_scores(n: int, profile_rows: np.ndarray, knn_rows: np.ndarray
     listed = np.isfinite(out)
     if listed.all():
         return out
-    floor = float(out[listed].min()) if listed.any() else 0.0
-    tail = np.zeros(n, dtype=np.float64) if tail_order is None else \
-        np.asarray(tail_order, dtype=np.float64)
-    span = float(tail.max() - tail.min()) or 1.0
-    # below the floor by 1e-3 to 2e-3, in tail order: same scale, never above a listed song
-    out[~listed] = floor - 1e-3 - 1e-3 * (tail.max() - tail[~listed]) / span
-    return out
+    floor = np.float32(out[listed].min()) if listed.any() else np.float32(0.0)
+    if offsets is None:
+        offsets = tail_offsets(tail_order, n)
+    # same scale as the cosines, never above a listed song, in tail order among themselves
+    return np.where(listed, out, offsets + floor)

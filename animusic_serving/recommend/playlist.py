@@ -78,8 +78,8 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
     nothing loops over candidates or over the user's skipped songs."""
     rng = rng if rng is not None else np.random.default_rng()
     models = playlist_models(bundle) if models is None else list(models)
-    anime_ids = bundle.songs["anime_id"].to_numpy()
-    song_ids = bundle.songs["song_id"]
+    anime_ids = anime_id_array(bundle)
+    song_ids = bundle.derived("song_id_array", _song_id_array)
     available = candidate_mask(anime_ids, profile, allowed=allowed, preferred=preferred)
     anime_taken = np.zeros(len(anime_ids), dtype=bool)
     cache: dict = {}
@@ -91,10 +91,20 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
             break  # every candidate is already in the playlist
         scores = score(bundle, model, profile.positive_rows, rng, cache=cache)
         row = int(np.argmax(np.where(pool, scores, -np.inf)))
-        items.append(PlaylistItem(row, str(song_ids.iat[row]), model, len(items)))
+        items.append(PlaylistItem(row, song_ids[row], model, len(items)))
         available[row] = False
         anime_taken |= anime_ids == anime_ids[row]
     return items
+
+
+def anime_id_array(bundle: Any) -> np.ndarray:
+    """Each row's anime id as a numpy array, once per bundle version (a pandas column access
+    per request costs more than the scoring of a small model)."""
+    return bundle.derived("anime_id_array", lambda b: b.songs["anime_id"].to_numpy())
+
+
+def _song_id_array(bundle: Any) -> np.ndarray:
+    return np.array([str(s) for s in bundle.songs["song_id"]], dtype=object)
 
 
 def _mask(n: int, rows: np.ndarray, exclude: bool) -> np.ndarray:

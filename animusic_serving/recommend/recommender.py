@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from animusic_serving.recommend.playlist import PlaylistItem, build_playlist, playlist_models
+from animusic_serving.recommend.playlist import (PlaylistItem, anime_id_array, build_playlist,
+                                                playlist_models)
 from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, build_profile
 
 # "popular artists" for exclude_popular_artists: the artists holding this share of the
@@ -55,7 +56,7 @@ def recommend(bundle: Any, feedback: Iterable[FeedbackLike], anime_list: Iterabl
     """
     rng = rng if rng is not None else np.random.default_rng()
     profile = build_profile(
-        feedback, bundle.row_of, bundle.songs["anime_id"].to_numpy(), anime_list=anime_list,
+        feedback, bundle.row_of, anime_id_array(bundle), anime_list=anime_list,
         username=username, day=day or dt.datetime.now(dt.UTC).date(),
         popularity=bundle.scores.get("popular"), k=k,
     )

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from animusic_serving.recommend.neighbours import listed_nearest_scores
+from animusic_serving.recommend.neighbours import listed_nearest_scores, tail_offsets
 
 DENSE_MODELS = ("minilm", "mpnet", "node2vec")
 PROFILE_QUERIES = ("nearest", "mean")  # a similarity model's manifest param ``profile_query``
@@ -144,6 +144,13 @@ def _log_popularity_prior(bundle: Any) -> np.ndarray:
     return _zscore(-np.log(ranks))
 
 
+def _unlisted_offsets(bundle: Any) -> np.ndarray:
+    """Songs near no profile song follow the listed ones, the more popular first."""
+    tail = bundle.derived("log_popularity_prior", _log_popularity_prior) \
+        if "popular" in bundle.scores else None
+    return tail_offsets(tail, bundle.n_songs)
+
+
 def _franchise_codes(bundle: Any) -> np.ndarray:
     return pd.factorize(bundle.songs["franchise"].fillna(""))[0]
 
@@ -188,9 +195,8 @@ def _score(bundle: Any, name: str, profile_rows: np.ndarray,
         query = params.get("profile_query", "mean")
         lists = getattr(bundle, "neighbours", {}).get(name)
         if query == "nearest" and lists is not None:
-            tail = bundle.derived("log_popularity_prior", _log_popularity_prior) \
-                if "popular" in bundle.scores else None
-            return listed_nearest_scores(bundle.n_songs, profile_rows, *lists, tail_order=tail)
+            offsets = bundle.derived("unlisted_offsets", _unlisted_offsets)
+            return listed_nearest_scores(bundle.n_songs, profile_rows, *lists, offsets=offsets)
         if name == "tfidf":
             return nearest_profile_scores(bundle.tfidf, profile_rows) if query == "nearest" \
                 else tfidf_scores(bundle.tfidf, profile_rows)

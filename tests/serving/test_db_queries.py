@@ -74,3 +74,49 @@ def test_concurrent_upserts_leave_one_row_with_the_max_and_the_like(database_url
         assert rows[0].liked is True
     finally:
         engine.dispose()
+
+
+def test_log_playlist_writes_impressions_without_waiting_for_the_wal_flush(db_session):
+    from sqlalchemy import text
+
+    user = queries.get_or_create_user(db_session, "ann")
+    playlist_id = uuid.uuid4()
+    queries.log_playlist(db_session, playlist_id=playlist_id, user_id=user.id,
+                         bundle_version="v1", model_order=["tfidf", "popular"], seed=7,
+                         params={"relations": None},
+                         items=[("s1", 0, "tfidf"), ("s2", 1, "popular")])
+    # SET LOCAL travelled with the insert: this transaction commits asynchronously
+    assert db_session.scalar(text("SHOW synchronous_commit")) == "off"
+    rows = db_session.execute(text("SELECT song_id, position, recommended_by FROM impressions "
+                                   "WHERE playlist_id = :id ORDER BY position"),
+                              {"id": playlist_id}).all()
+    assert [tuple(r) for r in rows] == [("s1", 0, "tfidf"), ("s2", 1, "popular")]
+    inputs = queries.playlist_inputs(db_session, "ann")
+    assert inputs.user_id == user.id and inputs.feedback == [] and inputs.anime_list == []
+    queries.upsert_feedback(db_session, user, song_id="s1", recommended_by="tfidf",
+                            watch_time=30.0, total_video_time=60.0, liked=True)
+    inputs = queries.playlist_inputs(db_session, "ann")
+    assert inputs.feedback == [("s1", True, 30.0, 60.0)]
+    assert inputs.feedback[0].watch_time == 30.0
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_not_failed(database_url, monkeypatch):
+    from sqlalchemy import text
+
+    from animusic_serving.db import session as db_session_module
+
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as conn:
+            first_pid = conn.scalar(text("SELECT pg_backend_pid()"))
+        with engine.connect() as conn:  # in steady use: the same connection, no ping needed
+            assert conn.scalar(text("SELECT pg_backend_pid()")) == first_pid
+        killer = make_engine(database_url, poolclass=NullPool)
+        with killer.connect() as conn:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": first_pid})
+        killer.dispose()
+        monkeypatch.setattr(db_session_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as conn:  # idle "long enough": pinged, found dead, replaced
+            assert conn.scalar(text("SELECT pg_backend_pid()")) != first_pid
+    finally:
+        engine.dispose()
