@@ -10,6 +10,8 @@ A bundle store is a directory::
         <model>.knn_rows.npy + .knn_sims.npy  optional (dense models and tfidf): each row's k
                                         nearest rows (int32) and their cosines (float32),
                                         best first
+        <model>.coarse.npy + .coarse_basis.npy  optional (dense models): rows projected onto
+                                        their top principal directions, and that basis
         tfidf.npz + tfidf_vocab.json    sparse TF-IDF rows (L2-normalised) + vocabulary/idf
         <model>.scores.npy              float32 score per song (e.g. popularity)
 
@@ -52,6 +54,11 @@ def knn_files(model: str) -> tuple[str, str]:
     return f"{model}.knn_rows.npy", f"{model}.knn_sims.npy"
 
 
+def coarse_files(model: str) -> tuple[str, str]:
+    """The files of a model's coarse vectors: (vectors, basis)."""
+    return f"{model}.coarse.npy", f"{model}.coarse_basis.npy"
+
+
 REQUIRED_SONG_COLUMNS = ("song_id", "anime_id", "relation", "title", "anime_title")
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -87,6 +94,7 @@ class BundleBuilder:
         self._models: dict[str, _ModelEntry] = {}
         self._arrays: dict[str, np.ndarray] = {}
         self._neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._coarse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._tfidf: tuple[sp.csr_matrix, dict[str, int], np.ndarray] | None = None
 
     @property
@@ -100,11 +108,13 @@ class BundleBuilder:
             raise BundleError(f"model {name!r} added twice")
 
     def add_dense(self, name: str, matrix: np.ndarray, params: dict | None = None,
-                  metrics: dict | None = None, neighbours: int = 0) -> None:
+                  metrics: dict | None = None, neighbours: int = 0, coarse: int = 0) -> None:
         """A dense model: one vector per song, stored float32 and L2-normalised.
 
         ``neighbours`` > 0 also stores each row's that many nearest rows
-        (``recommend/neighbours.py``); the manifest's params record it as ``knn``."""
+        (``recommend/neighbours.py``); the manifest's params record it as ``knn``.
+        ``coarse`` > 0 (and below the dimension) also stores the rows projected onto that many
+        principal directions (``recommend/coarse.py``), params ``coarse_dims``."""
         self._check_name(name)
         matrix = np.asarray(matrix, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[0] != self.n_songs:
@@ -114,6 +124,15 @@ class BundleBuilder:
         self._arrays[name] = l2_normalise(matrix)
         params = dict(params or {})
         files = [f"{name}.npy", *self._add_neighbours(name, self._arrays[name], neighbours, params)]
+        if coarse < 0:
+            raise BundleError(f"{name}: coarse must be >= 0, got {coarse}")
+        if 0 < coarse < matrix.shape[1]:
+            from animusic_serving.recommend.coarse import coarse_basis, project
+
+            basis = coarse_basis(self._arrays[name], coarse)
+            self._coarse[name] = (project(self._arrays[name], basis), basis)
+            params["coarse_dims"] = int(basis.shape[1])
+            files += list(coarse_files(name))
         self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
                                          files=files)
 
@@ -185,7 +204,7 @@ class BundleBuilder:
         tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
         row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
         return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
-                      vocab, idf, row_by_song, dict(self._neighbours))
+                      vocab, idf, row_by_song, dict(self._neighbours), dict(self._coarse))
 
     def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
                 extra: dict | None = None) -> str:
@@ -222,6 +241,9 @@ class BundleBuilder:
             rows_file, sims_file = knn_files(name)
             np.save(out / rows_file, knn_rows, allow_pickle=False)
             np.save(out / sims_file, knn_sims, allow_pickle=False)
+        for name, arrays in self._coarse.items():
+            for file, array in zip(coarse_files(name), arrays):
+                np.save(out / file, array, allow_pickle=False)
         if self._tfidf is not None:
             matrix, vocabulary, idf = self._tfidf
             sp.save_npz(out / TFIDF_MATRIX_FILE, matrix, compressed=False)
@@ -264,6 +286,8 @@ class Bundle:
     _row_by_song: dict[str, int] = field(repr=False, default_factory=dict)
     # model -> (knn_rows int32 (n, k), knn_sims float32 (n, k)), when published with them
     neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # dense model -> (coarse vectors (n, k), basis (d, k)), when published with them
+    coarse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def derived(self, key: str, compute):
@@ -311,12 +335,17 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
     if n != manifest.get("n_songs"):
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
-    dense, scores, neighbours = {}, {}, {}
+    dense, scores, neighbours, coarse = {}, {}, {}, {}
     tfidf, vocab, idf = None, {}, None
     for name, meta in manifest["models"].items():
         kind = meta.get("kind")
         if kind == "dense":
             dense[name] = _load_array(vdir, meta["files"][0], version, (n, meta["dim"]))
+            k = meta.get("params", {}).get("coarse_dims")
+            if k:
+                vectors_file, basis_file = coarse_files(name)
+                coarse[name] = (_load_array(vdir, vectors_file, version, (n, k)),
+                                _load_array(vdir, basis_file, version, (meta["dim"], k)))
         elif kind == "scores":
             scores[name] = _load_array(vdir, meta["files"][0], version, (n,))
         elif kind == "tfidf":
@@ -328,7 +357,7 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
                                 _load_array(vdir, sims_file, version, (n, k)))
     row_by_song = {str(s): i for i, s in enumerate(songs["song_id"].tolist())}
     return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song,
-                  neighbours)
+                  neighbours, coarse)
 
 
 def _read_manifest(vdir: Path) -> dict:

@@ -45,7 +45,7 @@ DIMS = {"minilm": 384, "mpnet": 768, "node2vec": 64}
 SIZES = {"15k": 15_000, "100k": 100_000, "1m": 1_000_000}
 FEEDBACK_ROWS = 100
 LOOP_SAMPLE = 50_000  # candidates timed in the Python-loop baseline above this size
-NEIGHBOURS, NEIGHBOURS_MAX_SONGS = 128, 50_000  # PublishConfig's defaults
+NEIGHBOURS, NEIGHBOURS_MAX_SONGS, COARSE_DIMS = 128, 50_000, 64  # PublishConfig's defaults
 
 
 # --------------------------------------------------------------------------- building
@@ -115,7 +115,8 @@ def build(kind: str, root: Path) -> dict:
             stop = min(n, start + 200_000)
             vectors[start:stop] = centres[anime_codes[start:stop]] + \
                 0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
-        builder.add_dense(name, vectors, params=NEAREST, neighbours=lists(n))
+        builder.add_dense(name, vectors, params=NEAREST, neighbours=lists(n),
+                          coarse=0 if lists(n) else COARSE_DIMS)
         del vectors
     builder.add_model("random")
     builder.add_model("hybrid")
@@ -125,7 +126,7 @@ def build(kind: str, root: Path) -> dict:
 
 
 # as the publisher does (defs/publish): every similarity model uses the nearest-profile query,
-# with neighbour lists up to NEIGHBOURS_MAX_SONGS songs
+# with neighbour lists up to NEIGHBOURS_MAX_SONGS songs and coarse vectors above
 NEAREST = {"profile_query": "nearest"}
 
 

@@ -89,8 +89,12 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
         pool = new_anime if new_anime.any() else available
         if not pool.any():
             break  # every candidate is already in the playlist
-        scores = score(bundle, model, profile.positive_rows, rng, cache=cache)
-        row = int(np.argmax(np.where(pool, scores, -np.inf)))
+        if model == "random":  # a uniform draw among the candidates, without n random scores
+            candidates = np.flatnonzero(pool)
+            row = int(candidates[rng.integers(candidates.size)])
+        else:
+            scores = score(bundle, model, profile.positive_rows, rng, cache=cache)
+            row = int(np.argmax(np.where(pool, scores, -np.inf)))
         items.append(PlaylistItem(row, song_ids[row], model, len(items)))
         available[row] = False
         anime_taken |= anime_ids == anime_ids[row]

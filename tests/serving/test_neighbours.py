@@ -161,3 +161,39 @@ def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
     centroid = np.asarray(m[profile].mean(axis=0)).ravel()
     np.testing.assert_allclose(score(builder.as_bundle(), "tfidf", profile, rng=None),
                                m @ centroid, rtol=1e-5)
+
+
+def test_coarse_vectors_pick_the_shortlist_and_round_trip(tmp_path):
+    from animusic_serving.recommend import coarse as C
+
+    rng = np.random.default_rng(4)  # like real embeddings: most variance in a few directions
+    m = rng.normal(size=(3000, 8)) @ rng.normal(size=(8, 48)) + 0.3 * rng.normal(size=(3000, 48))
+    m = (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)
+    basis = C.coarse_basis(m, 16, sample=1000)
+    assert basis.shape == (48, 16)
+    np.testing.assert_allclose(basis.T @ basis, np.eye(16), atol=1e-5)  # orthonormal
+    vectors = C.project(m, basis)
+    centroid = m[[5, 900]].mean(axis=0)
+    exact_mean = m @ centroid
+    approx = C.coarse_mean_scores((vectors, basis), centroid)
+    assert np.corrcoef(exact_mean, approx)[0, 1] > 0.95  # 16 of 48 dims keep the ranking
+    profile = np.array([5, 900, 2100])
+    exact = nearest_profile_scores(m, profile)
+    shortlisted = nearest_profile_scores(m, profile, shortlist=400, coarse=(vectors, basis))
+    top = np.argsort(-shortlisted)[:20]
+    np.testing.assert_allclose(shortlisted[top], exact[top], rtol=1e-5)  # scored exactly
+    assert len(set(top) & set(np.argsort(-exact)[:20])) >= 15
+
+    builder = B.BundleBuilder(_songs(3000))
+    builder.add_dense("minilm", m, params={"profile_query": "nearest"}, coarse=16)
+    builder.add_dense("node2vec", m[:, :8], params={"profile_query": "nearest"}, coarse=16)
+    builder.publish(tmp_path, "h")
+    loaded = B.load_bundle(tmp_path, verify=True)
+    assert set(loaded.coarse) == {"minilm"}  # 8 dims: nothing to project
+    assert loaded.manifest["models"]["minilm"]["params"]["coarse_dims"] == 16
+    assert loaded.coarse["minilm"][0].shape == (3000, 16)
+    assert loaded.coarse["minilm"][1].shape == (48, 16)
+    np.testing.assert_allclose(score(loaded, "minilm", profile, rng=None),
+                               score(builder.as_bundle(), "minilm", profile, rng=None))
+    with pytest.raises(B.BundleError, match="coarse"):
+        B.BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), coarse=-1)

@@ -62,3 +62,18 @@ def test_similarity_models_without_a_profile_fall_back_to_popularity(make_bundle
     empty = np.empty(0, dtype=np.int64)
     np.testing.assert_allclose(scorers.score(bundle, "tfidf", empty, None),
                                bundle.scores["popular"])
+
+
+def test_top_rows_is_exactly_the_top_k_on_large_arrays():
+    from animusic_serving.recommend.scorers import top_rows
+
+    rng = np.random.default_rng(3)
+    for scores in (rng.random(200_000).astype(np.float32),
+                   np.sort(rng.normal(size=200_000)).astype(np.float32),  # sorted: a biased sample
+                   np.repeat(rng.random(2_000), 100).astype(np.float32)):  # many ties
+        got = top_rows(scores, 300)
+        assert got.size == 300 and np.unique(got).size == 300
+        kth = np.sort(scores)[-300]
+        assert scores[got].min() == kth and (scores[got] >= kth).all()
+    small = rng.random(500)
+    assert set(top_rows(small, 10)) == set(np.argsort(-small)[:10])

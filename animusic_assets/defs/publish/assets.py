@@ -23,6 +23,9 @@ class PublishConfig(dg.Config):
     # cost a songs x songs product at publish; above it serving scores the profile directly)
     neighbours: int = 128
     neighbours_max_songs: int = 50_000
+    # above neighbours_max_songs: dense rows projected onto this many principal directions,
+    # so the shortlist query reads a fraction of the vectors (recommend/coarse.py); 0 = none
+    coarse_dims: int = 64
 
 
 @dg.asset(group_name="publish", kinds={"numpy", "parquet"})
@@ -41,8 +44,11 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                       params=tfidf_model.params, neighbours=lists(tfidf_model.params))
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
     for name, vectors in dense.items():
-        builder.add_dense(name, vectors.matrix[rows], params=vectors.params,
-                          neighbours=lists(vectors.params))
+        knn = lists(vectors.params)
+        coarse = config.coarse_dims if vectors.params.get("profile_query") == "nearest" \
+            and not knn else 0
+        builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=knn,
+                          coarse=coarse)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
     hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
