@@ -20,7 +20,8 @@ process and memory-mapped. Publishing writes a complete version directory under 
 name, renames it into place, verifies it, and only then replaces ``CURRENT`` atomically, so a
 reader never sees a half-written version.
 
-This module imports neither Dagster, FastAPI nor SQLAlchemy.
+``BundleBuilder`` (``bundle_builder.py``, also importable from here) writes a version; this
+module defines the format and reads it. Neither imports Dagster, FastAPI nor SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,205 +66,6 @@ _MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 class BundleError(RuntimeError):
     """A bundle is missing, incomplete or corrupt. The message is one line, safe to show."""
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@dataclass
-class _ModelEntry:
-    kind: str  # dense | tfidf | scores | sampler
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    dim: int | None = None
-    files: list[str] = field(default_factory=list)
-
-
-class BundleBuilder:
-    """Collects a catalog's songs and its models, then publishes them as one version."""
-
-    def __init__(self, songs: pd.DataFrame):
-        missing = [c for c in REQUIRED_SONG_COLUMNS if c not in songs.columns]
-        if missing:
-            raise BundleError(f"songs table lacks columns: {', '.join(missing)}")
-        if songs["song_id"].duplicated().any():
-            dup = songs.loc[songs["song_id"].duplicated(), "song_id"].iloc[0]
-            raise BundleError(f"songs table has duplicate song_id {dup!r}")
-        self.songs = songs.reset_index(drop=True)
-        self._models: dict[str, _ModelEntry] = {}
-        self._arrays: dict[str, np.ndarray] = {}
-        self._neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._coarse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._tfidf: tuple[sp.csr_matrix, dict[str, int], np.ndarray] | None = None
-
-    @property
-    def n_songs(self) -> int:
-        return len(self.songs)
-
-    def _check_name(self, name: str) -> None:
-        if not _MODEL_NAME_RE.match(name):
-            raise BundleError(f"invalid model name {name!r}")
-        if name in self._models:
-            raise BundleError(f"model {name!r} added twice")
-
-    def add_dense(self, name: str, matrix: np.ndarray, params: dict | None = None,
-                  metrics: dict | None = None, neighbours: int = 0, coarse: int = 0) -> None:
-        """A dense model: one vector per song, stored float32 and L2-normalised.
-
-        ``neighbours`` > 0 also stores each row's that many nearest rows
-        (``recommend/neighbours.py``); the manifest's params record it as ``knn``.
-        ``coarse`` > 0 (and below the dimension) also stores the rows projected onto that many
-        principal directions (``recommend/coarse.py``), params ``coarse_dims``."""
-        self._check_name(name)
-        matrix = np.asarray(matrix, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] != self.n_songs:
-            raise BundleError(f"{name}: expected ({self.n_songs}, d) vectors, got {matrix.shape}")
-        if not np.isfinite(matrix).all():
-            raise BundleError(f"{name}: vectors contain NaN or inf")
-        self._arrays[name] = l2_normalise(matrix)
-        params = dict(params or {})
-        files = [f"{name}.npy", *self._add_neighbours(name, self._arrays[name], neighbours, params)]
-        if coarse < 0:
-            raise BundleError(f"{name}: coarse must be >= 0, got {coarse}")
-        if 0 < coarse < matrix.shape[1]:
-            from animusic_serving.recommend.coarse import coarse_basis, project
-
-            basis = coarse_basis(self._arrays[name], coarse)
-            self._coarse[name] = (project(self._arrays[name], basis), basis)
-            params["coarse_dims"] = int(basis.shape[1])
-            files += list(coarse_files(name))
-        self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
-                                         files=files)
-
-    def _add_neighbours(self, name: str, matrix, k: int, params: dict) -> list[str]:
-        """Each row's ``k`` nearest rows (``recommend/neighbours.py``), recorded in ``params``
-        as ``knn``; returns the files they will be written to."""
-        if k < 0:
-            raise BundleError(f"{name}: neighbours must be >= 0, got {k}")
-        if not k or self.n_songs < 2:
-            return []
-        from animusic_serving.recommend.neighbours import top_neighbours
-
-        self._neighbours[name] = top_neighbours(matrix, k)
-        params["knn"] = int(self._neighbours[name][0].shape[1])
-        return list(knn_files(name))
-
-    def add_tfidf(self, matrix: sp.spmatrix, vocabulary: dict[str, int], idf: np.ndarray,
-                  params: dict | None = None, metrics: dict | None = None,
-                  neighbours: int = 0) -> None:
-        """The TF-IDF model: sparse rows (L2-normalised) plus what is needed to embed new text;
-        ``neighbours`` as in ``add_dense``."""
-        self._check_name("tfidf")
-        matrix = sp.csr_matrix(matrix, dtype=np.float32)
-        if matrix.shape != (self.n_songs, len(vocabulary)) or len(idf) != len(vocabulary):
-            raise BundleError(f"tfidf: matrix {matrix.shape} does not match {self.n_songs} songs "
-                              f"x {len(vocabulary)} terms")
-        if not np.isfinite(matrix.data).all():
-            raise BundleError("tfidf: matrix contains NaN or inf")
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=np.float32)
-        self._tfidf = (matrix, {str(k): int(v) for k, v in vocabulary.items()},
-                       np.asarray(idf, dtype=np.float64))
-        params = dict(params or {})
-        files = [TFIDF_MATRIX_FILE, TFIDF_VOCAB_FILE,
-                 *self._add_neighbours("tfidf", matrix, neighbours, params)]
-        self._models["tfidf"] = _ModelEntry("tfidf", params, metrics or {},
-                                            dim=len(vocabulary), files=files)
-
-    def add_scores(self, name: str, scores: np.ndarray, params: dict | None = None,
-                   metrics: dict | None = None) -> None:
-        """A model that is one score per song (higher first), e.g. popularity."""
-        self._check_name(name)
-        scores = np.asarray(scores, dtype=np.float32)
-        if scores.shape != (self.n_songs,) or not np.isfinite(scores).all():
-            raise BundleError(f"{name}: expected {self.n_songs} finite scores, got {scores.shape}")
-        self._arrays[name] = scores
-        self._models[name] = _ModelEntry("scores", params or {}, metrics or {},
-                                         files=[f"{name}.scores.npy"])
-
-    def add_model(self, name: str, kind: str = "sampler", params: dict | None = None,
-                  metrics: dict | None = None) -> None:
-        """A model with no stored array (e.g. ``random``)."""
-        self._check_name(name)
-        self._models[name] = _ModelEntry(kind, params or {}, metrics or {})
-
-    def set_metrics(self, name: str, metrics: dict) -> None:
-        self._models[name].metrics.update(metrics)
-
-    def as_bundle(self) -> "Bundle":
-        """An in-memory, unpublished view with the same shape a loaded bundle has, so the
-        offline evaluation and hybrid tuning can run the serving code before publishing."""
-        models = {name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
-                         "files": m.files} for name, m in self._models.items()}
-        manifest = {"schema_version": SCHEMA_VERSION, "version": "unpublished",
-                    "n_songs": self.n_songs, "models": models}
-        dense = {n: a for n, a in self._arrays.items() if self._models[n].kind == "dense"}
-        scores = {n: a for n, a in self._arrays.items() if self._models[n].kind == "scores"}
-        tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
-        row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
-        return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
-                      vocab, idf, row_by_song, dict(self._neighbours), dict(self._coarse))
-
-    def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
-                extra: dict | None = None) -> str:
-        """Write a complete new version, verify it, then point ``CURRENT`` at it."""
-        root = Path(root)
-        version = version or new_version_id()
-        if not _VERSION_RE.match(version):
-            raise BundleError(f"invalid version id {version!r}")
-        versions = root / VERSIONS_DIR
-        versions.mkdir(parents=True, exist_ok=True)
-        final = versions / version
-        if final.exists():
-            raise BundleError(f"version {version} already exists")
-        staging = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=versions))
-        try:
-            self._write_files(staging)
-            manifest = self._manifest(staging, version, catalog_hash, extra or {})
-            _write_json(staging / MANIFEST_FILE, manifest)
-            _fsync_dir(staging)
-            os.rename(staging, final)
-        except BaseException:
-            _remove_tree(staging)
-            raise
-        _fsync_dir(versions)
-        load_bundle(root, version, verify=True)  # refuse to point CURRENT at a bad version
-        set_current(root, version)
-        return version
-
-    def _write_files(self, out: Path) -> None:
-        self.songs.to_parquet(out / SONGS_FILE, index=False)
-        for name, array in self._arrays.items():
-            np.save(out / self._models[name].files[0], array, allow_pickle=False)
-        for name, (knn_rows, knn_sims) in self._neighbours.items():
-            rows_file, sims_file = knn_files(name)
-            np.save(out / rows_file, knn_rows, allow_pickle=False)
-            np.save(out / sims_file, knn_sims, allow_pickle=False)
-        for name, arrays in self._coarse.items():
-            for file, array in zip(coarse_files(name), arrays):
-                np.save(out / file, array, allow_pickle=False)
-        if self._tfidf is not None:
-            matrix, vocabulary, idf = self._tfidf
-            sp.save_npz(out / TFIDF_MATRIX_FILE, matrix, compressed=False)
-            _write_json(out / TFIDF_VOCAB_FILE, {"vocabulary": vocabulary, "idf": idf.tolist()})
-
-    def _manifest(self, out: Path, version: str, catalog_hash: str, extra: dict) -> dict:
-        files = [SONGS_FILE] + [f for m in self._models.values() for f in m.files]
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "version": version,
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "catalog_hash": catalog_hash,
-            "n_songs": self.n_songs,
-            "models": {
-                name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
-                       "files": m.files}
-                for name, m in self._models.items()
-            },
-            "checksums": {f: _sha256(out / f) for f in files},
-            **extra,
-        }
 
 
 # --------------------------------------------------------------------------- reading
@@ -456,11 +257,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    with open(path, "w") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -471,7 +267,11 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_tree(path: Path) -> None:
-    import shutil
+def __getattr__(name: str):
+    # BundleBuilder lives in bundle_builder.py (the writing half); imported lazily so
+    # ``from animusic_serving.bundle import BundleBuilder`` keeps working without a cycle
+    if name == "BundleBuilder":
+        from animusic_serving.bundle_builder import BundleBuilder
 
-    shutil.rmtree(path, ignore_errors=True)
+        return BundleBuilder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

