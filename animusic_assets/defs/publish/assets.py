@@ -36,17 +36,12 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
-    def lists(params: dict) -> int:  # how many neighbours to store for a model
-        nearest = params.get("profile_query") == "nearest"
-        return config.neighbours if nearest and len(rows) <= config.neighbours_max_songs else 0
-
+    knn, coarse = _query_aids(config, tfidf_model.params, len(rows))
     builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
-                      params=tfidf_model.params, neighbours=lists(tfidf_model.params))
+                      params=tfidf_model.params, neighbours=knn)
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
     for name, vectors in dense.items():
-        knn = lists(vectors.params)
-        coarse = config.coarse_dims if vectors.params.get("profile_query") == "nearest" \
-            and not knn else 0
+        knn, coarse = _query_aids(config, vectors.params, len(rows))
         builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=knn,
                           coarse=coarse)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
@@ -60,6 +55,16 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                   "models": sorted(builder.as_bundle().model_names),
                   "hybrid_weights": hybrid_params["weights"], "store": bundle_store.root},
     )
+
+
+def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int, int]:
+    """(neighbours, coarse dims) to store for a model: only a nearest-profile model needs
+    either, neighbour lists up to ``neighbours_max_songs`` songs, coarse vectors above."""
+    if params.get("profile_query") != "nearest":
+        return 0, 0
+    if n_songs <= config.neighbours_max_songs:
+        return config.neighbours, 0
+    return 0, config.coarse_dims
 
 
 def _tuned_hybrid(context, builder: BundleBuilder, catalog: pd.DataFrame,
