@@ -45,7 +45,6 @@ DIMS = {"minilm": 384, "mpnet": 768, "node2vec": 64}
 SIZES = {"15k": 15_000, "100k": 100_000, "1m": 1_000_000}
 FEEDBACK_ROWS = 100
 LOOP_SAMPLE = 50_000  # candidates timed in the Python-loop baseline above this size
-NEIGHBOURS, NEIGHBOURS_MAX_SONGS, COARSE_DIMS = 128, 50_000, 64  # PublishConfig's defaults
 
 
 # --------------------------------------------------------------------------- building
@@ -55,6 +54,7 @@ def build(kind: str, root: Path) -> dict:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
+    from animusic_assets.core.query_aids import query_aids
     from animusic_serving.bundle import BundleBuilder
 
     rng = np.random.default_rng(7)
@@ -73,7 +73,7 @@ def build(kind: str, root: Path) -> dict:
         songs = bundle_songs(catalog.iloc[rows])
         builder = BundleBuilder(songs)
         builder.add_tfidf(tfidf.matrix[rows], tfidf.vocabulary, tfidf.idf, NEAREST,
-                          neighbours=lists(len(rows)))
+                          neighbours=query_aids(NEAREST, len(rows))[0])
         builder.add_scores("popular", np.asarray(popularity)[rows])
         models = ["minilm", "mpnet", "node2vec"]
         chash = catalog_hash(catalog)
@@ -101,7 +101,7 @@ def build(kind: str, root: Path) -> dict:
                                shape=(n, terms))
         matrix.sum_duplicates()
         builder.add_tfidf(matrix, {f"t{j}": j for j in range(terms)}, np.ones(terms), NEAREST,
-                          neighbours=lists(n))
+                          neighbours=query_aids(NEAREST, n)[0])
         builder.add_scores("popular", rng.pareto(1.5, n).astype(np.float32))
         models = ["minilm", "node2vec"] if n >= 1_000_000 else ["minilm", "mpnet", "node2vec"]
         chash = f"synthetic-{kind}"
@@ -115,8 +115,8 @@ def build(kind: str, root: Path) -> dict:
             stop = min(n, start + 200_000)
             vectors[start:stop] = centres[anime_codes[start:stop]] + \
                 0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
-        builder.add_dense(name, vectors, params=NEAREST, neighbours=lists(n),
-                          coarse=0 if lists(n) else COARSE_DIMS)
+        knn, coarse = query_aids(NEAREST, n)
+        builder.add_dense(name, vectors, params=NEAREST, neighbours=knn, coarse=coarse)
         del vectors
     builder.add_model("random")
     builder.add_model("hybrid")
@@ -126,12 +126,8 @@ def build(kind: str, root: Path) -> dict:
 
 
 # as the publisher does (defs/publish): every similarity model uses the nearest-profile query,
-# with neighbour lists up to NEIGHBOURS_MAX_SONGS songs and coarse vectors above
+# with the query aids of animusic_assets/core/query_aids.py at their default settings
 NEAREST = {"profile_query": "nearest"}
-
-
-def lists(n_songs: int) -> int:
-    return NEIGHBOURS if n_songs <= NEIGHBOURS_MAX_SONGS else 0
 
 
 def pd_codes(values):

@@ -5,7 +5,6 @@ owns the embedding cache; see its docstring for the backends and what was measur
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -16,6 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from animusic_assets.core.plain_pipeline import (PlainPipeline, UnsupportedPipeline,
+                                                 declared_max_seq_length, length_sorted_batches)
+
 if TYPE_CHECKING:
     from animusic_assets.core.embeddings import ModelSpec
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 _ONNX_OPSET = 17
 _EXPORT_CHECK_MIN_COSINE = 0.9999
 _DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -59,8 +62,6 @@ class _TorchEncoder:
         self.default_batch_size = _DEFAULT_BATCH[backend]
         self.plain = self.model = None
         if backend != "torch-fp32":
-            from animusic_assets.core.plain_pipeline import PlainPipeline, UnsupportedPipeline
-
             try:
                 self.plain = PlainPipeline(path, device, max_seq_length)
                 self.dim = self.plain.dim
@@ -83,17 +84,10 @@ class _TorchEncoder:
             return self.plain.encode(texts, batch_size, dtype)
         device_type = "cuda" if self.device.startswith("cuda") else "cpu"
         transformer, rest = self.model[0], list(self.model)[1:]
-        tokenizer = self.model.tokenizer
-        encoded = tokenizer(texts, truncation=True, max_length=self.model.max_seq_length,
-                            padding=False)
-        names = [k for k in encoded.keys() if k in ("input_ids", "attention_mask", "token_type_ids")]
-        order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
         with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                rows = order[start:start + batch_size]
-                batch = tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
-                                      return_tensors="pt")
+            for rows, batch in length_sorted_batches(self.model.tokenizer, texts,
+                                                     self.model.max_seq_length, batch_size):
                 features = {k: v.to(self.device) for k, v in batch.items()}
                 with torch.autocast(device_type, dtype=dtype):
                     features = transformer(features)
@@ -123,7 +117,7 @@ class _OnnxEncoder:
         if not onnx_path.is_file():
             export_onnx(path, onnx_path)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.max_seq_length = int(max_seq_length or _st_max_seq_length(path)
+        self.max_seq_length = int(max_seq_length or declared_max_seq_length(path)
                                   or self.tokenizer.model_max_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = _num_threads()
@@ -141,15 +135,9 @@ class _OnnxEncoder:
         self.input_names = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length,
-                                 padding=False)
-        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
-        order = np.argsort(-lengths, kind="stable")  # little padding inside each batch
         out = None
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            batch = self.tokenizer.pad({k: [encoded[k][i] for i in rows] for k in self.input_names},
-                                       return_tensors="np")
+        for rows, batch in length_sorted_batches(self.tokenizer, texts, self.max_seq_length,
+                                                 batch_size, self.input_names, "np"):
             feeds = {k: np.asarray(batch[k], dtype=np.int64) for k in self.input_names}
             vectors = self.session.run(None, feeds)[0]
             if out is None:
@@ -164,11 +152,6 @@ def _num_threads() -> int:
     return max(1, torch.get_num_threads())
 
 
-def _st_max_seq_length(path: Path) -> int | None:
-    try:
-        return int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def export_onnx(path: Path, onnx_path: Path) -> Path:

@@ -45,12 +45,31 @@ def read_pipeline(path: Path) -> tuple[bool, int | None]:
     modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
     if modes != {"pooling_mode_mean_tokens"}:
         raise UnsupportedPipeline(f"{path}: pooling {sorted(modes)} is not mean pooling")
+    return len(types) == 3, declared_max_seq_length(path)
+
+
+def declared_max_seq_length(path: Path) -> int | None:
+    """The truncation length the model folder declares (``sentence_bert_config.json``)."""
     try:
-        max_seq_length = int(json.loads((path / "sentence_bert_config.json")
-                                        .read_text())["max_seq_length"])
+        return int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
     except (OSError, ValueError, KeyError, TypeError):
-        max_seq_length = None
-    return len(types) == 3, max_seq_length
+        return None
+
+
+def length_sorted_batches(tokenizer, texts: list[str], max_length: int, batch_size: int,
+                          names: list[str] | None = None, return_tensors: str = "pt"):
+    """Tokenise once, then yield ``(rows, padded batch)`` longest first: documents of similar
+    length share a batch, so little compute goes to padding. ``names``: the tokenizer outputs
+    to keep (default: input ids, attention mask and token type ids when present)."""
+    encoded = tokenizer(texts, truncation=True, max_length=max_length, padding=False)
+    if names is None:
+        names = [k for k in encoded.keys()
+                 if k in ("input_ids", "attention_mask", "token_type_ids")]
+    order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
+    for start in range(0, len(texts), batch_size):
+        rows = order[start:start + batch_size]
+        yield rows, tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
+                                  return_tensors=return_tensors)
 
 
 class PlainPipeline:
@@ -76,18 +95,11 @@ class PlainPipeline:
         pooling and normalisation stay fp32."""
         import torch
 
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length,
-                                 padding=False)
-        names = [k for k in encoded.keys()
-                 if k in ("input_ids", "attention_mask", "token_type_ids")]
-        order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
         device_type = "cuda" if self.device.startswith("cuda") else "cpu"
         with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                rows = order[start:start + batch_size]
-                batch = self.tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
-                                           return_tensors="pt")
+            for rows, batch in length_sorted_batches(self.tokenizer, texts, self.max_seq_length,
+                                                     batch_size):
                 features = {k: v.to(self.device) for k, v in batch.items()}
                 with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
                     tokens = self.model(**features).last_hidden_state

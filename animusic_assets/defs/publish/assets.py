@@ -8,6 +8,8 @@ from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
+from animusic_assets.core.query_aids import (COARSE_DIMS, NEIGHBOURS, NEIGHBOURS_MAX_SONGS,
+                                             query_aids)
 from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources import BundleStoreResource, UserListsResource
@@ -21,11 +23,11 @@ class PublishConfig(dg.Config):
     # neighbour lists for the nearest-profile models (animusic_serving/recommend/neighbours.py):
     # this many per song, while the catalogue has at most neighbours_max_songs songs (the lists
     # cost a songs x songs product at publish; above it serving scores the profile directly)
-    neighbours: int = 128
-    neighbours_max_songs: int = 50_000
+    neighbours: int = NEIGHBOURS
+    neighbours_max_songs: int = NEIGHBOURS_MAX_SONGS
     # above neighbours_max_songs: dense rows projected onto this many principal directions,
     # so the shortlist query reads a fraction of the vectors (recommend/coarse.py); 0 = none
-    coarse_dims: int = 64
+    coarse_dims: int = COARSE_DIMS
 
 
 @dg.asset(group_name="publish", kinds={"numpy", "parquet"})
@@ -58,13 +60,8 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
 
 
 def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int, int]:
-    """(neighbours, coarse dims) to store for a model: only a nearest-profile model needs
-    either, neighbour lists up to ``neighbours_max_songs`` songs, coarse vectors above."""
-    if params.get("profile_query") != "nearest":
-        return 0, 0
-    if n_songs <= config.neighbours_max_songs:
-        return config.neighbours, 0
-    return 0, config.coarse_dims
+    return query_aids(params, n_songs, neighbours=config.neighbours,
+                      max_songs=config.neighbours_max_songs, coarse_dims=config.coarse_dims)
 
 
 def _tuned_hybrid(context, builder: BundleBuilder, catalog: pd.DataFrame,
