@@ -8,8 +8,16 @@ rebuilds it (and the chain below it) once after collection lands (animusic_asset
 
 import dagster as dg
 
-from animusic_assets.defs.external.sites import anidb_site, myanimelist_site, youtube_site
-from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, parse_batch_key, rank_batches
+from animusic_assets.defs.external.sites import (
+    anidb_site,
+    myanimelist_site,
+    youtube_site,
+)
+from animusic_assets.defs.ingest.partitions import (
+    SINGLE_ANIME,
+    parse_batch_key,
+    rank_batches,
+)
 from animusic_assets.defs.ingest.steps import run_stage
 from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.sources.polite_fetcher import FetchError

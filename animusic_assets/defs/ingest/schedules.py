@@ -10,6 +10,7 @@ import datetime as dt
 
 import dagster as dg
 
+
 def _tick_time(context: dg.ScheduleEvaluationContext) -> dt.datetime:
     try:
         return context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)
