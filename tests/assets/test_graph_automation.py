@@ -110,6 +110,13 @@ def test_backfill_then_automation_rebuilds_once_and_the_api_serves_the_new_anime
         # once: the next tick requests nothing (the run's own updates do not count again)
         tick = evaluate(tick.cursor)
         assert _requested(tick) == {}
+        # a second publish from the same inputs (a racing tick, a weekly rebuild) is a no-op
+        again = dg.materialize(assets, selection=["model_bundle"], instance=instance,
+                               resources=defs.resources)
+        assert again.asset_materializations_for_node("model_bundle")[0].metadata[
+            "published"].value is False
+        assert read_current(bundles) == version and len(list((bundles / "versions").iterdir())) == 2
+        tick = evaluate(tick.cursor)
 
         with make_client(database_url, bundles) as client:
             found = client.get("/songs/search", params={"q": "Fake Show 3"}).json()
