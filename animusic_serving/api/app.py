@@ -17,7 +17,17 @@ from animusic_serving.api.auth import make_signer
 from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
 from animusic_serving.api.limits import BodySizeLimit
-from animusic_serving.api.routers import auth, feedback, health, playlist, profile, songs, web
+from animusic_serving.api.routers import (
+    auth,
+    feedback,
+    health,
+    link,
+    playlist,
+    profile,
+    songs,
+    spotify,
+    web,
+)
 from animusic_serving.api.settings import Settings
 from animusic_serving.clients.anilist import AniListClient
 from animusic_serving.clients.mal import MalClient
@@ -63,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    for module in (health, auth, playlist, profile, feedback, songs):
+    for module in (health, auth, playlist, profile, feedback, songs, spotify, link):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     install_exception_handlers(app)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ANIMUSIC_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore",
+                                      populate_by_name=True)
 
     database_url: str  # e.g. postgresql+psycopg2://postgres@127.0.0.1:5433/animusic
     bundle_dir: Path  # the bundle store root (CURRENT + versions/)
@@ -37,6 +38,21 @@ class Settings(BaseSettings):
     mal_client_id: SecretStr | None = None
     mal_min_interval_seconds: float = Field(default=1.0, ge=0)
     import_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # --- Spotify export (off until SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY are set)
+    spotify_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPOTIFY_CLIENT_ID",
+                                                    "ANIMUSIC_SPOTIFY_CLIENT_ID"))
+    # must be registered in the Spotify app exactly (Spotify wants 127.0.0.1, not localhost)
+    spotify_redirect_uri: str = "http://127.0.0.1:8000/spotify/callback"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_min_confidence: float = Field(default=0.6, ge=0, le=1)
+    spotify_max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After waits, in all
+    spotify_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Fernet key that encrypts stored third-party tokens
+    token_key: SecretStr | None = None
+    link_code_ttl_seconds: int = Field(default=600, gt=0)  # the Telegram link code
 
     # --- limits
     max_body_bytes: int = Field(default=1_000_000, gt=0)  # 413 above this
