@@ -108,7 +108,8 @@ def _configured(request: Request) -> tuple[Any, TokenCipher]:
 
 @contextmanager
 def _spotify(settings) -> Iterator[tuple[SpotifyAccounts, httpx.Client, Politeness]]:
-    politeness = Politeness(max_wait_seconds=settings.spotify_max_wait_seconds)
+    politeness = Politeness(max_wait_seconds=settings.spotify_max_wait_seconds,
+                            backoff_seconds=settings.spotify_backoff_seconds)
     with httpx.Client(timeout=settings.spotify_timeout_seconds,
                       headers={"User-Agent": "animusic/0.1"}) as http:
         yield (SpotifyAccounts(settings.spotify_accounts_url, settings.spotify_client_id,
