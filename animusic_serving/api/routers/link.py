@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, StringConstraints
-from typing_extensions import Annotated
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import SessionDep

@@ -45,9 +45,10 @@ from animusic_serving.spotify.tokens import TokenCipher, TokenKeyError
 router = APIRouter(tags=["spotify"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or invalid session token"},
+    404: {"description": "Spotify export not configured on this server"},
     409: {"description": "Spotify not connected, or access revoked: connect again"},
     502: {"description": "Spotify refused"},
-    503: {"description": "Spotify not configured, unreachable or rate-limiting"}}
+    503: {"description": "Spotify unreachable or rate-limiting"}}
 
 
 class ConnectOut(BaseModel):
@@ -97,13 +98,15 @@ class StatusOut(BaseModel):
 def _configured(request: Request) -> tuple[Any, TokenCipher]:
     settings = request.app.state.settings
     if not settings.spotify_client_id or settings.token_key is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+        # 404, not 503: the feature is absent on this server, not failing for a while
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
                             detail="Spotify export is not configured on this server "
                                    "(SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY)")
     try:
         return settings, TokenCipher(settings.token_key.get_secret_value())
     except TokenKeyError as exc:
-        raise HTTPException(503, detail=f"ANIMUSIC_TOKEN_KEY is invalid: {exc}") from None
+        raise HTTPException(404, detail=f"Spotify export is off: ANIMUSIC_TOKEN_KEY is "
+                                        f"invalid: {exc}") from None
 
 
 @contextmanager
