@@ -1,0 +1,52 @@
+"""``python -m animusic_bot``: long polling against the Telegram Bot API (or the URL in
+``TELEGRAM_API_URL``), talking to the Animusic API at ``ANIMUSIC_API_URL``. A missing or
+invalid setting is one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import BotCommand
+from telegram.ext import Application
+
+from animusic_bot.api import AnimusicApi
+from animusic_bot.config import ConfigError, from_env
+from animusic_bot.handlers import Bot, register
+from animusic_bot.state import ChatStore
+
+COMMANDS = [BotCommand("start", "link this chat (code from the Animusic page)"),
+            BotCommand("import", "import your AniList (or: mal NAME) list"),
+            BotCommand("playlist", "the next songs"),
+            BotCommand("radio", "songs like one you pick"),
+            BotCommand("help", "what I can do")]
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    try:
+        config = from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    api = AnimusicApi(config)
+    bot = Bot(config, api, ChatStore(config.state_file))
+
+    async def post_init(app: Application) -> None:
+        await app.bot.set_my_commands(COMMANDS)
+
+    async def post_shutdown(app: Application) -> None:
+        await api.close()
+
+    app = (Application.builder().token(config.token).base_url(config.telegram_base_url)
+           .post_init(post_init).post_shutdown(post_shutdown).build())
+    register(app, bot)
+    logging.getLogger(__name__).info("polling %s for updates; API %s",
+                                     config.telegram_api_url, config.api_url)
+    app.run_polling(timeout=config.poll_timeout_seconds, bootstrap_retries=-1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
