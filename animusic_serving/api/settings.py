@@ -68,6 +68,12 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters")
         return value
 
+    @field_validator("token_key", "spotify_client_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker compose passes "" for ${VAR:-}: that means "not configured", not a bad key
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str) -> str:
