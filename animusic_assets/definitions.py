@@ -7,26 +7,30 @@ import os
 import dagster as dg
 
 from animusic_assets.defs.analytics.definitions import analytics_definitions
-from animusic_assets.defs.catalog import assets as catalog_assets, checks as catalog_checks
+from animusic_assets.defs.catalog import assets as catalog_assets
+from animusic_assets.defs.catalog import checks as catalog_checks
 from animusic_assets.defs.evaluation import assets as evaluation_assets
-from animusic_assets.defs.ingest.definitions import ingest_definitions, live_anime_source
 from animusic_assets.defs.ingest import assets as ingest_assets
+from animusic_assets.defs.ingest.definitions import ingest_definitions, live_anime_source
 from animusic_assets.defs.models import (
     checks as model_checks,
+)
+from animusic_assets.defs.models import (
     documents,
     node2vec,
     popularity,
     tfidf,
     transformers,
 )
-from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
-from animusic_assets.resources.embedder import EmbeddingCacheResource
+from animusic_assets.defs.publish import assets as publish_assets
+from animusic_assets.defs.publish import checks as publish_checks
 from animusic_assets.resources import (
     AnimusicCsvSource,
     BundleStoreResource,
     DemoSnapshotSource,
     UserListsResource,
 )
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 _ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, node2vec, transformers,
                   publish_assets,

@@ -156,12 +156,12 @@ def measure(root: Path, requests: int) -> dict:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
+    from threadpoolctl import threadpool_limits
+
     from animusic_serving.api.song_view import describe
     from animusic_serving.bundle import load_bundle
     from animusic_serving.recommend import build_profile, recommend
     from animusic_serving.recommend.playlist import candidate_mask, playlist_models
-
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # as in each served worker (python -m animusic_serving --workers 2)
     t = time.perf_counter()
@@ -298,7 +298,7 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
         env.update({"ANIMUSIC_DATABASE_URL": url, "ANIMUSIC_BUNDLE_DIR": str(root),
                     "ANIMUSIC_SESSION_SECRET": secret})
-        log = open(workdir / "api.log", "wb")
+        log = open(workdir / "api.log", "wb")  # noqa: SIM115 (the server writes to it)
         server = subprocess.Popen([sys.executable, "-m", "animusic_serving", "--port", str(port),
                                    "--workers", "2", "--log-level", "warning"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

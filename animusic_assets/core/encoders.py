@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from animusic_assets.core.plain_pipeline import (PlainPipeline, UnsupportedPipeline,
-                                                 declared_max_seq_length, length_sorted_batches)
+from animusic_assets.core.plain_pipeline import (
+    PlainPipeline,
+    UnsupportedPipeline,
+    declared_max_seq_length,
+    length_sorted_batches,
+)
 
 if TYPE_CHECKING:
     from animusic_assets.core.embeddings import ModelSpec
@@ -171,7 +175,7 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
             self.st = st
 
         def forward(self, *inputs):
-            return self.st(dict(zip(names, inputs)))["sentence_embedding"]
+            return self.st(dict(zip(names, inputs, strict=True)))["sentence_embedding"]
 
     samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
                "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",

@@ -4,7 +4,6 @@ The partitioned raw assets write parsed stage results to the store; this source 
 anime that has MAL details, so ``anime_records -> catalog -> ...`` stays unchanged.
 """
 
-import dagster as dg
 
 from animusic_assets.resources.anime_source import AnimeSourceResource
 from animusic_assets.resources.ingest_store import IngestStore, default_data_root

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from animusic_assets.sources import anidb, anilist, mal_api, mal_page, youtube
 from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
+from animusic_assets.sources import anidb, anilist, mal_api, mal_page, youtube
 
 DAY = 86400.0
 FRESHNESS_S = {"mal_ranking": 6 * DAY, "mal_api": 7 * DAY, "mal_page": 30 * DAY, "anidb": 30 * DAY,

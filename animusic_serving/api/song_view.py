@@ -11,7 +11,6 @@ from animusic_serving.api.schemas import PlaylistItemOut
 from animusic_serving.bundle import Bundle
 from animusic_serving.recommend import PlaylistItem
 
-
 SHOWN_COLUMNS = ("title", "anime_id", "anime_title", "relation", "artists", "links")
 
 

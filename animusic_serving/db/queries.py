@@ -152,7 +152,7 @@ def playlist_inputs(session: Session, username: str) -> PlaylistInputs:
         return PlaylistInputs(None, [], [])
     user_id, anilist_id, songs, liked, watch, total, anime = row
     feedback = list(map(FeedbackTuple._make, zip(songs or [], liked or [], watch or [],
-                                                  total or [])))
+                                                  total or [], strict=True)))
     return PlaylistInputs(user_id, feedback, list(anime or []), anilist_id)
 
 
@@ -161,8 +161,8 @@ _LOG_PLAYLIST = text("""
 SET LOCAL synchronous_commit TO OFF;
 WITH p AS (
     INSERT INTO playlists (id, user_id, bundle_version, model_order, seed, params)
-    VALUES (CAST(:id AS uuid), :user_id, :bundle_version, CAST(:model_order AS varchar(32)[]), :seed,
-            CAST(:params AS jsonb))
+    VALUES (CAST(:id AS uuid), :user_id, :bundle_version, CAST(:model_order AS varchar(32)[]),
+            :seed, CAST(:params AS jsonb))
     RETURNING id
 )
 INSERT INTO impressions (playlist_id, user_id, song_id, position, recommended_by)

@@ -135,8 +135,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     page = html_report.render("Animusic — feasibility (time, requests, sizes, cost)", [
         ("Answer", [answer]),
         ("Time per pipeline step (Dagster run and event records)", [
-            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; a step is named "
-            f"by the asset(s) it materialized.", per_asset]),
+            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; "
+            "a step is named by the asset(s) it materialized.", per_asset]),
         ("Time per scraping partition", [per_partition if not per_partition.empty else
                                          "no partitioned runs recorded (snapshot mode)"]),
         ("Requests per host (live ingestion)", [hosts_note] + ([hosts] if not hosts.empty else [])),
