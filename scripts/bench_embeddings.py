@@ -96,12 +96,12 @@ def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
     warm = docs[-32:]
     plain.encode(warm, batch_size=32)
     fast_backend = emb._choose_backend("fast", None, emb.pick_device())[0]
-    variants = {"plain ST fp32 bs32": None, f"ours fast ({fast_backend})": fast_backend}
+    variants: dict[str, str | None] = {"plain ST fp32 bs32": None, f"ours fast ({fast_backend})": fast_backend}
     for b in extra_backends:
         if b != fast_backend:
             variants[f"ours {b}"] = b
-    for backend in filter(None, variants.values()):  # load + warm each encoder, no cache
-        emb.encode_documents(model, warm, None, backend=backend)
+    for warm_backend in filter(None, variants.values()):  # load + warm each encoder, no cache
+        emb.encode_documents(model, warm, None, backend=warm_backend)
     times: dict[str, list[float]] = {k: [] for k in variants}
     cpu_times: dict[str, list[float]] = {k: [] for k in variants}
     vectors: dict[str, np.ndarray] = {}

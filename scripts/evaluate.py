@@ -48,8 +48,8 @@ def main() -> int:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        assets = [a for a in definitions.all_assets
-                  if not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
+        assets = [a for a in definitions.all_assets if isinstance(a, dg.AssetsDefinition)
+                  and not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
         run_config = {"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(Path(tmp) / "reports"), "loop_users": args.loop_users,
             "max_report_users": args.report_users}}}}

@@ -165,8 +165,8 @@ def fetch_mpnet(models_dir: Path, force: bool) -> Path:
     models_dir.mkdir(parents=True, exist_ok=True)
     for stale in models_dir.glob(".fetch-*"):  # left by an interrupted earlier call
         shutil.rmtree(stale, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=models_dir) as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=models_dir) as tmp_name:
+        tmp = Path(tmp_name)
         (tmp / "wheels").mkdir()
         download_wheels(tmp / "wheels")
         parts = collect_parts(tmp / "wheels")

@@ -44,7 +44,7 @@ BUNDLE_DIR = DATA / "bundles"
 STATE_FILE = DATA / "run" / "demo.json"
 CODE_LOCATION_MODULE = "animusic_assets.definitions"
 # run config for the default multi_or_in_process executor
-MATERIALIZE_RUN_CONFIG = {"execution": {"config": {"in_process": {}}}}
+MATERIALIZE_RUN_CONFIG: dict = {"execution": {"config": {"in_process": {}}}}
 # the demo tunes and evaluates on fewer users than scripts/evaluate.py, to start in under a minute
 BUILD_RUN_CONFIG = {**MATERIALIZE_RUN_CONFIG, "ops": {
     "model_bundle": {"config": {"max_tuning_users": 200}},

@@ -201,14 +201,16 @@ class EmbeddingCache:
 
 class _Connection:
     def __init__(self, cache: EmbeddingCache, model: str):
-        self.cache, self.model, self.conn = cache, model, None
+        self.cache, self.model = cache, model
+        self.conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
         self.conn = self.cache._open(self.model)
         return self.conn
 
     def __exit__(self, *exc) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
 
 
 def _looks_corrupt(exc: BaseException) -> bool:

@@ -136,6 +136,8 @@ def model_fingerprint(path: Path) -> str:
         if file.is_file():
             h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     weights = _weights_file(path)
+    if weights is None:
+        raise ModelWeightsMissing(f"no model.safetensors or pytorch_model.bin in {path}")
     size = weights.stat().st_size
     h.update(f"{weights.name}:{size}".encode())
     with open(weights, "rb") as fh:

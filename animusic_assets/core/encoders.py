@@ -11,7 +11,7 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,7 +64,8 @@ class _TorchEncoder:
     def __init__(self, path: Path, device: str, backend: str, max_seq_length: int | None):
         self.backend, self.device, self.note = backend, device, ""
         self.default_batch_size = _DEFAULT_BATCH[backend]
-        self.plain = self.model = None
+        self.plain: PlainPipeline | None = None
+        self.model: Any = None  # a SentenceTransformer, imported only when needed
         if backend != "torch-fp32":
             try:
                 self.plain = PlainPipeline(path, device, max_seq_length)

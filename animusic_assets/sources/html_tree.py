@@ -16,7 +16,8 @@ class Node:
     __slots__ = ("attrs", "children", "parent", "tag")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None = None):
-        self.tag, self.attrs, self.children, self.parent = tag, attrs, [], parent
+        self.children: list[Node] = []
+        self.tag, self.attrs, self.parent = tag, attrs, parent
 
     @property
     def classes(self) -> set[str]:
@@ -71,10 +72,11 @@ class _Builder(HTMLParser):
         self.current.children.append(Node(tag, {k: (v or "") for k, v in attrs}, self.current))
 
     def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
+        node: Node | None = self.current
+        while node is not None and node is not self.root and node.tag != tag:
             node = node.parent
-        if node is not self.root:  # close it (and anything left open inside it)
+        # close it (and anything left open inside it); only the root has no parent
+        if node is not None and node.parent is not None:
             self.current = node.parent
 
     def handle_data(self, data):

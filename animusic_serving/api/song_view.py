@@ -64,7 +64,7 @@ def _sequence(value: Any) -> list:
         return []
 
 
-def _links(raw: Any) -> list[dict]:
+def _links(raw: Any) -> list[Any]:
     """The bundle stores links as JSON text; tolerate a missing or malformed value."""
     if isinstance(raw, str):
         try:

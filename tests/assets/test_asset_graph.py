@@ -13,9 +13,12 @@ from animusic_serving.bundle import load_bundle, read_current
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
 
 
+_BUILD_ASSETS = [a for a in definitions.all_assets if isinstance(a, dg.AssetsDefinition)]
+
+
 def _materialize(tmp_path, records_path=FIXTURE):
     return dg.materialize(
-        [*definitions.all_assets, *definitions.all_checks],  # the build, without analytics
+        [*_BUILD_ASSETS, *definitions.all_checks],  # the build, without analytics
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path="", synthetic_users=60),
@@ -63,7 +66,7 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
     from animusic_assets.resources import DemoSnapshotSource
 
     result = dg.materialize(
-        [*definitions.all_assets],
+        _BUILD_ASSETS,
         resources={"anime_source": DemoSnapshotSource(),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path=str(tmp_path / "absent.csv"),

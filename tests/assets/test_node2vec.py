@@ -4,6 +4,8 @@ Training is the slow part (numba compiles pecanpy's walk kernel for every new wa
 seconds each), so the module trains once in a fixture and once through the asset.
 """
 
+from typing import Any
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ from animusic_assets.core.graph import EDGE_TYPES, build_song_graph
 from animusic_assets.defs.models.node2vec import Node2VecConfig, node2vec_model
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 
-PARAMS = dict(dim=16, walk_length=20, num_walks=20, window=4, seed=7)
+PARAMS: dict[str, Any] = dict(dim=16, walk_length=20, num_walks=20, window=4, seed=7)
 
 
 def _song(title, vocals, creator_id=None, relation="opening", **extra_credits):
@@ -54,7 +56,7 @@ def trained():
     isolated["credits"] = [[]]
     catalog = pd.concat([catalog, isolated], ignore_index=True)
     graph = build_song_graph(catalog)
-    timings = {}
+    timings: dict[str, float] = {}
     node_ids, vectors = n2v.train_node2vec(graph, timings=timings, **PARAMS)
     return catalog, graph, node_ids, vectors, timings
 

@@ -19,6 +19,8 @@ p.note{color:#555;font-size:14px}li{margin:.3em 0}"""
 class Figure(bytes):
     """PNG bytes with a caption."""
 
+    caption: str
+
     def __new__(cls, png: bytes, caption: str = ""):
         obj = super().__new__(cls, png)
         obj.caption = caption

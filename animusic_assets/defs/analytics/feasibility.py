@@ -46,6 +46,8 @@ def read_steps(instance: dg.DagsterInstance, max_runs: int) -> pd.DataFrame:
         for record in records:
             entry = record.event_log_entry
             event = entry.dagster_event
+            if event is None or event.asset_key is None or entry.step_key is None:
+                continue
             assets_of.setdefault(entry.step_key, []).append(event.asset_key.to_user_string())
             if event.partition:
                 partition_of[entry.step_key] = event.partition

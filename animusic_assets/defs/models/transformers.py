@@ -3,6 +3,7 @@
 See core/embeddings.py for the backends; ``exact: true`` forces the plain fp32 path.
 """
 
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -42,7 +43,7 @@ def _embed(context: dg.AssetExecutionContext, model: str, config: TransformerCon
         raise dg.Failure(description=str(exc)) from exc
     context.log.info(f"{model}: {stats.hits} cached, {stats.misses} embedded "
                      f"({stats.backend} on {stats.device}, {stats.texts_per_s} texts/s)")
-    metadata = {
+    metadata: dict[str, Any] = {
         "rows": stats.rows, "dim": stats.dim, "cache_hits": stats.hits,
         "cache_misses": stats.misses, "cache_corrupt_rows": stats.corrupt,
         "seconds": round(stats.seconds, 2), "texts_per_s": stats.texts_per_s,
