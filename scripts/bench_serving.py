@@ -13,7 +13,7 @@ For each catalogue it measures, each in a fresh subprocess (so RSS is the servin
   ratio baseline / vectorised is reported (at 1M songs the loop is timed on the first 50,000
   candidates and extrapolated per candidate, which the table says);
 * over HTTP (``--http-sizes``): the real service (``python -m animusic_serving --workers 2``)
-  against a real PostgreSQL (scripts/local_postgres.py, default durability settings), 64
+  against a real PostgreSQL (animusic_devtools/local_postgres.py, default durability settings), 64
   users with 100 feedback rows each, signed session tokens, 32 keep-alive connections from
   an asyncio client in this process (it shares the machine's cores with the server).
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import shutil
@@ -242,15 +241,6 @@ def loop_playlist(bundle, positive_rows, candidates, models):
 # --------------------------------------------------------------------------- over HTTP
 
 
-def load_local_postgres():
-    spec = importlib.util.spec_from_file_location("local_postgres",
-                                                  ROOT / "scripts" / "local_postgres.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def free_port() -> int:
     import socket
 
@@ -265,11 +255,11 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
     from sqlalchemy import create_engine, text
 
     sys.path.insert(0, str(ROOT))
+    from animusic_devtools import local_postgres as lp
     from animusic_serving.api.auth import SessionSigner
     from animusic_serving.bundle import load_bundle
     from animusic_serving.db.migrate import upgrade
 
-    lp = load_local_postgres()
     data_dir = workdir / "pg"
     workdir.chmod(0o755)
     pg = lp.start(data_dir, free_port())

@@ -50,8 +50,8 @@ BUILD_RUN_CONFIG = {**MATERIALIZE_RUN_CONFIG, "ops": {
     "model_bundle": {"config": {"max_tuning_users": 200}},
     "offline_evaluation": {"config": {"loop_users": 50, "max_report_users": 400}}}}
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import local_postgres  # noqa: E402  (scripts/local_postgres.py, stdlib only at import)
+sys.path.insert(0, str(ROOT))
+from animusic_devtools import local_postgres  # noqa: E402  (stdlib only at import)
 
 STOP = threading.Event()  # set by SIGINT/SIGTERM; every wait below polls it
 STOP_SIGNAL: list[str] = []
