@@ -6,7 +6,7 @@ anime that has MAL details, so ``anime_records -> catalog -> ...`` stays unchang
 
 
 from animusic_assets.resources.anime_source import AnimeSourceResource
-from animusic_assets.resources.ingest_store import IngestStore, default_data_root
+from animusic_assets.sources.ingest_store import IngestStore, default_data_root
 from animusic_assets.sources.records import assemble_record
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from animusic_assets.core.analytics import feasibility, html_report
 from animusic_assets.defs.analytics.common import reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.resources.ingest_store import default_data_root
+from animusic_assets.sources.ingest_store import default_data_root
 
 PARTITION_TAG = "dagster/partition"
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.rate_limiter import RateLimiter
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.rate_limiter import RateLimiter
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
