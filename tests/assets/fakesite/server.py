@@ -31,7 +31,7 @@ class FakeSites:
         self.lock = threading.Lock()
         self.servers: dict[str, ThreadingHTTPServer] = {}
 
-    def start(self) -> "FakeSites":
+    def start(self) -> FakeSites:
         for site in SITES:
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, site))
             server.daemon_threads = True
