@@ -27,7 +27,8 @@ EDITION_WORDS = ("remix", "live", "instrumental", "karaoke", "acoustic", "off vo
                  "english ver", "cover")
 BRACKETS = re.compile(r"\s*(\([^)]*\)|\[[^\]]*\]|「[^」]*」|『[^』]*』|【[^】]*】)\s*")
 # a bracket or subtitle that names a version is no alternative title
-VERSION_NOTE = re.compile(r"\b(ver\.?|version|mix|edit|remix|arrange(ment)?)(?=\W|$)", re.IGNORECASE)
+VERSION_NOTE = re.compile(r"\b(ver\.?|version|mix|edit|remix|arrange(ment)?)(?=\W|$)",
+                          re.IGNORECASE)
 SUBTITLE = re.compile(r"\s+[~～〜-]\s*(.+?)\s*[~～〜-]?\s*$|\s*[~～〜]\s*(.+?)\s*[~～〜]?\s*$")
 
 HIGH_CONFIDENCE = 0.85  # stop searching: this is the track

@@ -31,7 +31,8 @@ CHAT = 777
 
 class Conversation:
     def __init__(self, telegram: FakeTelegram):
-        self.telegram, self.lines = telegram, []
+        self.telegram = telegram
+        self.lines: list[str] = []
 
     def say(self, text: str, replies: int = 1) -> list[dict]:
         since = len(self.telegram.sent)
@@ -75,9 +76,9 @@ def system(postgres, tmp_path):
                     "ANIMUSIC_API_URL": api.url, "ANIMUSIC_BOT_STATE": str(state),
                     "ANIMUSIC_BOT_RETRY_SECONDS": "0.1", "ANIMUSIC_BOT_POLL_TIMEOUT": "1",
                     "PYTHONPATH": str(REPO)})
-    log = open(tmp_path / "bot.log", "wb")
-    bot = subprocess.Popen([sys.executable, "-m", "animusic_bot"], cwd=REPO, env=bot_env,
-                           stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "bot.log", "wb") as log:  # the child keeps its own copy
+        bot = subprocess.Popen([sys.executable, "-m", "animusic_bot"], cwd=REPO, env=bot_env,
+                               stdout=log, stderr=subprocess.STDOUT)
     try:
         yield {"api": api, "telegram": telegram, "state": state, "db": database_url,
                "bot_log": tmp_path / "bot.log"}
@@ -88,7 +89,6 @@ def system(postgres, tmp_path):
         except subprocess.TimeoutExpired:
             bot.kill()
             bot.wait(timeout=10)
-        log.close()
         api.stop()
         telegram.stop()
         stub.close()

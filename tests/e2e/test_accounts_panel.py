@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from cryptography.fernet import Fernet
-
 from client_support import (
     N_ANIME,
     SCREENSHOTS,
@@ -19,6 +17,8 @@ from client_support import (
     launch,
     publish_bundle,
 )
+from cryptography.fernet import Fernet
+
 from tests.serving.fake_spotify import FakeSpotify, Track
 
 USER = "spotty"

@@ -36,7 +36,7 @@ def _songs():
 
 def _catalog(songs) -> list[Track]:
     tracks = []
-    for i, (title, artists) in enumerate(zip(songs["title"], songs["artists"])):
+    for i, (title, artists) in enumerate(zip(songs["title"], songs["artists"], strict=True)):
         if i in NO_MATCH:
             continue
         name = title.replace(" (TV size)", "").split(" ~")[0]
