@@ -7,12 +7,19 @@ from __future__ import annotations
 import logging
 import sys
 
-from telegram import BotCommand
-from telegram.ext import Application
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from animusic_bot.api import AnimusicApi
 from animusic_bot.config import ConfigError, from_env
-from animusic_bot.handlers import Bot, register
+from animusic_bot.handlers import Bot
 from animusic_bot.state import ChatStore
 
 COMMANDS = [BotCommand("start", "link this chat (code from the Animusic page)"),
@@ -20,6 +27,23 @@ COMMANDS = [BotCommand("start", "link this chat (code from the Animusic page)"),
             BotCommand("playlist", "the next songs"),
             BotCommand("radio", "songs like one you pick"),
             BotCommand("help", "what I can do")]
+
+
+def register(app: Application, bot: Bot) -> None:
+    for name, handler in (("start", bot.start), ("help", bot.help), ("import", bot.import_list),
+                          ("playlist", bot.playlist), ("radio", bot.radio)):
+        app.add_handler(CommandHandler(name, handler))
+    app.add_handler(CallbackQueryHandler(bot.button))
+    app.add_handler(MessageHandler(filters.COMMAND, bot.unknown))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, bot.chatter))
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logging.getLogger(__name__).error("update failed: %r", context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            await bot.say(context, update.effective_chat.id,
+                          "Something went wrong on my side; please try again.")
+
+    app.add_error_handler(on_error)
 
 
 def main() -> int:

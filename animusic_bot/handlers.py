@@ -10,7 +10,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from animusic_bot import texts
 from animusic_bot.api import AnimusicApi, ApiError, NotLinked
@@ -244,22 +244,3 @@ async def _drop_buttons(query) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError:
         pass  # the buttons staying is harmless: a second press is answered "out of date"
-
-
-def register(app: Application, bot: Bot) -> None:
-    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
-    for name, handler in (("start", bot.start), ("help", bot.help), ("import", bot.import_list),
-                          ("playlist", bot.playlist), ("radio", bot.radio)):
-        app.add_handler(CommandHandler(name, handler))
-    app.add_handler(CallbackQueryHandler(bot.button))
-    app.add_handler(MessageHandler(filters.COMMAND, bot.unknown))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, bot.chatter))
-
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("update failed: %r", context.error)
-        if isinstance(update, Update) and update.effective_chat is not None:
-            await bot.say(context, update.effective_chat.id,
-                          "Something went wrong on my side; please try again.")
-
-    app.add_error_handler(on_error)

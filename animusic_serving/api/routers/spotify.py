@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, model_validator
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.song_view import _sequence, _text
+from animusic_serving.api.spotify_schemas import (
+    ConnectOut,
+    ExportIn,
+    ExportOut,
+    StatusOut,
+    UnmatchedOut,
+)
 from animusic_serving.bundle import Bundle
 from animusic_serving.db import account_queries as q
 from animusic_serving.db import queries
@@ -49,47 +54,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "Spotify not connected, or access revoked: connect again"},
     502: {"description": "Spotify refused"},
     503: {"description": "Spotify unreachable or rate-limiting"}}
-
-
-class ConnectOut(BaseModel):
-    authorize_url: str
-
-
-class ExportIn(BaseModel):
-    source: Literal["liked", "playlist"] = "liked"
-    playlist_id: uuid.UUID | None = None
-
-    @model_validator(mode="after")
-    def _playlist_named(self) -> ExportIn:
-        if (self.source == "playlist") != (self.playlist_id is not None):
-            raise ValueError("playlist_id is required with source 'playlist' (and only then)")
-        return self
-
-
-class UnmatchedOut(BaseModel):
-    song_id: str
-    title: str
-    artists: list[str]
-    confidence: float
-
-
-class ExportOut(BaseModel):
-    source: str
-    name: str
-    spotify_playlist_id: str | None
-    status: str
-    total: int
-    matched: int
-    written: int
-    unmatched: list[UnmatchedOut] = []
-    message: str = ""
-
-
-class StatusOut(BaseModel):
-    configured: bool
-    connected: bool
-    spotify_user_id: str | None = None
-    exports: list[ExportOut] = []
 
 
 # --------------------------------------------------------------------------- plumbing
