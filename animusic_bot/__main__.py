@@ -1,11 +1,15 @@
 """``python -m animusic_bot``: long polling against the Telegram Bot API (or the URL in
-``TELEGRAM_API_URL``), talking to the Animusic API at ``ANIMUSIC_API_URL``. A missing or
-invalid setting is one line on stderr and exit status 2."""
+``TELEGRAM_API_URL``), talking to the Animusic API at ``ANIMUSIC_API_URL``; with
+``ANIMUSIC_BOT_WEBHOOK_URL`` set, a webhook instead (Telegram posts updates to that URL, which
+must reach ``ANIMUSIC_BOT_WEBHOOK_LISTEN:PORT``; the secret token header is checked). A
+missing or invalid setting is one line on stderr and exit status 2."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
+from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -66,9 +70,17 @@ def main() -> int:
     app = (Application.builder().token(config.token).base_url(config.telegram_base_url)
            .post_init(post_init).post_shutdown(post_shutdown).build())
     register(app, bot)
-    logging.getLogger(__name__).info("polling %s for updates; API %s",
-                                     config.telegram_api_url, config.api_url)
-    app.run_polling(timeout=config.poll_timeout_seconds, bootstrap_retries=-1)
+    log = logging.getLogger(__name__)
+    if config.webhook_url:
+        log.info("webhook %s on %s:%d; API %s", config.webhook_url, config.webhook_listen,
+                 config.webhook_port, config.api_url)
+        app.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
+                        url_path=urlparse(config.webhook_url).path.lstrip("/"),
+                        webhook_url=config.webhook_url, bootstrap_retries=-1,
+                        secret_token=config.webhook_secret or secrets.token_urlsafe(32))
+    else:
+        log.info("polling %s for updates; API %s", config.telegram_api_url, config.api_url)
+        app.run_polling(timeout=config.poll_timeout_seconds, bootstrap_retries=-1)
     return 0
 
 

@@ -22,6 +22,12 @@ class BotConfig:
     retry_seconds: float = 1.0  # first backoff after an outage; doubles, 3 tries
     max_wait_seconds: float = 10.0  # the most a Retry-After is waited out
     poll_timeout_seconds: int = 10
+    # webhook mode (optional): the public HTTPS URL Telegram posts updates to; the bot
+    # listens on webhook_listen:webhook_port at that URL's path
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None  # sent back by Telegram in a header; random if unset
 
     @property
     def telegram_base_url(self) -> str:
@@ -53,4 +59,14 @@ def from_env(env: dict[str, str] | None = None) -> BotConfig:
         retry_seconds=_float(env, "ANIMUSIC_BOT_RETRY_SECONDS", 1.0),
         max_wait_seconds=_float(env, "ANIMUSIC_BOT_MAX_WAIT_SECONDS", 10.0),
         poll_timeout_seconds=int(_float(env, "ANIMUSIC_BOT_POLL_TIMEOUT", 10)),
+        webhook_url=env.get("ANIMUSIC_BOT_WEBHOOK_URL", "").strip() or None,
+        webhook_listen=env.get("ANIMUSIC_BOT_WEBHOOK_LISTEN", "127.0.0.1"),
+        webhook_port=_port(env.get("ANIMUSIC_BOT_WEBHOOK_PORT", "8443")),
+        webhook_secret=env.get("ANIMUSIC_BOT_WEBHOOK_SECRET", "").strip() or None,
     )
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError("ANIMUSIC_BOT_WEBHOOK_PORT must be a port number")
+    return int(value)

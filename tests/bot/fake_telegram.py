@@ -1,6 +1,7 @@
 """A local stand-in for the Telegram Bot API (127.0.0.1), enough for a polling bot:
 ``/bot<token>/<method>`` with ``getMe``, ``deleteWebhook``, ``getUpdates`` (long poll),
-``sendMessage``, ``answerCallbackQuery``, ``editMessageReplyMarkup``, ``setMyCommands``;
+``sendMessage``, ``answerCallbackQuery``, ``editMessageReplyMarkup``, ``setMyCommands``,
+``setWebhook``;
 any other method answers ``true``. Parameters arrive as JSON or as form fields with JSON
 values, as the real server accepts. The test plays the listener: ``send_text`` and ``press``
 queue updates, ``wait_for`` collects what the bot sent. ``flood_next`` answers the next
@@ -27,6 +28,7 @@ class FakeTelegram:
         self.answers: list[dict] = []  # answerCallbackQuery calls
         self.calls: list[str] = []
         self.flood_next = 0
+        self.webhook: dict | None = None  # the last setWebhook call
         self._next_update = 1
         self._next_message = 1000
         self._cond = threading.Condition()
@@ -163,6 +165,10 @@ class FakeTelegram:
                                       "message": message})
                     fake._cond.notify_all()
                 self._reply(200, {"ok": True, "result": message})
+
+            def _m_setWebhook(self, params):
+                fake.webhook = params
+                self._reply(200, {"ok": True, "result": True})
 
             def _m_answerCallbackQuery(self, params):
                 fake.answers.append(params)
