@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     spotify_max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After waits, in all
     spotify_timeout_seconds: float = Field(default=10.0, gt=0)
     spotify_backoff_seconds: float = Field(default=0.5, ge=0)  # first retry after a 5xx
+    # at most one Spotify request per interval in this process (an export searches a lot)
+    spotify_min_interval_seconds: float = Field(default=0.1, ge=0)
     # Fernet key that encrypts stored third-party tokens
     token_key: SecretStr | None = None
     link_code_ttl_seconds: int = Field(default=600, gt=0)  # the Telegram link code

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,17 +68,39 @@ def _message(response: httpx.Response) -> str:
     return str(body.get("error_description") or error or response.reason_phrase)
 
 
+class Pacer:
+    """At most one request every ``min_interval`` seconds, shared by every export in the
+    process (one instance per app), so a long export does not hammer Spotify."""
+
+    def __init__(self, min_interval: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.min_interval, self.clock, self.sleep = min_interval, clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._next)
+            self._next = start + self.min_interval
+        if start > now:
+            self.sleep(start - now)
+
+
 class Politeness:
     """Retries for one client: how often and how long it may wait in all."""
 
     def __init__(self, attempts: int = 4, max_wait_seconds: float = 30.0,
-                 backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep):
+                 backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 pacer: Pacer | None = None):
         self.attempts, self.max_wait = attempts, max_wait_seconds
-        self.backoff, self.sleep = backoff_seconds, sleep
+        self.backoff, self.sleep, self.pacer = backoff_seconds, sleep, pacer
 
     def send(self, send: Callable[[], httpx.Response], what: str) -> httpx.Response:
         waited = 0.0
         for attempt in range(self.attempts):
+            if self.pacer is not None:
+                self.pacer.wait()
             try:
                 response = send()
             except httpx.HTTPError:

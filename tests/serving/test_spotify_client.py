@@ -106,3 +106,15 @@ def test_refresh_keeps_the_old_refresh_token_when_none_comes_back_and_invalid_gr
     assert (tokens.access_token, tokens.refresh_token, tokens.expires_in) == ("a2", "r1", 60)
     with pytest.raises(GrantRevoked):
         accounts.refresh("r1")
+
+
+def test_pacer_spaces_requests():
+    from animusic_serving.spotify.client import Pacer
+
+    now = [100.0]
+    slept: list[float] = []
+    pacer = Pacer(0.5, clock=lambda: now[0], sleep=slept.append)
+    pacer.wait()
+    pacer.wait()
+    pacer.wait()
+    assert slept == [0.5, 1.0]  # the second waits 0.5 s, the third 1 s (clock stood still)

@@ -73,7 +73,8 @@ def api(database_url, bundle_dir, fake):
     settings = {"spotify_client_id": fake.client_id, "token_key": key,
                 "spotify_accounts_url": fake.url, "spotify_api_url": fake.url + "/v1",
                 "spotify_redirect_uri": "http://127.0.0.1:8000/spotify/callback",
-                "spotify_max_wait_seconds": 5, "spotify_backoff_seconds": 0.05}
+                "spotify_max_wait_seconds": 5, "spotify_backoff_seconds": 0.05,
+                "spotify_min_interval_seconds": 0}
     with make_client(database_url, bundle_dir, settings=settings,
                      follow_redirects=False) as client:
         yield client

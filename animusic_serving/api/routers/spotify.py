@@ -37,6 +37,7 @@ from animusic_serving.db import account_queries as q
 from animusic_serving.db import queries
 from animusic_serving.db.models import Playlist
 from animusic_serving.spotify.client import (
+    Pacer,
     Politeness,
     SpotifyAccounts,
     SpotifyApi,
@@ -73,10 +74,15 @@ def _configured(request: Request) -> tuple[Any, TokenCipher]:
                                         f"invalid: {exc}") from None
 
 
+_PACERS: dict[float, Pacer] = {}  # one per interval: shared by the requests of this process
+
+
 @contextmanager
 def _spotify(settings) -> Iterator[tuple[SpotifyAccounts, httpx.Client, Politeness]]:
+    interval = settings.spotify_min_interval_seconds
+    pacer = _PACERS.setdefault(interval, Pacer(interval))
     politeness = Politeness(max_wait_seconds=settings.spotify_max_wait_seconds,
-                            backoff_seconds=settings.spotify_backoff_seconds)
+                            backoff_seconds=settings.spotify_backoff_seconds, pacer=pacer)
     with httpx.Client(timeout=settings.spotify_timeout_seconds,
                       headers={"User-Agent": "animusic/0.1"}) as http:
         yield (SpotifyAccounts(settings.spotify_accounts_url, settings.spotify_client_id,
