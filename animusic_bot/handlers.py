@@ -142,10 +142,11 @@ class Bot:
             if len(found) == 1 or len(exact) == 1:
                 await self.start_radio(context, chat_id, state, (exact or found)[0])
                 return
-            state.picks = found
+            state.picks, state.version = found, state.version + 1
             self.store.save()
             await self.say(context, chat_id, "Which one do you mean?",
-                           [[(texts.pick_label(s), f"pick:{i}")] for i, s in enumerate(found)])
+                           [[(texts.pick_label(s), f"pick:{state.version}:{i}")]
+                            for i, s in enumerate(found)])
 
         await self.guarded(update, context, action)
 
@@ -164,12 +165,15 @@ class Bot:
         query = update.callback_query
         if query is None:
             return
-        kind, _, number = (query.data or "").partition(":")
+        kind, _, rest = (query.data or "").partition(":")
+        version, _, number = rest.partition(":")
         chat_id, state = self.chat(update)
         notice = ""
         try:
             index = int(number)
-            if kind == "pick" and 0 <= index < len(state.picks):
+            if version != str(state.version):
+                notice = "That button is out of date."
+            elif kind == "pick" and 0 <= index < len(state.picks):
                 song, state.picks = state.picks[index], []
                 await self.start_radio(context, chat_id, state, song)
             elif kind in ("like", "skip", "next") and 0 <= index < len(state.queue):
@@ -208,12 +212,14 @@ class Bot:
         body = await self.api.playlist(self._token(state))
         state.queue = [{**item, "playlist_id": body.get("playlist_id")}
                        for item in body.get("items") or []]
+        state.version += 1
         state.cursor, state.mode = -1, "playlist"
         self.store.save()
 
     async def start_radio(self, context, chat_id: int, state: ChatState, seed: dict) -> None:
         songs = await self.api.similar(seed["song_id"])
         state.queue, state.cursor, state.mode, state.picks = songs, -1, "radio", []
+        state.version += 1
         self.store.save()
         await self.say(context, chat_id, f"📻 Radio from <b>{texts.escape(seed['title'])}</b> "
                        f"({texts.escape(seed.get('anime_title') or '')}): "
@@ -236,7 +242,7 @@ class Bot:
                 return
         self.store.save()
         await self.say(context, chat_id, texts.song_card(state.queue[state.cursor]),
-                       texts.song_buttons(state.cursor))
+                       texts.song_buttons(state.version, state.cursor))
 
 
 async def _drop_buttons(query) -> None:

@@ -19,6 +19,9 @@ class ChatState:
     cursor: int = -1  # the song on screen
     mode: str = "playlist"  # where more songs come from: "playlist" or "radio"
     picks: list[dict] = field(default_factory=list)  # radio candidates awaiting a choice
+    # bumped whenever queue or picks are replaced: buttons carry it, so a press on an older
+    # card never acts on a song that now sits in the same slot
+    version: int = 0
 
 
 class ChatStore:

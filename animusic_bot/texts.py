@@ -42,11 +42,11 @@ def song_card(song: dict) -> str:
     return "\n".join(lines)
 
 
-def song_buttons(index: int) -> list[list[tuple[str, str]]]:
-    """(label, callback data) rows; the data names the queue slot (Telegram allows 64
-    bytes, a song id may be that long on its own)."""
-    return [[("👍 Like", f"like:{index}"), ("👎 Skip", f"skip:{index}"),
-             ("⏭ Next", f"next:{index}")]]
+def song_buttons(version: int, index: int) -> list[list[tuple[str, str]]]:
+    """(label, callback data) rows; the data names the queue (its version) and the slot
+    (Telegram allows 64 bytes, a song id may be that long on its own)."""
+    return [[("👍 Like", f"like:{version}:{index}"), ("👎 Skip", f"skip:{version}:{index}"),
+             ("⏭ Next", f"next:{version}:{index}")]]
 
 
 def pick_label(song: dict) -> str:

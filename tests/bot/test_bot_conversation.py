@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -40,8 +41,10 @@ class Conversation:
         self.lines.append(f"**you:** {text}")
         return self._collect(since, replies)
 
-    def press(self, message: dict, data: str, replies: int = 1) -> list[dict]:
-        label = next(b["text"] for b in message["buttons"] if b["callback_data"] == data)
+    def press(self, message: dict, kind: str, replies: int = 1, index: int = 0) -> list[dict]:
+        """Press the button ``kind`` ("like", "pick" ...; the ``index``-th of that kind)."""
+        button = [b for b in message["buttons"] if b["callback_data"].startswith(kind + ":")]
+        label, data = button[index]["text"], button[index]["callback_data"]
         since = len(self.telegram.sent)
         self.telegram.press(CHAT, message, data)
         self.lines.append(f"**you:** *[{label}]*")
@@ -126,12 +129,13 @@ def test_a_whole_conversation(system):
     assert re.search(r"<i>\[(tfidf|minilm|mpnet|node2vec|popular|random|hybrid)\]</i>",
                      card["text"])
     assert "▶ listen" in card["text"]
-    assert [b["callback_data"] for b in card["buttons"]] == ["like:0", "skip:0", "next:0"]
+    assert [re.sub(r":\d+:", ":v:", b["callback_data"]) for b in card["buttons"]] == \
+        ["like:v:0", "skip:v:0", "next:v:0"]
     liked_song = re.search(r"🎵 <b>(Song \d+)</b>", card["text"]).group(1)
 
-    second = chat.press(card, "like:0")[0]
-    assert "like:1" in [b["callback_data"] for b in second["buttons"]]
-    third = chat.press(second, "skip:1")[0]
+    second = chat.press(card, "like")[0]
+    assert second["buttons"][0]["callback_data"].endswith(":1")
+    third = chat.press(second, "skip")[0]
     feedback = _feedback(system["db"])
     assert len(feedback) == 2
     assert sorted(feedback.values()) == [(False, 0.0), (True, 0.0)]
@@ -139,8 +143,8 @@ def test_a_whole_conversation(system):
     assert {"👍 liked", "👎 skipped"} <= {a.get("text") for a in system["telegram"].answers}
 
     system["telegram"].flood_next = 1  # Telegram's flood control: waited out, then sent
-    fourth = chat.press(third, "next:2")[0]
-    assert "next:3" in [b["callback_data"] for b in fourth["buttons"]]
+    fourth = chat.press(third, "next")[0]
+    assert fourth["buttons"][0]["callback_data"].endswith(":3")
     assert len(_feedback(system["db"])) == 2  # "next" judges nothing
 
     assert "Tell me where to start" in chat.say("/radio")[0]["text"]
@@ -148,11 +152,20 @@ def test_a_whole_conversation(system):
     picks = chat.say("/radio Anime 2")[0]  # "2" is in many titles: a pick list
     assert picks["text"] == "Which one do you mean?" and len(picks["buttons"]) >= 2
     picked_anime = picks["buttons"][0]["text"].split(" — ")[1].split(" (")[0]
-    started, first_radio = chat.press(picks, "pick:0", replies=2)
+    started, first_radio = chat.press(picks, "pick", replies=2)
     assert started["text"].startswith("📻 Radio from <b>Song")
     assert f"{picked_anime} ·" not in first_radio["text"]  # radio: songs of other anime
     exact = chat.say("/radio Song 7", replies=2)
     assert exact[0]["text"].startswith("📻 Radio from <b>Song 7</b>")
+
+    # a card of the old playlist: its slot now holds a radio song, the press must not like it
+    answers = len(system["telegram"].answers)
+    chat.press(fourth, "like", replies=0)
+    deadline = time.monotonic() + 20
+    while len(system["telegram"].answers) == answers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert system["telegram"].answers[-1].get("text") == "That button is out of date."
+    assert len(_feedback(system["db"])) == 2
 
     assert "I don't know /frobnicate" in chat.say("/frobnicate")[0]["text"]
     assert "I answer commands" in chat.say("hello there")[0]["text"]
