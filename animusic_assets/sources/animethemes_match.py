@@ -120,3 +120,17 @@ def add_animethemes_links(songs: list[dict], themes: list[AnimeTheme],
                 stats.new_songs += 1
                 stats.linked_songs += link is not None
     return out, stats
+
+
+def stored_themes(themes: list[AnimeTheme] | None, fetched_at: float | None) -> dict:
+    """What the ingest store keeps per anime (``found`` false: AnimeThemes does not list it)."""
+    return {"found": themes is not None, "themes": [t.to_dict() for t in themes or []],
+            "fetched_at": fetched_at}
+
+
+def with_animethemes_links(songs: list[dict], stored: dict | None) -> list[dict]:
+    """``songs`` with the stored themes' links added (unchanged when nothing is stored)."""
+    if not stored or not stored.get("themes"):
+        return songs
+    themes = [AnimeTheme.from_dict(t) for t in stored["themes"]]
+    return add_animethemes_links(songs, themes, stored.get("fetched_at"))[0]

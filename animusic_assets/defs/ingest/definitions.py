@@ -14,12 +14,14 @@ from animusic_assets.defs.ingest.partitions import DEFAULT_BATCH_SIZE, DEFAULT_T
 from animusic_assets.defs.ingest.schedules import build_jobs_and_schedules
 from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.resources.live_source import LiveAnimeSource
+from animusic_assets.sources.animethemes_client import base_url as animethemes_base_url
 
 
 def live_sites_from_env(env=os.environ) -> LiveSitesResource:
     return LiveSitesResource(mal_client_id=dg.EnvVar("MAL_CLIENT_ID"),
                              data_dir=os.path.join(env["ANIMUSIC_DATA_DIR"], "ingest") if env.get("ANIMUSIC_DATA_DIR") else "",
-                             anidb_daily_cap=int(env.get("ANIMUSIC_ANIDB_DAILY_CAP", 200)))
+                             anidb_daily_cap=int(env.get("ANIMUSIC_ANIDB_DAILY_CAP", 200)),
+                             animethemes_url=animethemes_base_url(env))
 
 
 def live_anime_source(env=os.environ) -> LiveAnimeSource:
