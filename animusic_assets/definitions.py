@@ -37,8 +37,8 @@ _CHECK_MODULES = [catalog_checks, model_checks, publish_checks]
 def anime_source_for_mode(mode: str, env=os.environ):
     """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV;
     ``live``: what the partitioned collection assets stored (defs/ingest)."""
-    if mode == "snapshot":
-        return DemoSnapshotSource()
+    if mode == "snapshot":  # ANIMUSIC_DEMO_LINKS: the AnimeThemes links `make run` resolved
+        return DemoSnapshotSource(animethemes_links=env.get("ANIMUSIC_DEMO_LINKS", ""))
     if mode == "csv":
         if not env.get("ANIMUSIC_CATALOG_CSV"):
             raise ValueError("ANIMUSIC_MODE=csv needs ANIMUSIC_CATALOG_CSV (path to the CSV)")
