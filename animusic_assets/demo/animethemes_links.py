@@ -21,37 +21,58 @@ import httpx
 from animusic_assets.resources.page_cache import PageCache, write_json_atomic
 from animusic_assets.resources.polite_fetcher import PoliteFetcher, RetryPolicy
 from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
-from animusic_assets.sources.animethemes_client import HOST, RATE_PER_S, ThemesResult, base_url, fetch_themes
+from animusic_assets.sources.animethemes_client import (
+    HOST,
+    RATE_PER_S,
+    ThemesResult,
+    base_url,
+    fetch_themes,
+)
 from animusic_assets.sources.animethemes_match import with_animethemes_links
 
-LINKS_ENV = "ANIMUSIC_DEMO_LINKS"   # the file DemoSnapshotSource overlays (unset: none)
+LINKS_ENV = "ANIMUSIC_DEMO_LINKS"  # the file DemoSnapshotSource overlays (unset: none)
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 20.0
-DEADLINE_S = 45.0                   # the whole step, whatever the network does
+DEADLINE_S = 45.0  # the whole step, whatever the network does
 SEARCH_FALLBACK = "songs open as YouTube searches"
 
 
 @dataclass
 class DemoLinksOutcome:
     ok: bool
-    message: str      # one line for the demo's log
+    message: str  # one line for the demo's log
     requests: int = 0
     linked_songs: int = 0
 
 
 def _fetch(base: str, mal_ids: list[int], state_dir: Path, deadline_s: float) -> ThemesResult:
     limiter = RateLimiter(state_dir / "ratelimit.sqlite3", {HOST: HostLimit(RATE_PER_S)})
-    timeout = httpx.Timeout(min(READ_TIMEOUT_S, deadline_s), connect=min(CONNECT_TIMEOUT_S, deadline_s))
-    with httpx.Client(timeout=timeout, follow_redirects=True,
-                      headers={"User-Agent": "Animusic/0.1 (anime-song recommender demo)"}) as client:
-        fetcher = PoliteFetcher(limiter, PageCache(state_dir / "pages"), client,
-                                RetryPolicy(attempts=2, backoff_base_s=1.0, max_backoff_s=5.0,
-                                            max_retry_after_s=10.0, ban_cooldown_s=3600.0))
+    timeout = httpx.Timeout(
+        min(READ_TIMEOUT_S, deadline_s), connect=min(CONNECT_TIMEOUT_S, deadline_s)
+    )
+    with httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        headers={"User-Agent": "Animusic/0.1 (anime-song recommender demo)"},
+    ) as client:
+        fetcher = PoliteFetcher(
+            limiter,
+            PageCache(state_dir / "pages"),
+            client,
+            RetryPolicy(
+                attempts=2,
+                backoff_base_s=1.0,
+                max_backoff_s=5.0,
+                max_retry_after_s=10.0,
+                ban_cooldown_s=3600.0,
+            ),
+        )
         return fetch_themes(fetcher, base, mal_ids)
 
 
-def resolve_demo_links(records: list[dict], base: str, out_path: Path, state_dir: Path,
-                       deadline_s: float = DEADLINE_S) -> DemoLinksOutcome:
+def resolve_demo_links(
+    records: list[dict], base: str, out_path: Path, state_dir: Path, deadline_s: float = DEADLINE_S
+) -> DemoLinksOutcome:
     """Fetch the themes of ``records`` and write them to ``out_path``; never raises for the
     network and never takes much longer than ``deadline_s``."""
     box: dict = {}
@@ -73,15 +94,19 @@ def resolve_demo_links(records: list[dict], base: str, out_path: Path, state_dir
     write_json_atomic(out_path, {"source": base, "fetched_at": result.fetched_at, "themes": themes})
     _, linked = overlay_snapshot(records, out_path)
     n_songs = sum(len(r.get("songs") or []) for r in records)
-    return DemoLinksOutcome(True, f"AnimeThemes: playable links for {linked} of {n_songs} songs "
-                                  f"({len(themes)} of {len(records)} anime, {result.requests} requests)",
-                            result.requests, linked)
+    return DemoLinksOutcome(
+        True,
+        f"AnimeThemes: playable links for {linked} of {n_songs} songs "
+        f"({len(themes)} of {len(records)} anime, {result.requests} requests)",
+        result.requests,
+        linked,
+    )
 
 
 def _fallback(out_path: Path) -> str:
     previous = load_demo_links(out_path)
     if previous and previous.get("fetched_at"):
-        day = dt.datetime.fromtimestamp(previous["fetched_at"], dt.timezone.utc).date().isoformat()
+        day = dt.datetime.fromtimestamp(previous["fetched_at"], dt.UTC).date().isoformat()
         return f"using the links fetched on {day}"
     return SEARCH_FALLBACK
 
@@ -112,8 +137,11 @@ def overlay_snapshot(records: list[dict], path: str | Path | None) -> tuple[list
     if links is None:
         return records, 0
     out = [overlay_record(r, links) for r in records]
-    linked = sum(any(l.get("platform") == "animethemes" for l in s.get("links") or [])
-                 for r in out for s in r.get("songs") or [])
+    linked = sum(
+        any(l.get("platform") == "animethemes" for l in s.get("links") or [])
+        for r in out
+        for s in r.get("songs") or []
+    )
     return out, linked
 
 
@@ -125,5 +153,7 @@ def demo_links_step(data_dir: Path, env: dict) -> str:
     out_path = Path(data_dir) / "animethemes" / "demo_links.json"
     env[LINKS_ENV] = str(out_path)
     # the live ingest's limiter state and page cache: one budget per host for both
-    outcome = resolve_demo_links(demo.load_snapshot(), base_url(env), out_path, Path(data_dir) / "ingest")
+    outcome = resolve_demo_links(
+        demo.load_snapshot(), base_url(env), out_path, Path(data_dir) / "ingest"
+    )
     return outcome.message

@@ -13,11 +13,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 PAGE_SIZE = 100  # the API's largest page, and the most ids we put in one filter
-INCLUDE = ",".join((
-    "animethemes.animethemeentries.videos.audio",
-    "animethemes.song.artists",
-    "resources",
-))
+INCLUDE = "animethemes.animethemeentries.videos.audio,animethemes.song.artists,resources"
 RELATIONS = {"OP": "opening", "ED": "ending", "IN": "insert"}
 MAX_RESOLUTION = 1080  # prefer a 1080p video over a larger one: it starts sooner
 
@@ -28,11 +24,11 @@ class AnimeThemesError(ValueError):
 
 @dataclass(frozen=True)
 class ThemeVideo:
-    link: str                  # the webm URL to stream
+    link: str  # the webm URL to stream
     resolution: int | None
-    nc: bool                   # creditless
-    source: str | None         # BD, WEB, ...
-    audio_link: str | None     # the ogg of the same sequence
+    nc: bool  # creditless
+    source: str | None  # BD, WEB, ...
+    audio_link: str | None  # the ogg of the same sequence
 
 
 @dataclass(frozen=True)
@@ -46,10 +42,10 @@ class ThemeEntry:
 
 @dataclass(frozen=True)
 class AnimeTheme:
-    relation: str              # opening / ending / insert
+    relation: str  # opening / ending / insert
     sequence: int | None
-    group: str | None          # dubs, rebroadcasts: not the original sequence
-    slug: str                  # OP1, ED2, ...
+    group: str | None  # dubs, rebroadcasts: not the original sequence
+    slug: str  # OP1, ED2, ...
     song_title: str | None
     artists: list[str] = field(default_factory=list)
     entries: list[ThemeEntry] = field(default_factory=list)
@@ -63,17 +59,21 @@ class AnimeTheme:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AnimeTheme":
-        entries = [ThemeEntry(**{**e, "videos": [ThemeVideo(**v) for v in e.get("videos") or []]})
-                   for e in data.get("entries") or []]
+    def from_dict(cls, data: dict) -> AnimeTheme:
+        entries = [
+            ThemeEntry(**{**e, "videos": [ThemeVideo(**v) for v in e.get("videos") or []]})
+            for e in data.get("entries") or []
+        ]
         return cls(**{**data, "artists": list(data.get("artists") or []), "entries": entries})
 
 
 def best_video(entry: ThemeEntry) -> ThemeVideo | None:
     """Creditless, then the highest resolution up to 1080p, then a Blu-ray source."""
+
     def rank(video: ThemeVideo) -> tuple:
         res = video.resolution or 0
         return (video.nc, res if res <= MAX_RESOLUTION else -res, video.source == "BD")
+
     return max(entry.videos, key=rank) if entry.videos else None
 
 
@@ -127,10 +127,17 @@ def parse_anime_page(body: str) -> AnimePage:
 
 
 def _anime(item: dict) -> AnimeThemesAnime:
-    mal_ids = sorted({int(r["external_id"]) for r in item.get("resources") or []
-                      if r.get("site") == "MyAnimeList" and r.get("external_id") is not None})
+    mal_ids = sorted(
+        {
+            int(r["external_id"])
+            for r in item.get("resources") or []
+            if r.get("site") == "MyAnimeList" and r.get("external_id") is not None
+        }
+    )
     themes = [t for t in (_theme(t) for t in item.get("animethemes") or []) if t is not None]
-    return AnimeThemesAnime(mal_ids, str(item.get("name") or ""), str(item.get("slug") or ""), themes)
+    return AnimeThemesAnime(
+        mal_ids, str(item.get("name") or ""), str(item.get("slug") or ""), themes
+    )
 
 
 def _theme(item: dict) -> AnimeTheme | None:
@@ -142,24 +149,38 @@ def _theme(item: dict) -> AnimeTheme | None:
     if isinstance(group, dict):  # newer API: the group is a related resource
         group = group.get("name")
     entries = [_entry(e) for e in item.get("animethemeentries") or []]
-    return AnimeTheme(relation=relation, sequence=_int(item.get("sequence")), group=group or None,
-                      slug=str(item.get("slug") or ""), song_title=song.get("title") or None,
-                      artists=[a["name"] for a in song.get("artists") or [] if a.get("name")],
-                      entries=entries)
+    return AnimeTheme(
+        relation=relation,
+        sequence=_int(item.get("sequence")),
+        group=group or None,
+        slug=str(item.get("slug") or ""),
+        song_title=song.get("title") or None,
+        artists=[a["name"] for a in song.get("artists") or [] if a.get("name")],
+        entries=entries,
+    )
 
 
 def _entry(item: dict) -> ThemeEntry:
     videos = [_video(v) for v in item.get("videos") or [] if v.get("link")]
     episodes = item.get("episodes")
-    return ThemeEntry(version=_int(item.get("version")), episodes=str(episodes) if episodes else None,
-                      nsfw=bool(item.get("nsfw")), spoiler=bool(item.get("spoiler")), videos=videos)
+    return ThemeEntry(
+        version=_int(item.get("version")),
+        episodes=str(episodes) if episodes else None,
+        nsfw=bool(item.get("nsfw")),
+        spoiler=bool(item.get("spoiler")),
+        videos=videos,
+    )
 
 
 def _video(item: dict) -> ThemeVideo:
     audio = item.get("audio") or {}
-    return ThemeVideo(link=str(item["link"]), resolution=_int(item.get("resolution")),
-                      nc=bool(item.get("nc")), source=item.get("source") or None,
-                      audio_link=audio.get("link") or None)
+    return ThemeVideo(
+        link=str(item["link"]),
+        resolution=_int(item.get("resolution")),
+        nc=bool(item.get("nc")),
+        source=item.get("source") or None,
+        audio_link=audio.get("link") or None,
+    )
 
 
 def _int(value) -> int | None:

@@ -21,12 +21,12 @@ from animusic_assets.sources.animethemes import (
     themes_by_mal_id,
 )
 
-HOST = "animethemes"               # the limiter key
+HOST = "animethemes"  # the limiter key
 DEFAULT_BASE = "https://api.animethemes.moe"
 BASE_ENV = "ANIMUSIC_ANIMETHEMES_URL"
-RATE_PER_S = 1.0                   # <= 60 requests a minute
-FRESHNESS_S = 14 * 86400.0         # a cached answer is used for two weeks
-MAX_PAGES = 20                     # 100 ids cannot need more; a bound against a looping server
+RATE_PER_S = 1.0  # <= 60 requests a minute
+FRESHNESS_S = 14 * 86400.0  # a cached answer is used for two weeks
+MAX_PAGES = 20  # 100 ids cannot need more; a bound against a looping server
 _MALFORMED = "malformed AnimeThemes answer"
 
 
@@ -36,9 +36,9 @@ def base_url(env=os.environ) -> str:
 
 @dataclass
 class ThemesResult:
-    themes: dict[int, list[AnimeTheme]]   # MAL id -> themes; ids AnimeThemes lacks are absent
+    themes: dict[int, list[AnimeTheme]]  # MAL id -> themes; ids AnimeThemes lacks are absent
     fetched_at: float | None
-    requests: int                         # pages read (from the network or the cache)
+    requests: int  # pages read (from the network or the cache)
 
 
 def _accept(body: str) -> str | None:
@@ -54,8 +54,9 @@ def _fetch_page(fetcher: PoliteFetcher, url: str, max_age_s: float) -> dict:
     policy = fetcher.policy
     for attempt in range(policy.attempts):
         try:
-            return fetcher.fetch(HOST, url, max_age_s, headers={"Accept": "application/json"},
-                                 accept=_accept)
+            return fetcher.fetch(
+                HOST, url, max_age_s, headers={"Accept": "application/json"}, accept=_accept
+            )
         except FetchError as exc:
             if _MALFORMED not in str(exc) or attempt + 1 >= policy.attempts:
                 raise
@@ -63,13 +64,14 @@ def _fetch_page(fetcher: PoliteFetcher, url: str, max_age_s: float) -> dict:
     raise FetchError(f"{url}: no attempt made")  # attempts == 0
 
 
-def fetch_themes(fetcher: PoliteFetcher, base: str, mal_ids: list[int],
-                 max_age_s: float = FRESHNESS_S) -> ThemesResult:
+def fetch_themes(
+    fetcher: PoliteFetcher, base: str, mal_ids: list[int], max_age_s: float = FRESHNESS_S
+) -> ThemesResult:
     """Themes for every id AnimeThemes knows, in ceil(len / 100) requests (plus extra pages)."""
     ids = sorted({int(i) for i in mal_ids})
     pages, fetched, requests = [], None, 0
     for start in range(0, len(ids), PAGE_SIZE):
-        chunk = ids[start:start + PAGE_SIZE]
+        chunk = ids[start : start + PAGE_SIZE]
         for number in range(1, MAX_PAGES + 1):
             raw = _fetch_page(fetcher, anime_by_mal_ids_url(base, chunk, number), max_age_s)
             requests += 1

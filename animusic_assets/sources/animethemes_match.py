@@ -21,13 +21,13 @@ CLOSE_TITLE = 0.8  # SequenceMatcher ratio of normalised titles counted as "clos
 
 @dataclass
 class MatchStats:
-    op_ed_songs: int = 0      # the anime's openings and endings before matching
-    op_ed_matched: int = 0    # ... of which matched an AnimeThemes theme
-    themes: int = 0           # original-group themes AnimeThemes listed
-    linked_songs: int = 0     # songs that got a playable link
-    new_songs: int = 0        # themes added as songs (anime without AniDB songs)
+    op_ed_songs: int = 0  # the anime's openings and endings before matching
+    op_ed_matched: int = 0  # ... of which matched an AnimeThemes theme
+    themes: int = 0  # original-group themes AnimeThemes listed
+    linked_songs: int = 0  # songs that got a playable link
+    new_songs: int = 0  # themes added as songs (anime without AniDB songs)
 
-    def add(self, other: "MatchStats") -> None:
+    def add(self, other: MatchStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -42,13 +42,23 @@ def theme_link(theme: AnimeTheme, fetched_at: float | None) -> dict | None:
     video = best_video(entry) if entry else None
     if entry is None or video is None:
         return None
-    return {"platform": PLATFORM, "url": video.link, "audio_url": video.audio_link, "video_id": None,
-            "episodes": entry.episodes, "nsfw": entry.nsfw, "spoiler": entry.spoiler,
-            "resolution": video.resolution, "fetched_at": fetched_at}
+    return {
+        "platform": PLATFORM,
+        "url": video.link,
+        "audio_url": video.audio_link,
+        "video_id": None,
+        "episodes": entry.episodes,
+        "nsfw": entry.nsfw,
+        "spoiler": entry.spoiler,
+        "resolution": video.resolution,
+        "fetched_at": fetched_at,
+    }
 
 
 def _artists(song: dict) -> set[str]:
-    return {normalise(c.get("name")) for c in song.get("credits") or [] if c.get("role") == "vocals"}
+    return {
+        normalise(c.get("name")) for c in song.get("credits") or [] if c.get("role") == "vocals"
+    }
 
 
 def _score(song: dict, theme: AnimeTheme, n_of_relation: int) -> float | None:
@@ -57,9 +67,13 @@ def _score(song: dict, theme: AnimeTheme, n_of_relation: int) -> float | None:
         return None
     song_title, theme_title = normalise(song.get("title")), normalise(theme.song_title)
     same_title = bool(song_title) and song_title == theme_title
-    close = same_title or (bool(song_title and theme_title)
-                           and SequenceMatcher(None, song_title, theme_title).ratio() >= CLOSE_TITLE)
-    theme_sequence = theme.sequence if theme.sequence is not None else (1 if n_of_relation == 1 else None)
+    close = same_title or (
+        bool(song_title and theme_title)
+        and SequenceMatcher(None, song_title, theme_title).ratio() >= CLOSE_TITLE
+    )
+    theme_sequence = (
+        theme.sequence if theme.sequence is not None else (1 if n_of_relation == 1 else None)
+    )
     same_sequence = song.get("sequence") is not None and song.get("sequence") == theme_sequence
     shared_artist = bool(_artists(song) & {normalise(a) for a in theme.artists})
     if not (same_title or (same_sequence and (close or shared_artist))):
@@ -90,20 +104,29 @@ def match_themes(songs: list[dict], themes: list[AnimeTheme]) -> list[tuple[int,
 
 def _new_song(theme: AnimeTheme, link: dict | None) -> dict:
     entry = theme.best_entry() or (theme.entries[0] if theme.entries else None)
-    return {"anidb_song_id": None, "title": theme.song_title, "relation": theme.relation,
-            "sequence": theme.sequence, "episodes": entry.episodes if entry else None,
-            "rating": None, "votes": None,
-            "credits": [{"creator_id": None, "name": a, "role": "vocals"} for a in theme.artists],
-            "links": [link] if link else []}
+    return {
+        "anidb_song_id": None,
+        "title": theme.song_title,
+        "relation": theme.relation,
+        "sequence": theme.sequence,
+        "episodes": entry.episodes if entry else None,
+        "rating": None,
+        "votes": None,
+        "credits": [{"creator_id": None, "name": a, "role": "vocals"} for a in theme.artists],
+        "links": [link] if link else [],
+    }
 
 
-def add_animethemes_links(songs: list[dict], themes: list[AnimeTheme],
-                          fetched_at: float | None) -> tuple[list[dict], MatchStats]:
+def add_animethemes_links(
+    songs: list[dict], themes: list[AnimeTheme], fetched_at: float | None
+) -> tuple[list[dict], MatchStats]:
     """The songs with an ``animethemes`` link appended to each matched one (copies; a link
     already present is not added twice), plus new songs when there were none, and the stats."""
     out = [{**song, "links": [dict(link) for link in song.get("links") or []]} for song in songs]
-    stats = MatchStats(op_ed_songs=sum(s.get("relation") in ("opening", "ending") for s in songs),
-                       themes=sum(t.group is None for t in themes))
+    stats = MatchStats(
+        op_ed_songs=sum(s.get("relation") in ("opening", "ending") for s in songs),
+        themes=sum(t.group is None for t in themes),
+    )
     pairs = match_themes(songs, themes)
     for si, ti in pairs:
         if out[si].get("relation") in ("opening", "ending"):
@@ -124,8 +147,11 @@ def add_animethemes_links(songs: list[dict], themes: list[AnimeTheme],
 
 def stored_themes(themes: list[AnimeTheme] | None, fetched_at: float | None) -> dict:
     """What the ingest store keeps per anime (``found`` false: AnimeThemes does not list it)."""
-    return {"found": themes is not None, "themes": [t.to_dict() for t in themes or []],
-            "fetched_at": fetched_at}
+    return {
+        "found": themes is not None,
+        "themes": [t.to_dict() for t in themes or []],
+        "fetched_at": fetched_at,
+    }
 
 
 def with_animethemes_links(songs: list[dict], stored: dict | None) -> list[dict]:

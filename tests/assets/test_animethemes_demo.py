@@ -32,7 +32,9 @@ def _closed_port() -> int:
 
 
 def _animethemes(records):
-    return [l for r in records for s in r["songs"] for l in s["links"] if l["platform"] == "animethemes"]
+    return [
+        l for r in records for s in r["songs"] for l in s["links"] if l["platform"] == "animethemes"
+    ]
 
 
 def test_demo_links_in_two_requests_overlaid_into_the_snapshot(snapshot, fake, tmp_path):
@@ -45,14 +47,28 @@ def test_demo_links_in_two_requests_overlaid_into_the_snapshot(snapshot, fake, t
     records = source.fetch_anime_records()
     links = _animethemes(records)
     assert len(links) == outcome.linked_songs > 300 and "AnimeThemes links" in source.describe()
-    assert all(l["url"].startswith(fake.base + "/video/") and l["audio_url"].startswith(fake.base + "/audio/")
-               and l["video_id"] is None for l in links)
-    assert len(records) == 162 and sum(len(r["songs"]) for r in records) == sum(len(r["songs"]) for r in snapshot)
+    assert all(
+        l["url"].startswith(fake.base + "/video/")
+        and l["audio_url"].startswith(fake.base + "/audio/")
+        and l["video_id"] is None
+        for l in links
+    )
+    assert len(records) == 162 and sum(len(r["songs"]) for r in records) == sum(
+        len(r["songs"]) for r in snapshot
+    )
     catalog = build_catalog(records)  # the links survive into the catalog rows
     row_links = [l for ls in catalog["links"] for l in ls if l["platform"] == "animethemes"]
-    assert len(row_links) >= len(links) * 0.9 and {"audio_url", "episodes", "nsfw", "spoiler"} <= set(row_links[0])
+    assert len(row_links) >= len(links) * 0.9 and {
+        "audio_url",
+        "episodes",
+        "nsfw",
+        "spoiler",
+    } <= set(row_links[0])
     # a second run is served from the 14-day page cache
-    assert resolve_demo_links(snapshot, fake.base, out, tmp_path / "ingest").ok and len(fake.requests()) == 2
+    assert (
+        resolve_demo_links(snapshot, fake.base, out, tmp_path / "ingest").ok
+        and len(fake.requests()) == 2
+    )
 
 
 def test_unreachable_site_is_one_fast_line_and_the_demo_still_builds(snapshot, tmp_path):
@@ -69,7 +85,9 @@ def test_unreachable_site_is_one_fast_line_and_the_demo_still_builds(snapshot, t
 def test_a_hanging_site_is_cut_off_by_the_deadline(snapshot, fake, tmp_path):
     fake.inject("hang=6", "hang=6")
     started = time.monotonic()
-    outcome = resolve_demo_links(snapshot, fake.base, tmp_path / "links.json", tmp_path / "ingest", deadline_s=1.5)
+    outcome = resolve_demo_links(
+        snapshot, fake.base, tmp_path / "links.json", tmp_path / "ingest", deadline_s=1.5
+    )
     assert not outcome.ok and time.monotonic() - started < 3
     assert "no answer within 2 s" in outcome.message or "Timeout" in outcome.message
     assert not (tmp_path / "links.json").exists()

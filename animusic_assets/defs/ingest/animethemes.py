@@ -16,20 +16,28 @@ from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
 from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
 from animusic_assets.sources.animethemes_client import fetch_themes
-from animusic_assets.sources.animethemes_match import MatchStats, add_animethemes_links, stored_themes
+from animusic_assets.sources.animethemes_match import (
+    MatchStats,
+    add_animethemes_links,
+    stored_themes,
+)
 
 STAGE = "animethemes"
 
 
-def collect_animethemes(fetcher: PoliteFetcher, base: str, store: IngestStore, mal_ids: list[int]) -> dict:
+def collect_animethemes(
+    fetcher: PoliteFetcher, base: str, store: IngestStore, mal_ids: list[int]
+) -> dict:
     """Fetch, store and match the themes of ``mal_ids``; returns the asset metadata.
 
     Raises dg.Failure with one line when AnimeThemes cannot be read or AniDB songs are missing.
     """
     missing = [i for i in mal_ids if store.get("anidb", i) is None]
     if missing:
-        raise dg.Failure(f"animethemes: no AniDB songs stored for anime {missing[:5]} "
-                         f"(materialize anidb_anime first)")
+        raise dg.Failure(
+            f"animethemes: no AniDB songs stored for anime {missing[:5]} "
+            f"(materialize anidb_anime first)"
+        )
     started, network0, cached0 = time.time(), fetcher.stats["network"], fetcher.stats["cached"]
     try:
         result = fetch_themes(fetcher, base, mal_ids)
@@ -39,24 +47,46 @@ def collect_animethemes(fetcher: PoliteFetcher, base: str, store: IngestStore, m
     for mal_id in mal_ids:
         themes = result.themes.get(mal_id)
         store.put(STAGE, mal_id, stored_themes(themes, result.fetched_at))
-        songs = [s for s in (store.get("anidb", mal_id) or {}).get("songs") or []
-                 if s.get("relation") in ("opening", "ending", "insert", "image")]
+        songs = [
+            s
+            for s in (store.get("anidb", mal_id) or {}).get("songs") or []
+            if s.get("relation") in ("opening", "ending", "insert", "image")
+        ]
         stats.add(add_animethemes_links(songs, themes or [], result.fetched_at)[1])
     rate = stats.match_rate
-    return {"anime": len(mal_ids), "anime_on_animethemes": len(result.themes),
-            "themes": stats.themes, "op_ed_songs": stats.op_ed_songs, "op_ed_matched": stats.op_ed_matched,
-            "match_rate": round(rate, 4) if rate is not None else None,
-            "linked_songs": stats.linked_songs, "new_songs": stats.new_songs,
-            "network_requests": fetcher.stats["network"] - network0,
-            "cached_pages": fetcher.stats["cached"] - cached0, "seconds": round(time.time() - started, 2)}
+    return {
+        "anime": len(mal_ids),
+        "anime_on_animethemes": len(result.themes),
+        "themes": stats.themes,
+        "op_ed_songs": stats.op_ed_songs,
+        "op_ed_matched": stats.op_ed_matched,
+        "match_rate": round(rate, 4) if rate is not None else None,
+        "linked_songs": stats.linked_songs,
+        "new_songs": stats.new_songs,
+        "network_requests": fetcher.stats["network"] - network0,
+        "cached_pages": fetcher.stats["cached"] - cached0,
+        "seconds": round(time.time() - started, 2),
+    }
 
 
-def build_animethemes_asset(batches: dg.PartitionsDefinition, deps: list, batch_ids) -> dg.AssetsDefinition:
+def build_animethemes_asset(
+    batches: dg.PartitionsDefinition, deps: list, batch_ids
+) -> dg.AssetsDefinition:
     """The ``animethemes_links`` asset over ``batches``; ``batch_ids(context, live_sites)`` gives
     the MAL ids of the partition (the same helper the other stages use)."""
-    @dg.asset(name="animethemes_links", group_name="ingest_live", kinds={"python"}, pool="animethemes",
-              deps=deps, partitions_def=batches, check_specs=[MATCH_RATE_CHECK])
-    def animethemes_links(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
+
+    @dg.asset(
+        name="animethemes_links",
+        group_name="ingest_live",
+        kinds={"python"},
+        pool="animethemes",
+        deps=deps,
+        partitions_def=batches,
+        check_specs=[MATCH_RATE_CHECK],
+    )
+    def animethemes_links(
+        context: dg.AssetExecutionContext, live_sites: LiveSitesResource
+    ) -> dg.MaterializeResult:
         """AnimeThemes videos (webm) and audio (ogg) per song, up to 100 anime per request."""
         ids = batch_ids(context, live_sites)
         fetcher = live_sites.clients(context.log.info).fetcher

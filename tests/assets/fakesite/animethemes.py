@@ -17,12 +17,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
-def theme(kind: str, sequence: int | None, title: str | None, artists: list[str], *,
-          videos: bool = True, nsfw: bool = False, spoiler: bool = False, episodes: str | None = "1-12",
-          group: str | None = None) -> dict:
+def theme(
+    kind: str,
+    sequence: int | None,
+    title: str | None,
+    artists: list[str],
+    *,
+    videos: bool = True,
+    nsfw: bool = False,
+    spoiler: bool = False,
+    episodes: str | None = "1-12",
+    group: str | None = None,
+) -> dict:
     """One theme in the fake's catalog (``kind`` is OP/ED/IN)."""
-    return {"type": kind, "sequence": sequence, "title": title, "artists": artists, "videos": videos,
-            "nsfw": nsfw, "spoiler": spoiler, "episodes": episodes, "group": group}
+    return {
+        "type": kind,
+        "sequence": sequence,
+        "title": title,
+        "artists": artists,
+        "videos": videos,
+        "nsfw": nsfw,
+        "spoiler": spoiler,
+        "episodes": episodes,
+        "group": group,
+    }
 
 
 def catalog_from_records(records: list[dict], skip_every: int = 0) -> dict[int, dict]:
@@ -36,10 +54,22 @@ def catalog_from_records(records: list[dict], skip_every: int = 0) -> dict[int, 
         for song in record.get("songs") or []:
             kind = {"opening": "OP", "ending": "ED", "insert": "IN"}.get(song.get("relation"))
             if kind:
-                artists = [c["name"] for c in song.get("credits") or [] if c.get("role") == "vocals"]
-                themes.append(theme(kind, song.get("sequence"), song.get("title"), artists,
-                                    episodes=song.get("episodes")))
-        catalog[record["mal_id"]] = {"name": record.get("title_romaji") or str(record["mal_id"]), "themes": themes}
+                artists = [
+                    c["name"] for c in song.get("credits") or [] if c.get("role") == "vocals"
+                ]
+                themes.append(
+                    theme(
+                        kind,
+                        song.get("sequence"),
+                        song.get("title"),
+                        artists,
+                        episodes=song.get("episodes"),
+                    )
+                )
+        catalog[record["mal_id"]] = {
+            "name": record.get("title_romaji") or str(record["mal_id"]),
+            "themes": themes,
+        }
     return catalog
 
 
@@ -50,9 +80,16 @@ def catalog_from_fake_sites(catalog: list[dict]) -> dict[int, dict]:
     for a in catalog:
         if a["rank"] == 3:
             continue
-        themes = [theme("OP" if s["relation"] == "opening" else "ED", 1, s["title"], [name for _, name in s["vocals"]],
-                        videos=not (a["rank"] == 2 and s["relation"] == "ending"))
-                  for s in a["songs"]]
+        themes = [
+            theme(
+                "OP" if s["relation"] == "opening" else "ED",
+                1,
+                s["title"],
+                [name for _, name in s["vocals"]],
+                videos=not (a["rank"] == 2 and s["relation"] == "ending"),
+            )
+            for s in a["songs"]
+        ]
         out[a["mal_id"]] = {"name": a["title"], "themes": themes}
     return out
 
@@ -65,7 +102,7 @@ class FakeAnimeThemes:
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
-    def start(self) -> "FakeAnimeThemes":
+    def start(self) -> FakeAnimeThemes:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -91,23 +128,36 @@ class FakeAnimeThemes:
 
     # -- the API ---------------------------------------------------------------------------
     def anime_index(self, query: dict[str, str]) -> dict:
-        wanted = [int(x) for x in (query.get("filter[external_id]") or "").split(",") if x.strip().isdigit()]
+        wanted = [
+            int(x)
+            for x in (query.get("filter[external_id]") or "").split(",")
+            if x.strip().isdigit()
+        ]
         if query.get("filter[site]") != "MyAnimeList" or query.get("filter[has]") != "resources":
             wanted = []
         known = [i for i in sorted(set(wanted)) if i in self.catalog]
         size = min(int(query.get("page[size]") or 15), self.max_page_size)
         number = int(query.get("page[number]") or 1)
-        chunk = known[(number - 1) * size:number * size]
+        chunk = known[(number - 1) * size : number * size]
         last = max(1, -(-len(known) // size))
-        page_url = f"https://api.animethemes.moe/anime?page%5Bnumber%5D="  # the real host, as the API does
+        page_url = (
+            "https://api.animethemes.moe/anime?page%5Bnumber%5D="  # the real host, as the API does
+        )
         return {
             "anime": [self._anime(mal_id) for mal_id in chunk],
-            "links": {"first": page_url + "1", "last": page_url + str(last),
-                      "prev": page_url + str(number - 1) if number > 1 else None,
-                      "next": page_url + str(number + 1) if number < last else None},
-            "meta": {"current_page": number, "from": (number - 1) * size + 1 if chunk else None,
-                     "path": "https://api.animethemes.moe/anime", "per_page": size,
-                     "to": (number - 1) * size + len(chunk) if chunk else None},
+            "links": {
+                "first": page_url + "1",
+                "last": page_url + str(last),
+                "prev": page_url + str(number - 1) if number > 1 else None,
+                "next": page_url + str(number + 1) if number < last else None,
+            },
+            "meta": {
+                "current_page": number,
+                "from": (number - 1) * size + 1 if chunk else None,
+                "path": "https://api.animethemes.moe/anime",
+                "per_page": size,
+                "to": (number - 1) * size + len(chunk) if chunk else None,
+            },
         }
 
     def _anime(self, mal_id: int) -> dict:
@@ -117,29 +167,87 @@ class FakeAnimeThemes:
         for k, t in enumerate(item["themes"]):
             tslug = f"{t['type']}{t['sequence'] or ''}"
             basename = f"{slug}-{tslug}"
-            videos = [{"id": 10 * mal_id + k, "basename": f"{basename}.webm", "filename": basename,
-                       "resolution": 720, "nc": False, "source": "BD", "tags": "",
-                       "link": f"{self.base}/video/{basename}.webm",
-                       "audio": {"id": k, "basename": f"{basename}.ogg", "link": f"{self.base}/audio/{basename}.ogg"}},
-                      {"id": 10 * mal_id + k + 5, "basename": f"{basename}NC.webm", "filename": f"{basename}NC",
-                       "resolution": 1080, "nc": True, "source": "BD", "tags": "NCBD1080",
-                       "link": f"{self.base}/video/{basename}NC.webm",
-                       "audio": {"id": k, "basename": f"{basename}.ogg", "link": f"{self.base}/audio/{basename}.ogg"}}
-                      ] if t["videos"] else []
-            themes.append({
-                "id": 100 * mal_id + k, "type": t["type"], "sequence": t["sequence"], "group": t["group"],
-                "slug": tslug,
-                "song": {"id": 100 * mal_id + k, "title": t["title"],
-                         "artists": [{"id": j, "name": a, "slug": a.lower(), "artistsong": {"as": None}}
-                                     for j, a in enumerate(t["artists"])]},
-                "animethemeentries": [{"id": 100 * mal_id + k, "version": None, "episodes": t["episodes"],
-                                       "nsfw": t["nsfw"], "spoiler": t["spoiler"], "notes": None,
-                                       "videos": videos}],
-            })
-        return {"id": mal_id + 5_000_000, "name": item["name"], "slug": slug, "year": 2000,
-                "season": "Spring", "media_format": "TV", "animethemes": themes,
-                "resources": [{"id": mal_id, "site": "MyAnimeList", "external_id": mal_id,
-                               "link": f"https://myanimelist.net/anime/{mal_id}"}]}
+            videos = (
+                [
+                    {
+                        "id": 10 * mal_id + k,
+                        "basename": f"{basename}.webm",
+                        "filename": basename,
+                        "resolution": 720,
+                        "nc": False,
+                        "source": "BD",
+                        "tags": "",
+                        "link": f"{self.base}/video/{basename}.webm",
+                        "audio": {
+                            "id": k,
+                            "basename": f"{basename}.ogg",
+                            "link": f"{self.base}/audio/{basename}.ogg",
+                        },
+                    },
+                    {
+                        "id": 10 * mal_id + k + 5,
+                        "basename": f"{basename}NC.webm",
+                        "filename": f"{basename}NC",
+                        "resolution": 1080,
+                        "nc": True,
+                        "source": "BD",
+                        "tags": "NCBD1080",
+                        "link": f"{self.base}/video/{basename}NC.webm",
+                        "audio": {
+                            "id": k,
+                            "basename": f"{basename}.ogg",
+                            "link": f"{self.base}/audio/{basename}.ogg",
+                        },
+                    },
+                ]
+                if t["videos"]
+                else []
+            )
+            themes.append(
+                {
+                    "id": 100 * mal_id + k,
+                    "type": t["type"],
+                    "sequence": t["sequence"],
+                    "group": t["group"],
+                    "slug": tslug,
+                    "song": {
+                        "id": 100 * mal_id + k,
+                        "title": t["title"],
+                        "artists": [
+                            {"id": j, "name": a, "slug": a.lower(), "artistsong": {"as": None}}
+                            for j, a in enumerate(t["artists"])
+                        ],
+                    },
+                    "animethemeentries": [
+                        {
+                            "id": 100 * mal_id + k,
+                            "version": None,
+                            "episodes": t["episodes"],
+                            "nsfw": t["nsfw"],
+                            "spoiler": t["spoiler"],
+                            "notes": None,
+                            "videos": videos,
+                        }
+                    ],
+                }
+            )
+        return {
+            "id": mal_id + 5_000_000,
+            "name": item["name"],
+            "slug": slug,
+            "year": 2000,
+            "season": "Spring",
+            "media_format": "TV",
+            "animethemes": themes,
+            "resources": [
+                {
+                    "id": mal_id,
+                    "site": "MyAnimeList",
+                    "external_id": mal_id,
+                    "link": f"https://myanimelist.net/anime/{mal_id}",
+                }
+            ],
+        }
 
     def route(self, path: str) -> tuple[int, dict, str, str]:
         url = urlparse(path)
@@ -176,7 +284,11 @@ def _handler(fake: FakeAnimeThemes):
                 if kind == "malformed":
                     text = text[: len(text) // 2]  # a cut-off answer
                 else:
-                    status, headers, text = int(kind), ({"Retry-After": arg} if arg else {}), '{"message": "Too Many Attempts."}'
+                    status, headers, text = (
+                        int(kind),
+                        ({"Retry-After": arg} if arg else {}),
+                        '{"message": "Too Many Attempts."}',
+                    )
             entry["status"] = status
             data = text.encode("utf-8")
             self.send_response(status)
