@@ -27,6 +27,7 @@ from animusic_assets.sources.animethemes_client import (
     ThemesResult,
     base_url,
     fetch_themes,
+    short_reason,
 )
 from animusic_assets.sources.animethemes_match import with_animethemes_links
 
@@ -81,7 +82,7 @@ def resolve_demo_links(
         try:
             box["result"] = _fetch(base, [r["mal_id"] for r in records], state_dir, deadline_s)
         except Exception as exc:  # noqa: BLE001 - any failure means "no links this time"
-            box["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+            box["error"] = short_reason(exc)
 
     worker = threading.Thread(target=work, name="animethemes-demo-links", daemon=True)
     worker.start()

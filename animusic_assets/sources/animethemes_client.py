@@ -30,6 +30,15 @@ MAX_PAGES = 20  # 100 ids cannot need more; a bound against a looping server
 _MALFORMED = "malformed AnimeThemes answer"
 
 
+def short_reason(exc: Exception) -> str:
+    """One short line: the fetcher's messages start with the URL (100 ids long), which the
+    reader does not need."""
+    text = (str(exc).splitlines() or [""])[0]
+    if text.startswith("http"):
+        text = text.split(": ", 1)[-1]
+    return (text or type(exc).__name__)[:200]
+
+
 def base_url(env=os.environ) -> str:
     return (env.get(BASE_ENV) or DEFAULT_BASE).rstrip("/")
 

@@ -116,6 +116,7 @@ def test_failure_is_one_line_and_writes_nothing(fake, tmp_path, faults, why):
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     message = failure.step_failure_data.error.message.strip()
     assert why in message and "AnimeThemes unavailable for 4 anime" in message
+    assert "\n" not in message and "filter[" not in message
     assert len(fake.animethemes.requests()) == 3  # retried politely, then gave up
     assert resource.store().mal_ids("animethemes") == []  # nothing half-written
 

@@ -15,7 +15,7 @@ from animusic_assets.resources.ingest_store import IngestStore
 from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
 from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
-from animusic_assets.sources.animethemes_client import fetch_themes
+from animusic_assets.sources.animethemes_client import fetch_themes, short_reason
 from animusic_assets.sources.animethemes_match import (
     MatchStats,
     add_animethemes_links,
@@ -42,7 +42,9 @@ def collect_animethemes(
     try:
         result = fetch_themes(fetcher, base, mal_ids)
     except (FetchError, HostBlocked, DailyCapReached) as exc:
-        raise dg.Failure(f"AnimeThemes unavailable for {len(mal_ids)} anime: {exc}") from None
+        raise dg.Failure(
+            f"AnimeThemes unavailable for {len(mal_ids)} anime: {short_reason(exc)}"
+        ) from None
     stats = MatchStats()
     for mal_id in mal_ids:
         themes = result.themes.get(mal_id)
