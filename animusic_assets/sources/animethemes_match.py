@@ -1,7 +1,8 @@
 """Match AnimeThemes themes to an anime's catalog songs and add their links. Pure.
 
-A theme matches a song of the same relation when the normalised titles are equal, or when the
-sequence is equal and either the titles are close or an artist is shared; artists break ties.
+A theme matches a song of the same relation when their title keys are equal (see
+``title_key``: romanisation and "feat."/version suffixes aside), or when the sequence is equal
+and either the titles are close or an artist is shared; artists break ties.
 Each song and each theme is used at most once (best pairs first). Themes of a dub or
 rebroadcast group are never matched. Unmatched themes become new songs only when the anime has
 no songs at all from AniDB (otherwise they are more likely AniDB's songs under another title).
@@ -9,6 +10,7 @@ no songs at all from AniDB (otherwise they are more likely AniDB's songs under a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -16,7 +18,21 @@ from animusic_assets.core.text import normalise
 from animusic_assets.sources.animethemes import AnimeTheme, best_video
 
 PLATFORM = "animethemes"
-CLOSE_TITLE = 0.8  # SequenceMatcher ratio of normalised titles counted as "close"
+CLOSE_TITLE = 0.8  # SequenceMatcher ratio of title keys counted as "close"
+# what AnimeThemes appends to a title and AniDB does not: "(Movie edit)", "<TV Limited.>",
+# "feat. Rikka Ihara", "(Produced by HYDE)"
+_SUFFIX = re.compile(r"\s*(?:[(\[<（【].*?[)\]>）】]|\s(?:feat|ft)\.?\s.*)\s*$", re.IGNORECASE)
+# long vowels romanised two ways: Tanjirou/Tanjiro, Yuusha/Yusha, Kyousoukyoku/Kyosokyoku
+_LONG_VOWEL = re.compile(r"(?<=[aeiou])[uh](?![aeiou])|(?<=([aeiou]))\1")
+
+
+def title_key(title: str | None) -> str:
+    """A title reduced for matching: suffixes dropped, case, punctuation, spaces and long
+    vowels folded ("Ren'ai Circulation" = "Renai Circulation", "Yume Tourou" = "Yumetourou")."""
+    text = str(title or "")
+    while (shorter := _SUFFIX.sub("", text)) != text and shorter.strip():
+        text = shorter
+    return _LONG_VOWEL.sub("", normalise(text).replace(" ", ""))
 
 
 @dataclass
@@ -65,7 +81,7 @@ def _score(song: dict, theme: AnimeTheme, n_of_relation: int) -> float | None:
     """How well ``theme`` fits ``song``; None when it is not a match at all."""
     if song.get("relation") != theme.relation:
         return None
-    song_title, theme_title = normalise(song.get("title")), normalise(theme.song_title)
+    song_title, theme_title = title_key(song.get("title")), title_key(theme.song_title)
     same_title = bool(song_title) and song_title == theme_title
     close = same_title or (
         bool(song_title and theme_title)
