@@ -10,7 +10,8 @@ from animusic_assets import demo
 from animusic_assets.core.catalog import build_catalog
 from animusic_assets.demo.animethemes_links import demo_links_step, resolve_demo_links
 from animusic_assets.resources.anime_source import DemoSnapshotSource
-from tests.assets.fakesite.animethemes import FakeAnimeThemes, catalog_from_records
+from tests.assets.fakesite.animethemes import FakeAnimeThemes
+from tests.assets.fakesite.animethemes_pages import catalog_from_records
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from animusic_assets.sources.animethemes import (
 )
 from animusic_assets.sources.animethemes_client import HOST, fetch_themes
 from animusic_assets.sources.animethemes_match import add_animethemes_links, match_themes
-from tests.assets.fakesite.animethemes import FakeAnimeThemes, theme
+from tests.assets.fakesite.animethemes import FakeAnimeThemes
+from tests.assets.fakesite.animethemes_pages import theme
 
 
 def _song(relation, sequence, title, *singers):

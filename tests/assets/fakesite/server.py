@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from tests.assets.fakesite import pages
-from tests.assets.fakesite.animethemes import FakeAnimeThemes, catalog_from_fake_sites
+from tests.assets.fakesite.animethemes import FakeAnimeThemes
+from tests.assets.fakesite.animethemes_pages import catalog_from_fake_sites
 
 SITES = ("mal_api", "mal_web", "anidb", "youtube", "anilist")
 
