@@ -10,11 +10,11 @@ import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
-from animusic_assets.resources.ingest_store import IngestStore, default_data_root
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.polite_fetcher import PoliteFetcher, RetryPolicy
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
-from animusic_assets.resources.site_clients import SiteBases, SiteClients
+from animusic_assets.sources.ingest_store import IngestStore, default_data_root
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.polite_fetcher import PoliteFetcher, RetryPolicy
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
+from animusic_assets.sources.site_clients import SiteBases, SiteClients
 
 
 class LiveSitesResource(dg.ConfigurableResource):
@@ -76,6 +76,6 @@ class LiveSitesResource(dg.ConfigurableResource):
     def _browser(self):
         if not self.browser_fallback:
             return None
-        from animusic_assets.resources.browser_fetch import render_page
+        from animusic_assets.sources.browser_fetch import render_page
 
         return lambda url: render_page(url, self.chromium_path, self.timeout_s, self.user_agent)

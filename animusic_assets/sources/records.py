@@ -20,7 +20,7 @@ def song_key(song: dict) -> str:
 
 
 def iso(ts: float | None) -> str | None:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds") if ts else None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds") if ts else None
 
 
 def assemble_record(details: dict, page: dict | None, anidb: dict | None, youtube: dict | None,

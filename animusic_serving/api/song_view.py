@@ -11,7 +11,6 @@ from animusic_serving.api.schemas import PlaylistItemOut
 from animusic_serving.bundle import Bundle
 from animusic_serving.recommend import PlaylistItem
 
-
 SHOWN_COLUMNS = ("title", "anime_id", "anime_title", "relation", "artists", "links")
 
 
@@ -65,7 +64,7 @@ def _sequence(value: Any) -> list:
         return []
 
 
-def _links(raw: Any) -> list[dict]:
+def _links(raw: Any) -> list[Any]:
     """The bundle stores links as JSON text; tolerate a missing or malformed value."""
     if isinstance(raw, str):
         try:

@@ -66,7 +66,7 @@ class AniListClient:
         errors = body.get("errors") or []
         if errors:
             statuses = {e.get("status") for e in errors if isinstance(e, dict)}
-            if 401 in statuses or 400 in statuses and token or response.status_code == 401:
+            if 401 in statuses or (400 in statuses and token) or response.status_code == 401:
                 raise SourceError(401, "AniList rejected the access token")
             if 404 in statuses or response.status_code == 404:
                 raise SourceError(404, "no such AniList user (or the list is private)")

@@ -11,8 +11,8 @@ from animusic_assets.defs.ingest.animethemes import build_animethemes_asset, col
 from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, parse_batch_key, rank_batches
 from animusic_assets.defs.ingest.steps import run_stage
 from animusic_assets.resources.live_sites import LiveSitesResource
-from animusic_assets.resources.polite_fetcher import FetchError
-from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
+from animusic_assets.sources.polite_fetcher import FetchError
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 
 
 def _batch_ids(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> list[int]:

@@ -34,7 +34,7 @@ class FakeSites:
         self.servers: dict[str, ThreadingHTTPServer] = {}
         self.animethemes = FakeAnimeThemes(catalog_from_fake_sites(self.catalog))
 
-    def start(self) -> "FakeSites":
+    def start(self) -> FakeSites:
         for site in SITES:
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, site))
             server.daemon_threads = True
