@@ -8,6 +8,8 @@ import pytest
 from animusic_assets.sources.animethemes import (
     AnimeTheme,
     AnimeThemesError,
+    ThemeEntry,
+    ThemeVideo,
     anime_by_mal_ids_url,
     parse_anime_page,
 )
@@ -137,6 +139,18 @@ def test_parser_reads_types_sequence_song_artists_entries_videos_audio(fake):
 def test_parser_rejects_malformed_answers_with_a_clear_error(body):
     with pytest.raises(AnimeThemesError, match="AnimeThemes"):
         parse_anime_page(body)
+
+
+def test_best_entry_prefers_a_clean_version_then_the_earliest():
+    video = ThemeVideo("https://v/x.webm", 720, False, "BD", None)
+    nsfw_v1 = ThemeEntry(1, "1", nsfw=True, spoiler=False, videos=[video])
+    clean_v2 = ThemeEntry(2, "2-12", nsfw=False, spoiler=False, videos=[video])
+    clean_v3 = ThemeEntry(3, "13", nsfw=False, spoiler=False, videos=[video])
+    no_video = ThemeEntry(None, "1", nsfw=False, spoiler=False, videos=[])
+    theme_ = AnimeTheme("opening", 1, None, "OP1", "X", [], [nsfw_v1, clean_v3, clean_v2, no_video])
+    assert theme_.best_entry() == clean_v2
+    only_nsfw = AnimeTheme("opening", 1, None, "OP1", "X", [], [nsfw_v1, no_video])
+    assert only_nsfw.best_entry() == nsfw_v1
 
 
 def test_matching_by_relation_sequence_title_with_artists_as_tie_break():
