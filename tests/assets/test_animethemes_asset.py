@@ -148,3 +148,25 @@ def test_needs_anidb_first_and_check_warns_under_80_percent(fake, tmp_path):
         match_rate_result({"match_rate": None}).passed
         and match_rate_result({"match_rate": 0.8}).passed
     )
+
+
+def test_single_anime_partition_collects_its_animethemes_links(fake, tmp_path):
+    from animusic_assets.defs.ingest.partitions import SINGLE_ANIME
+
+    resource = live_sites(fake, tmp_path / "ingest")
+    defs = ingest_definitions(live_sites=resource, top_n=4, batch_size=4)
+    assets: list[Any] = list(defs.assets or [])
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(SINGLE_ANIME.name, ["1004"])
+        result = dg.materialize(
+            assets,
+            selection=["single_anime"],
+            partition_key="1004",
+            resources={"live_sites": resource},
+            instance=instance,
+        )
+    assert result.success
+    meta = result.asset_materializations_for_node("single_anime")[0].metadata
+    assert meta["animethemes_requests"].value == 1 and len(fake.animethemes.requests()) == 1
+    stored = resource.store().get("animethemes", 1004)
+    assert stored["found"] and [t["slug"] for t in stored["themes"]] == ["OP1", "ED1"]
