@@ -157,7 +157,7 @@ def test_single_anime_partition_collects_its_animethemes_links(fake, tmp_path):
     defs = ingest_definitions(live_sites=resource, top_n=4, batch_size=4)
     assets: list[Any] = list(defs.assets or [])
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions(SINGLE_ANIME.name, ["1004"])
+        instance.add_dynamic_partitions(SINGLE_ANIME.name or "single_anime", ["1004"])
         result = dg.materialize(
             assets,
             selection=["single_anime"],
