@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
-from animusic_serving.api.schemas import FeedbackIn, FeedbackOut, Username
+from animusic_serving.api.schemas import CleanText, FeedbackIn, FeedbackOut, Username
 from animusic_serving.db import queries
 from animusic_serving.db.models import SONG_ID_MAX
 
@@ -52,7 +52,7 @@ def post_feedback(body: FeedbackIn, principal: CurrentUser, session: SessionDep,
 
 @router.delete("/feedback/{song_id}/like", response_model=FeedbackOut,
                responses={**AUTH_RESPONSES, 404: {"description": "no feedback for this song"}})
-def unlike(song_id: Annotated[str, Path(min_length=1, max_length=SONG_ID_MAX)],
+def unlike(song_id: Annotated[CleanText, Path(min_length=1, max_length=SONG_ID_MAX)],
            principal: CurrentUser, session: SessionDep,
            anilist_username: Annotated[Username | None, Query()] = None) -> FeedbackOut:
     username = principal.resolve(anilist_username)
