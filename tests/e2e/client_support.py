@@ -39,7 +39,6 @@ from tests.serving.live_server import wait_until_live
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 SESSION_SECRET = "e2e-session-secret-" + "s" * 32
 N_ANIME, SONGS_PER_ANIME = 6, 3
