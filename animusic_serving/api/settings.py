@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,10 @@ class Settings(BaseSettings):
     # origins allowed to call from a browser, comma-separated in the environment
     # (e.g. "chrome-extension://<id>,http://localhost:3000"); empty = no CORS headers
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # where the web page may play media from (its Content-Security-Policy media-src):
+    # AnimeThemes' video and audio hosts; a local demo adds its own media server
+    media_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["https://v.animethemes.moe", "https://a.animethemes.moe"])
 
     # --- users and auth
     # dev mode (local demo only; `make run` switches it on): a plain ?anilist_username= /
@@ -36,6 +41,8 @@ class Settings(BaseSettings):
     # requests AniList may get at once after a quiet spell (its limit is per minute)
     anilist_burst: int = Field(default=30, ge=1)
     mal_api_url: str = "https://api.myanimelist.net/v2"
+    # without a client id, lists come from the site's public load.json under this root
+    mal_web_url: str = "https://myanimelist.net"
     mal_client_id: SecretStr | None = None
     mal_min_interval_seconds: float = Field(default=1.0, ge=0)
     import_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -72,11 +79,19 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL (postgresql+psycopg2://user@host:port/db)")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "media_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("media_origins")
+    @classmethod
+    def _plain_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:  # they go into a CSP header: no spaces, quotes or semicolons
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://host[:port]")
         return value
 
 

@@ -22,7 +22,8 @@ def _out(username: str, row) -> FeedbackOut:
     return FeedbackOut(anilist_username=username, song_id=row.song_id,
                        recommended_by=row.recommended_by, watch_time=row.watch_time,
                        total_video_time=row.total_video_time, liked=row.liked,
-                       created_at=row.created_at, updated_at=row.updated_at)
+                       opened=row.opened, created_at=row.created_at,
+                       updated_at=row.updated_at)
 
 
 @router.post("/feedback", response_model=FeedbackOut,
@@ -44,7 +45,7 @@ def post_feedback(body: FeedbackIn, principal: CurrentUser, session: SessionDep,
     row = queries.upsert_feedback(
         session, user, song_id=body.song_id, recommended_by=body.recommended_by,
         watch_time=body.watch_time, total_video_time=body.total_video_time, liked=body.liked,
-        playlist_id=body.playlist_id, position=body.position,
+        playlist_id=body.playlist_id, position=body.position, opened=body.opened,
     )
     session.commit()
     return _out(user.username, row)
