@@ -314,7 +314,11 @@ def run(args: argparse.Namespace) -> int:
             raise DemoError(f"migrations failed:\n{migrate.tail()}")
         timings["migrate"] = time.monotonic() - t
 
-        # 3. the whole asset graph (snapshot mode), asset checks included
+        # 3. the whole asset graph (snapshot mode), asset checks included; first the snapshot's
+        # AnimeThemes links (one bounded step, 2 requests; without network one line and on)
+        if not args.skip_materialize and env["ANIMUSIC_MODE"] == "snapshot":
+            from animusic_assets.demo.animethemes_links import demo_links_step
+            say(demo_links_step(DATA, env))
         if args.skip_materialize:
             say("skipping materialization (--skip-materialize)")
         else:

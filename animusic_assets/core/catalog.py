@@ -160,6 +160,9 @@ def _credit(credit: dict) -> dict:
     return {"creator_id": credit.get("creator_id"), "name": name, "role": role}
 
 
+PLAYABLE_LINK_FIELDS = ("audio_url", "episodes", "nsfw", "spoiler", "resolution")
+
+
 def _link(link: dict) -> dict:
     return {
         "platform": str(link.get("platform") or "").lower(),
@@ -168,6 +171,8 @@ def _link(link: dict) -> dict:
         "views": parse_count(link.get("views")),
         "likes": parse_count(link.get("likes")),
         "fetched_at": link.get("fetched_at"),
+        # AnimeThemes rows: the ogg, the episodes and the flags the player and nsfw filter need
+        **{key: link[key] for key in PLAYABLE_LINK_FIELDS if key in link},
     }
 
 

@@ -28,7 +28,8 @@ class LiveAnimeSource(AnimeSourceResource):
             if details is None:
                 continue
             records.append(assemble_record(details, store.get("mal_page", mal_id),
-                                           store.get("anidb", mal_id), store.get("youtube", mal_id)))
+                                           store.get("anidb", mal_id), store.get("youtube", mal_id),
+                                           store.get("animethemes", mal_id)))
         return records
 
     def describe(self) -> str:

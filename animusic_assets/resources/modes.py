@@ -16,6 +16,7 @@ from animusic_assets.resources.anime_source import (
 )
 from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.resources.live_source import LiveAnimeSource
+from animusic_assets.sources.animethemes_client import base_url as animethemes_base_url
 
 MODES = ("snapshot", "csv", "live")
 
@@ -27,7 +28,8 @@ def ingest_data_dir(env: Mapping[str, str] = os.environ) -> str:
 
 def live_sites_from_env(env: Mapping[str, str] = os.environ) -> LiveSitesResource:
     return LiveSitesResource(mal_client_id=dg.EnvVar("MAL_CLIENT_ID"), data_dir=ingest_data_dir(env),
-                             anidb_daily_cap=int(env.get("ANIMUSIC_ANIDB_DAILY_CAP", 200)))
+                             anidb_daily_cap=int(env.get("ANIMUSIC_ANIDB_DAILY_CAP", 200)),
+                             animethemes_url=animethemes_base_url(env))
 
 
 def live_anime_source(env: Mapping[str, str] = os.environ) -> LiveAnimeSource:
@@ -38,8 +40,8 @@ def live_anime_source(env: Mapping[str, str] = os.environ) -> LiveAnimeSource:
 def anime_source_for_mode(mode: str, env: Mapping[str, str] = os.environ) -> AnimeSourceResource:
     """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV;
     ``live``: what the partitioned collection assets stored (defs/ingest)."""
-    if mode == "snapshot":
-        return DemoSnapshotSource()
+    if mode == "snapshot":  # ANIMUSIC_DEMO_LINKS: the AnimeThemes links `make run` resolved
+        return DemoSnapshotSource(animethemes_links=env.get("ANIMUSIC_DEMO_LINKS", ""))
     if mode == "csv":
         if not env.get("ANIMUSIC_CATALOG_CSV"):
             raise ValueError("ANIMUSIC_MODE=csv needs ANIMUSIC_CATALOG_CSV (path to the CSV)")

@@ -18,12 +18,12 @@ def _tick_time(context: dg.ScheduleEvaluationContext) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
 
-BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links"]
+BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links", "animethemes_links"]
 
 
 def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int):
     collect = dg.define_asset_job("ingest_rank_batch", selection=BATCH_STAGES,
-                                  description="MAL details, MAL pages, AniDB and YouTube for one rank batch.")
+                                  description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.")
     ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"])
     youtube = dg.define_asset_job("refresh_youtube_stats", selection=["youtube_links"])
     per_day = max(1, anidb_daily_cap // max(1, batch_size))
