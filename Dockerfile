@@ -29,7 +29,7 @@ FROM base AS api
 # the online half's imports (animusic_serving/): web, database, numpy/pandas/scipy for the bundle,
 # httpx + cryptography (sites, Spotify tokens); and the Telegram bot (animusic_bot/), which runs
 # from this image too
-RUN grep -iE '^(fastapi|uvicorn|pydantic|pydantic-settings|sqlalchemy|alembic|psycopg2-binary|numpy|pandas|pyarrow|httpx|cryptography|python-telegram-bot)([<>=!~ ;[]|$)' \
+RUN grep -iE '^(fastapi|uvicorn|pydantic|pydantic-settings|sqlalchemy|alembic|psycopg2-binary|numpy|pandas|pyarrow|httpx|cryptography|python-telegram-bot|limits)([<>=!~ ;[]|$)' \
         /tmp/requirements-all.txt > /tmp/requirements-api.txt \
     && pip install -r /tmp/requirements-api.txt scipy
 COPY animusic_serving animusic_serving

@@ -2,7 +2,7 @@
 Telegram link codes.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: written by hand
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
