@@ -185,9 +185,17 @@ class FeedbackOut(BaseModel):
     updated_at: dt.datetime
 
 
+class FailedSwapOut(BaseModel):
+    version: str | None = Field(description="the version that failed (null: CURRENT unreadable)")
+    reason: str
+    at: dt.datetime
+
+
 class ReadinessOut(BaseModel):
-    status: str
-    bundle_version: str | None
+    status: Literal["ready", "degraded", "not ready"] = Field(
+        description="ready; degraded = still serving bundle_version after a newer one failed "
+                    "to load (HTTP 200, see failed_swap); not ready = HTTP 503, see reasons")
+    bundle_version: str | None = Field(description="the bundle being served")
     database: str
     reasons: list[str] = Field(default_factory=list)
-
+    failed_swap: FailedSwapOut | None = None
