@@ -46,10 +46,12 @@ CleanText = Annotated[str, AfterValidator(_clean_text)]
 """Any request string that may reach the database or a log: no NUL, no lone surrogate. Use it
 for body fields and for path and query parameters alike."""
 
-Username = Annotated[CleanText, StringConstraints(min_length=1, max_length=USERNAME_MAX,
-                                                  pattern=USERNAME_PATTERN)]
-SongId = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
-                                                max_length=SONG_ID_MAX)]
+# (constraints before the text check, so that the OpenAPI schema shows them)
+Username = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX,
+                                            pattern=USERNAME_PATTERN),
+                     AfterValidator(_clean_text)]
+SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                          max_length=SONG_ID_MAX), AfterValidator(_clean_text)]
 Seconds = Annotated[float, Field(ge=0, le=MAX_VIDEO_SECONDS, allow_inf_nan=False,
                                  description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}")]
 
@@ -140,8 +142,9 @@ class AnimeListOut(BaseModel):
 
 class AuthIn(BaseModel):
     # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
-    access_token: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
-                                                         max_length=4096, pattern=r"^[!-~]+$")]
+    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=4096, pattern=r"^[!-~]+$"),
+                            AfterValidator(_clean_text)]
 
 
 class AuthOut(BaseModel):
