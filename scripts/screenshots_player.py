@@ -10,7 +10,8 @@ demo: Postgres, the asset graph, the API) and stops it at the end by its process
 
 It drives the system Chromium (Playwright) through the page: sign in as a demo name, pick
 three anime in the picker, get a playlist, play songs, and writes
-``docs/screenshots/web-{welcome,picker,playing,mobile}.png``.
+``docs/screenshots/web-{welcome,picker,playing,mobile}.png``. Japanese titles need a CJK
+font in the system (Debian: ``fonts-ipafont-gothic``).
 
 The media: ``--media local`` (default) plays a clip this script generates (Chromium records
 a canvas to webm with MediaRecorder) and serves from 127.0.0.1, attached to each playlist
@@ -44,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PICKS = ("進撃", "Fullmetal", "kimi no na")  # Japanese, English, romaji words
+PICKS = ("進撃の巨人", "Fullmetal", "kimi no")  # Japanese, English, romaji words
 DESKTOP = {"width": 1200, "height": 760}
 PHONE = {"width": 390, "height": 844}
 
@@ -214,11 +215,15 @@ def shoot(api: str, media: str, rounds: int) -> list[float]:
             page.click("#fetch")
             page.wait_for_timeout(1500)
             times = [first_frame_ms(page, i % 5) for i in range(rounds)]
-            page.locator("#items li").first.click()
+            whys = page.locator("#items li .why").all_inner_texts()
+            shown = next((i for i, why in enumerate(whys) if why.startswith("because")), 0)
+            page.locator("#items li").nth(shown).click()  # an item that names your song
             page.wait_for_function("document.getElementById('media').currentTime > 2",
                                    timeout=30000)
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(OUT / "web-playing.png"))
             page.set_viewport_size(PHONE)
+            page.evaluate("window.scrollTo(0, 0)")
             page.wait_for_timeout(500)
             page.screenshot(path=str(OUT / "web-mobile.png"), full_page=True)
         finally:

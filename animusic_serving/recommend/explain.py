@@ -98,8 +98,8 @@ def _because(bundle: Any, profile: Profile, near: int) -> Explanation:
     if profile.cold_start == "anime_list":
         return Explanation(f"because {anime} is on your list (close to “{title}”)", song_id)
     if profile.cold_start == "popular":
-        return Explanation(f"close to “{title}” ({anime}), a well-known song: like or play "
-                           f"songs to tune this", song_id)
+        return Explanation(f"close to “{title}” ({anime}), a well-known song (pick or like "
+                           f"songs to make it yours)", song_id)
     return Explanation(f"because you liked “{title}” ({anime})", song_id)
 
 
