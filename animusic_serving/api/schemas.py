@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Literal
 
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -21,14 +23,35 @@ from animusic_serving.recommend import PLAYLIST_MODELS
 # a video may report a little more watch time than its duration (player rounding, seeking
 # past the end), so allow this much before calling a report inconsistent
 WATCH_TIME_SLACK_SECONDS = 5.0
+# no video is longer than this (YouTube's own limit is 12 h): bounds watch_time also when the
+# duration is unknown (total_video_time 0)
+MAX_VIDEO_SECONDS = 24 * 3600.0
 MAX_ANIME_LIST = 50_000
+# AniList names are letters and digits, MyAnimeList names add "_" and "-": one pattern for the
+# OpenAPI schema and the server (no stripping, so both judge the same string)
+USERNAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+_UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=USERNAME_MAX,
-                                            pattern=r"^[^\s\x00-\x1f\x7f]+$")]
-SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                          max_length=SONG_ID_MAX)]
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="seconds, >= 0")]
+
+def _clean_text(value: str) -> str:
+    """Reject what PostgreSQL and UTF-8 cannot hold: NUL and lone surrogates."""
+    bad = _UNENCODABLE.search(value)
+    if bad is not None:
+        what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate (not Unicode)"
+        raise ValueError(f"must not contain {what} (at position {bad.start()})")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+"""Any request string that may reach the database or a log: no NUL, no lone surrogate. Use it
+for body fields and for path and query parameters alike."""
+
+Username = Annotated[CleanText, StringConstraints(min_length=1, max_length=USERNAME_MAX,
+                                                  pattern=USERNAME_PATTERN)]
+SongId = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
+                                                max_length=SONG_ID_MAX)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_VIDEO_SECONDS, allow_inf_nan=False,
+                                 description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}")]
 
 
 def _known_model(name: str) -> str:
@@ -37,7 +60,9 @@ def _known_model(name: str) -> str:
     return name
 
 
-ModelName = Annotated[str, AfterValidator(_known_model)]
+# the enum comes from PLAYLIST_MODELS, so a new model is one edit there
+ModelName = Annotated[str, AfterValidator(_known_model),
+                      WithJsonSchema({"type": "string", "enum": list(PLAYLIST_MODELS)})]
 
 
 class Link(BaseModel):
@@ -123,8 +148,8 @@ class AnimeListOut(BaseModel):
 
 class AuthIn(BaseModel):
     # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
-    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                   max_length=4096, pattern=r"^[!-~]+$")]
+    access_token: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
+                                                         max_length=4096, pattern=r"^[!-~]+$")]
 
 
 class AuthOut(BaseModel):

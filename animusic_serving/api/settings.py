@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # --- the sites a list is imported from (tests point these at local stubs)
     anilist_graphql_url: str = "https://graphql.anilist.co"
     anilist_min_interval_seconds: float = Field(default=2.0, ge=0)  # AniList allows 30/min
+    # requests AniList may get at once after a quiet spell (its limit is per minute)
+    anilist_burst: int = Field(default=30, ge=1)
     mal_api_url: str = "https://api.myanimelist.net/v2"
     # without a client id, lists come from the site's public load.json under this root
     mal_web_url: str = "https://myanimelist.net"
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
     import_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # --- limits
+    # per client ("N/second|minute|hour|day", ";"-separated): sign-in per client address,
+    # list imports per user and per address; over the limit -> 429 with Retry-After
+    sign_in_rate_limit: str = "3/minute;20/hour"
+    import_rate_limit: str = "5/minute;30/hour"
     max_body_bytes: int = Field(default=1_000_000, gt=0)  # 413 above this
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
@@ -56,6 +62,14 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("sign_in_rate_limit", "import_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from animusic_serving.api.rate_limits import parse_limits
+
+        parse_limits(value)
         return value
 
     @field_validator("database_url")

@@ -12,7 +12,6 @@ from animusic_serving.bundle import Bundle
 from animusic_serving.recommend import PlaylistItem
 from animusic_serving.recommend.explain import Explanation
 
-
 SHOWN_COLUMNS = ("title", "anime_id", "anime_title", "relation", "artists", "links")
 
 
@@ -71,7 +70,7 @@ def _sequence(value: Any) -> list:
         return []
 
 
-def _links(raw: Any) -> list[dict]:
+def _links(raw: Any) -> list[Any]:
     """The bundle stores links as JSON text; tolerate a missing or malformed value."""
     if isinstance(raw, str):
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 import uuid
 
 from sqlalchemy import (
@@ -15,8 +14,8 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
-    Integer,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,

@@ -28,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -119,7 +118,7 @@ class ApiServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
              str(self.port), "--log-level", "warning"],
@@ -146,7 +145,7 @@ class ApiServer:
 WATCH_PAGE = """<!doctype html><html><head><title>{vid} - YouTube</title></head><body>
 <div id="movie_player" class="html5-video-player">
 <video class="html5-main-video" src="/clip.wav?s={seconds}" autoplay width="640" height="360"></video>
-</div><h1>{vid}</h1></body></html>"""
+</div><h1>{vid}</h1></body></html>"""  # noqa: E501 (the fake page's own markup)
 
 # an embed that speaks to its parent with postMessage, as YouTube's does
 EMBED_PAGE = """<!doctype html><html><body style="margin:0;background:#000">
@@ -163,7 +162,7 @@ window.addEventListener("message", (e) => {{
   if (m.cmd === "play") v.play(); else if (m.cmd === "pause") v.pause();
   else if (m.cmd === "load") {{ location.href = "/embed/" + m.id; }}
 }});
-</script></body></html>"""
+</script></body></html>"""  # noqa: E501 (the fake page's own markup)
 
 # a stand-in for https://www.youtube.com/iframe_api: the YT.Player surface the page uses
 IFRAME_API = """(() => {
@@ -200,7 +199,7 @@ class Player {
 }
 window.YT = {Player, PlayerState};
 setTimeout(() => window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady(), 0);
-})();"""
+})();"""  # noqa: E501 (the fake player's own script)
 
 
 class FakeSites:
@@ -356,8 +355,8 @@ def feedback_rows(database_url: str, username: str) -> dict[str, dict]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(sa.text(
-                "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, f.liked, "
-                "f.playlist_id FROM feedback f JOIN users u ON u.id = f.user_id "
+                "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, "
+                "f.liked, f.playlist_id FROM feedback f JOIN users u ON u.id = f.user_id "
                 "WHERE u.username = :u"), {"u": username}).mappings().all()
     finally:
         engine.dispose()
