@@ -41,13 +41,14 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PICKS = ("進撃の巨人", "Fullmetal", "kimi no")  # Japanese, English, romaji words
-DESKTOP = {"width": 1200, "height": 760}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: Any = {"width": 1200, "height": 760}  # playwright's ViewportSize (a TypedDict)
+PHONE: Any = {"width": 390, "height": 844}
 
 # a clip drawn on a canvas and recorded to webm in the browser (no ffmpeg needed)
 RECORD_CLIP = """async (seconds) => {
@@ -75,7 +76,10 @@ RECORD_CLIP = """async (seconds) => {
   rec.stop();
   await new Promise((r) => (rec.onstop = r));
   const buf = new Uint8Array(await new Blob(parts, {type: "video/webm"}).arrayBuffer());
-  let s = ""; for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  let s = "";
+  for (let i = 0; i < buf.length; i += 0x8000) {
+    s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  }
   return btoa(s);
 }"""
 
@@ -119,16 +123,19 @@ class ClipServer:
 
 def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
     api_port, web_port, pg_port = free_port(), free_port(), free_port()
-    log = open(ROOT / ".data" / "screenshots-demo.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
-         "--api-port", str(api_port), "--web-port", str(web_port), "--pg-port", str(pg_port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log_path = ROOT / ".data" / "screenshots-demo.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
+             "--api-port", str(api_port), "--web-port", str(web_port),
+             "--pg-port", str(pg_port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the demo stopped early; see {log.name}")
+            raise SystemExit(f"the demo stopped early; see {log_path}")
         try:
             with urllib.request.urlopen(url + "/health/ready", timeout=3) as response:
                 if response.status == 200:
@@ -137,7 +144,7 @@ def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
             pass
         time.sleep(2)
     stop_demo(proc)
-    raise SystemExit(f"the demo was not ready after {timeout:.0f} s; see {log.name}")
+    raise SystemExit(f"the demo was not ready after {timeout:.0f} s; see {log_path}")
 
 
 def stop_demo(proc: subprocess.Popen) -> None:
@@ -167,7 +174,8 @@ def first_frame_ms(page, index: int) -> float:
     page.evaluate("""(i) => {
       window.__click = null;
       const li = document.querySelectorAll('#items li')[i];
-      li.addEventListener('click', (e) => { window.__click = e.timeStamp; }, {once: true, capture: true});
+      li.addEventListener('click', (e) => { window.__click = e.timeStamp; },
+                          {once: true, capture: true});
     }""", index)
     page.locator("#items li").nth(index).click()
     page.wait_for_function("window.Animusic.timing.firstFrame !== null && window.__click !== null",

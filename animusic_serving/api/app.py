@@ -18,8 +18,16 @@ from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
 from animusic_serving.api.limits import BodySizeLimit
 from animusic_serving.api.rate_limits import ClientLimits
-from animusic_serving.api.routers import (anime, auth, feedback, health, playlist, profile,
-                                          songs, web)
+from animusic_serving.api.routers import (
+    anime,
+    auth,
+    feedback,
+    health,
+    playlist,
+    profile,
+    songs,
+    web,
+)
 from animusic_serving.api.settings import Settings
 from animusic_serving.clients.anilist import AniListClient
 from animusic_serving.clients.mal import MalClient

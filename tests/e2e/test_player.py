@@ -17,7 +17,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from client_support import (
     SONGS_PER_ANIME,
     ApiServer,
@@ -110,8 +109,8 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         errors: list[str] = []
         elsewhere: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("request", lambda r: r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                or elsewhere.append(r.url))
+        local = ("http://127.0.0.1", "data:", "blob:")
+        page.on("request", lambda r: None if r.url.startswith(local) else elsewhere.append(r.url))
         page.goto(api.url + "/")
         page.fill("#dev-name", USER)
         page.click("#dev-form button[type=submit]")
