@@ -9,6 +9,7 @@ the first song plays inline from a fake AnimeThemes media host (a real WAV tone 
 * a dead media link: the page says so and offers Next, and the skip is still recorded;
 * a short song played to its end: reported, and the next song starts by itself;
 * the list shows the picks and removes one; every item says why it is there;
+* leaving the page mid-song: sendBeacon reports what was played;
 * at 390 px wide nothing scrolls sideways.
 """
 
@@ -200,6 +201,22 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.fill("#anime-q", "fullmetal")
         page.locator("#anime-results li").first.wait_for()
         no_sideways_scroll(page)
+
+        # leaving the page mid-song: the beacon carries what was played
+        page.keyboard.press("Escape")
+        order = page.evaluate("JSON.parse(localStorage.getItem('animusic.playlist')).items"
+                              ".map((i) => i.song_id)")
+        reported = feedback_rows(db, USER)
+        leaving = next(song for song in order
+                       if song not in reported and song != current_song(page))
+        page.locator(f'#items li[data-song-id="{leaving}"]').click()
+        wait_playing(page, 1.5)
+        page.goto("about:blank")
+        row = wait_for(lambda: (r := feedback_rows(db, USER).get(leaving)) and
+                       r["watch_time"] >= 1.0 and r, 10, what="the beacon's report")
+        assert row["watch_time"] <= 4.0, row
+
+        page.goto(api.url + "/")
         page.click("#sign-out")
         page.locator("#welcome").wait_for()
         no_sideways_scroll(page)
