@@ -204,12 +204,12 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
 
         # leaving the page mid-song: the beacon carries what was played
         page.keyboard.press("Escape")
-        order = page.evaluate("JSON.parse(localStorage.getItem('animusic.playlist')).items"
-                              ".map((i) => i.song_id)")
-        reported = feedback_rows(db, USER)
-        leaving = next(song for song in order
-                       if song not in reported and song != current_song(page))
-        page.locator(f'#items li[data-song-id="{leaving}"]').click()
+        before = page.evaluate(playlist_id)
+        page.click("#fetch")  # a fresh playlist: songs with no report yet
+        wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
+        page.locator("#items li").first.click()
+        leaving = current_song(page)
+        assert leaving not in feedback_rows(db, USER)
         wait_playing(page, 1.5)
         page.goto("about:blank")
         row = wait_for(lambda: (r := feedback_rows(db, USER).get(leaving)) and
