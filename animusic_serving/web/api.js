@@ -71,9 +71,20 @@
         store.set("session", null);
         setTimeout(render, 0);
       }
-      throw new ApiError(response.status, typeof data?.detail === "string" ? data.detail : `HTTP ${response.status}`);
+      throw new ApiError(response.status, problem(data, response.status));
     }
     return data;
+  }
+
+  // one sentence for the listener: the API's own, or the first field a 422 names
+  function problem(data, status) {
+    if (typeof data?.detail === "string") return data.detail;
+    const first = Array.isArray(data?.detail) ? data.detail[0] : null;
+    if (first?.loc) {
+      const field = String(first.loc[first.loc.length - 1]).replace(/_/g, " ");
+      return `Please check the ${field}: ${String(first.msg || "not accepted").toLowerCase()}.`;
+    }
+    return `The Animusic API answered HTTP ${status}.`;
   }
 
   // leaving the page: sendBeacon outlives it (a dev-mode name travels in the body; a bearer

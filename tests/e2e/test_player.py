@@ -196,6 +196,13 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.locator("#my-anime li", has_text="Kimi no Na wa.").locator("button").click()
         wait_for(lambda: page.locator("#my-anime li").count() == 2, 10, what="the removal")
 
+        # a username the API refuses: one sentence naming the field, no request leaves
+        page.click(".import summary")
+        page.select_option("#import-site", "mal")
+        page.fill("#import-name", "no such name")
+        page.click("#import")
+        page.locator("#message", has_text="Please check the username").wait_for()
+
         # 390 px wide: no sideways scroll, signed in and on the welcome screen
         page.set_viewport_size({"width": 390, "height": 844})
         page.fill("#anime-q", "fullmetal")
