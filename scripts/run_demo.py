@@ -347,6 +347,11 @@ def run(args: argparse.Namespace) -> int:
             Child("dagster_daemon", [str(bindir / "dagster-daemon"), "run",
                                      "-w", "workspace.yaml"], env),
         ]
+        if os.environ.get("TELEGRAM_BOT_TOKEN"):  # the Telegram bot, only when configured
+            servers.append(Child("telegram_bot", [str(bindir / "python"), "-m", "animusic_bot"], {
+                **env, "ANIMUSIC_API_URL": f"http://127.0.0.1:{args.api_port}",
+                "ANIMUSIC_BOT_DEV_MODE": "1",
+                "ANIMUSIC_BOT_STATE": str(DATA / "bot" / "state.json")}))
         children.extend(servers)
         write_state(children, pg.pid)
 

@@ -80,8 +80,7 @@ class SiteClients:
     def anidb_anime(self, aid: int) -> dict:
         page = self.fetcher.fetch("anidb", f"{self.bases.anidb.rstrip('/')}/anime/{int(aid)}",
                                   self.freshness["anidb"], ban_check=anidb.anidb_ban_reason,
-                                  accept=lambda b: None if "songlist" in b or "animetags" in b
-                                  else "not an AniDB anime page")
+                                  accept=anidb.page_problem)
         return {**anidb.parse_anidb_anime(page["body"]), "fetched_at": page["fetched_at"]}
 
     def youtube_link(self, queries: list[str], song_title: str, artist: str | None) -> dict | None:
@@ -93,7 +92,8 @@ class SiteClients:
             if video:
                 url = youtube.watch_url("https://www.youtube.com", video["video_id"])
                 watch = self.fetcher.fetch("youtube", youtube.watch_url(self.bases.youtube, video["video_id"]),
-                                           self.freshness["youtube_watch"])
+                                           self.freshness["youtube_watch"],
+                                           accept=youtube.watch_page_problem)
                 stats = youtube.parse_watch(watch["body"])
                 return {"platform": "youtube", "url": url, "video_id": video["video_id"],
                         "views": stats["views"] if stats["views"] is not None else video["views"],
