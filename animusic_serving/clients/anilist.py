@@ -93,7 +93,8 @@ def _parse(model: type[_Model], value: object) -> _Model:
     except ValidationError as exc:
         where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
         log.warning("AniList answered an unexpected shape (at %s)", where)
-        raise SourceError(502, FAILED) from None
+        raise SourceError(502, "AniList answered in an unexpected shape; try again in a "
+                               "minute.") from None
 
 
 class AniListClient:
