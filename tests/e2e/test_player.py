@@ -7,6 +7,7 @@ the first song plays inline from a fake AnimeThemes media host (a real WAV tone 
 * an immediate Next: 0 s (a skip is feedback);
 * a seek forward: the jump adds nothing;
 * a dead media link: the page says so and offers Next, and the skip is still recorded;
+* a song with only a search link: opening it is recorded as opened;
 * a short song played to its end: reported, and the next song starts by itself;
 * the list shows the picks and removes one; every item says why it is there;
 * leaving the page mid-song: sendBeacon reports what was played;
@@ -195,6 +196,25 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         # the list: remove one pick
         page.locator("#my-anime li", has_text="Kimi no Na wa.").locator("button").click()
         wait_for(lambda: page.locator("#my-anime li").count() == 2, 10, what="the removal")
+
+        # a song with only a search link: the page offers it, and opening it is recorded
+        before = page.evaluate(playlist_id)
+        page.click("#fetch")
+        wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
+        searched = page.evaluate("""(() => {
+          const p = JSON.parse(localStorage.getItem('animusic.playlist'));
+          p.items[0].links = [{platform: 'youtube', video_id: null,
+                               url: 'https://www.youtube.com/results?search_query=x'}];
+          localStorage.setItem('animusic.playlist', JSON.stringify(p));
+          return p.items[0].song_id; })()""")
+        page.reload()
+        page.locator("#items li").first.click()
+        page.locator("#no-video").wait_for(state="visible")
+        with context.expect_page() as opened_tab:
+            page.click("#search-link")
+        opened_tab.value.close()
+        row = row_of(db, searched)
+        assert row["opened"] is True and row["watch_time"] == 0, row
 
         # a username the API refuses: one sentence naming the field, no request leaves
         page.click(".import summary")
