@@ -20,8 +20,8 @@ process and memory-mapped. Publishing writes a complete version directory under 
 name, renames it into place, verifies it, and only then replaces ``CURRENT`` atomically, so a
 reader never sees a half-written version.
 
-``BundleBuilder`` (``bundle_builder.py``, also importable from here) writes a version; this
-module defines the format and reads it. Neither imports Dagster, FastAPI nor SQLAlchemy.
+``BundleBuilder`` (``animusic_serving.bundle_builder``) writes a version; this module defines
+the format and reads it, and never imports the writing half. Neither imports Dagster, FastAPI nor SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -265,13 +265,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def __getattr__(name: str):
-    # BundleBuilder lives in bundle_builder.py (the writing half); imported lazily so
-    # ``from animusic_serving.bundle import BundleBuilder`` keeps working without a cycle
-    if name == "BundleBuilder":
-        from animusic_serving.bundle_builder import BundleBuilder
-
-        return BundleBuilder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

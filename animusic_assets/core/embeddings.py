@@ -41,13 +41,12 @@ from pathlib import Path
 import numpy as np
 
 from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
-from animusic_assets.core.encoders import (  # noqa: F401
+from animusic_assets.core.embedding_models import ModelSpec, model_spec
+from animusic_assets.core.encoders import (
     _DEFAULT_BATCH,
     _normalise,
     _OnnxEncoder,
     _TorchEncoder,
-    export_onnx,
-    load_sentence_transformer,
 )
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -65,31 +64,6 @@ _ENCODE_CHUNK = 1024   # misses are embedded and written to the cache this many 
 
 class ModelWeightsMissing(FileNotFoundError):
     """The weights of a model are not where they should be; the message says how to fetch them."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str            # short name used in asset names, cache files, bundle names
-    full_name: str       # the sentence-transformers model name
-    dim: int
-
-
-MODELS: dict[str, ModelSpec] = {
-    "minilm": ModelSpec("minilm", "all-MiniLM-L6-v2", 384),
-    "mpnet": ModelSpec("mpnet", "all-mpnet-base-v2", 768),
-}
-_ALIASES = {spec.full_name.lower(): key for key, spec in MODELS.items()}
-_ALIASES.update({"sentence-transformers/" + k: v for k, v in list(_ALIASES.items())})
-
-# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
-
-
-def model_spec(model_name: str) -> ModelSpec:
-    key = _ALIASES.get(model_name.lower(), model_name.lower())
-    if key not in MODELS:
-        raise ValueError(f"unknown embedding model {model_name!r}; expected one of "
-                         f"{', '.join(MODELS)} (or {', '.join(s.full_name for s in MODELS.values())})")
-    return MODELS[key]
 
 
 def models_dir() -> Path:

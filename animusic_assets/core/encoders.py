@@ -23,12 +23,13 @@ from animusic_assets.core.plain_pipeline import (
 )
 
 if TYPE_CHECKING:
-    from animusic_assets.core.embeddings import ModelSpec
+    from animusic_assets.core.embedding_models import ModelSpec
 
 log = logging.getLogger(__name__)
 
 _ONNX_OPSET = 17
 _EXPORT_CHECK_MIN_COSINE = 0.9999
+# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
 _DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
 
 

@@ -3,12 +3,13 @@
 import dagster as dg
 
 from animusic_serving import bundle as bundle_format
+from animusic_serving.bundle_builder import BundleBuilder
 
 
 class BundleStoreResource(dg.ConfigurableResource):
     root: str
 
-    def publish(self, builder: bundle_format.BundleBuilder, catalog_hash: str,
+    def publish(self, builder: BundleBuilder, catalog_hash: str,
                 extra: dict | None = None) -> str:
         return builder.publish(self.root, catalog_hash=catalog_hash, extra=extra)
 

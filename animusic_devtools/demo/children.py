@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from animusic_devtools.demo.context import ROOT, DemoError, say
+from animusic_devtools.demo.common import ROOT, DemoError, say
 
 
 class Child:

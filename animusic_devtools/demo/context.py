@@ -1,28 +1,18 @@
-"""What every step shares: the paths of one run, its children, its environment, its log line."""
+"""What every step shares: the paths of one run, its arguments, children and environment."""
 
 from __future__ import annotations
 
 import argparse
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from animusic_devtools.demo.common import ROOT
+
 if TYPE_CHECKING:
     from animusic_devtools.demo.children import Child
     from animusic_devtools.local_postgres import LocalPostgres
-
-ROOT = Path(__file__).resolve().parents[2]
-T0 = time.monotonic()
-
-
-class DemoError(Exception):
-    """Something failed; the message says what (one line), the caller stops everything."""
-
-
-def say(msg: str) -> None:
-    print(f"[run +{time.monotonic() - T0:5.1f}s] {msg}", flush=True)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from animusic_devtools.demo.children import check_alive, stop_children
-from animusic_devtools.demo.context import ROOT, T0, DemoError, Paths, RunContext, say
+from animusic_devtools.demo.common import ROOT, T0, DemoError, say
+from animusic_devtools.demo.context import Paths, RunContext
 from animusic_devtools.demo.lock import AlreadyRunning, RunLock
 from animusic_devtools.demo.state import stop_leftovers
 from animusic_devtools.demo.steps import (

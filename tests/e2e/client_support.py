@@ -33,16 +33,24 @@ import pandas as pd
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from tests.serving.live_server import wait_until_live
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 SESSION_SECRET = "e2e-session-secret-" + "s" * 32
 N_ANIME, SONGS_PER_ANIME = 6, 3
 CLIP_SECONDS = 30
+SCREENSHOTS_ENV = "ANIMUSIC_SCREENSHOTS_DIR"
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where the flows save their screenshots: a temp dir, so a test run never touches the
+    checkout; ``make screenshots`` points ``$ANIMUSIC_SCREENSHOTS_DIR`` at docs/screenshots."""
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def free_port() -> int:

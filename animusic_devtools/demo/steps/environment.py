@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from animusic_devtools.demo.context import ROOT, RunContext
+from animusic_devtools.demo.common import ROOT
+from animusic_devtools.demo.context import RunContext
 
 
 def prepare(ctx: RunContext) -> None:

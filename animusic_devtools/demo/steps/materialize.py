@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from animusic_devtools.demo.children import Child, wait_for
-from animusic_devtools.demo.context import DemoError, RunContext, say
+from animusic_devtools.demo.common import DemoError, say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.state import write_state
 
 CODE_LOCATION_MODULE = "animusic_assets.definitions"

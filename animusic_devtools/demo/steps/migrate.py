@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from animusic_devtools.demo.children import Child, wait_for
-from animusic_devtools.demo.context import DemoError, RunContext, say
+from animusic_devtools.demo.common import DemoError, say
+from animusic_devtools.demo.context import RunContext
 
 TIMEOUT_S = 300.0
 

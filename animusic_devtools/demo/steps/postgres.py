@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from animusic_devtools import local_postgres
-from animusic_devtools.demo.context import DemoError, RunContext, say
+from animusic_devtools.demo.common import DemoError, say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.state import write_state
 
 

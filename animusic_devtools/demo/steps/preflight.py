@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from animusic_devtools.demo.context import ROOT, DemoError, RunContext
+from animusic_devtools.demo.common import ROOT, DemoError
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.probes import port_free
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from animusic_devtools.demo.children import wait_for
-from animusic_devtools.demo.context import RunContext, say
+from animusic_devtools.demo.common import say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.steps.materialize import IN_PROCESS_RUN_CONFIG, dagster_materialize
 
 TIMEOUT_S = 300.0

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 from animusic_devtools.demo.children import Child, check_alive
-from animusic_devtools.demo.context import DemoError, RunContext, say
+from animusic_devtools.demo.common import DemoError, say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.probes import http_get
 from animusic_devtools.demo.state import write_state
 

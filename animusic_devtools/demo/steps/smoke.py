@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from animusic_devtools.demo.context import DemoError, RunContext, say
+from animusic_devtools.demo.common import DemoError, say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.probes import http_get
 
 

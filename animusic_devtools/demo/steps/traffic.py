@@ -4,7 +4,8 @@ simulation is reported, not fatal."""
 from __future__ import annotations
 
 from animusic_devtools.demo.children import Child, wait_for
-from animusic_devtools.demo.context import RunContext, say
+from animusic_devtools.demo.common import say
+from animusic_devtools.demo.context import RunContext
 from animusic_devtools.demo.state import write_state
 
 
