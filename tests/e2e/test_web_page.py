@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 import httpx
+
 from client_support import (
     CLIP_SECONDS,
-    SCREENSHOTS,
     feedback_rows,
     launch,
+    screenshot_dir,
     wait_for,
 )
 
@@ -67,8 +68,8 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(api.url + "/")
         page.locator("#welcome").wait_for()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "web-welcome.png"))
+        shots = screenshot_dir(tmp_path)
+        page.screenshot(path=str(shots / "web-welcome.png"))
 
         # sign in with a plain name (dev mode): a playlist comes with it
         page.fill("#dev-name", USER)
@@ -105,7 +106,7 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.click("#like")
         wait_for(lambda: (feedback_rows(db, USER).get(second) or {}).get("liked"), 10,
                  what="the like")
-        page.screenshot(path=str(SCREENSHOTS / "web-playlist.png"))
+        page.screenshot(path=str(shots / "web-playlist.png"))
         page.reload()
         page.locator(f'#items li[data-song-id="{second}"] .heart').wait_for()
 
