@@ -32,6 +32,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ class Bundle:
     coarse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    def derived(self, key: str, compute):
+    def derived(self, key: str, compute: Callable[[Bundle], Any]) -> Any:
         """A value computed once from this (immutable) version, e.g. integer codes of a
         column; requests reuse it instead of redoing per-catalogue work."""
         if key not in self._derived:
@@ -137,7 +138,8 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
     dense, scores, neighbours, coarse = {}, {}, {}, {}
-    tfidf, vocab, idf = None, {}, None
+    tfidf, idf = None, None
+    vocab: dict[str, int] = {}
     for name, meta in manifest["models"].items():
         kind = meta.get("kind")
         if kind == "dense":
@@ -187,7 +189,8 @@ def _load_array(vdir: Path, name: str, version: str, shape: tuple,
     return array
 
 
-def _load_tfidf(vdir: Path, version: str, n: int):
+def _load_tfidf(vdir: Path, version: str,
+                n: int) -> tuple[sp.csr_matrix, dict[str, int], np.ndarray]:
     try:
         matrix = sp.load_npz(vdir / TFIDF_MATRIX_FILE).tocsr()
         meta = json.loads((vdir / TFIDF_VOCAB_FILE).read_text())

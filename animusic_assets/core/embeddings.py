@@ -37,6 +37,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -186,7 +187,7 @@ class EncodeStats:
 # ---- the main entry points ----------------------------------------------------------------
 
 def encode_documents(model_name: str, documents: Sequence[str], cache: EmbeddingCache | None,
-                     **kwargs) -> np.ndarray:
+                     **kwargs: Any) -> np.ndarray:
     """float32 ``(len(documents), dim)``, L2-normalised rows, aligned to ``documents``."""
     return encode_documents_with_stats(model_name, documents, cache, **kwargs)[0]
 
@@ -278,7 +279,7 @@ def encode_documents_with_stats(
     return out, stats
 
 
-def _as_text(document) -> str:
+def _as_text(document: object) -> str:
     if document is None or (isinstance(document, float) and document != document):
         return ""
     try:
@@ -313,7 +314,8 @@ def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, s
 
 # ---- encoders -----------------------------------------------------------------------------
 
-_LOADED: dict[tuple, object] = {}
+_Encoder = _TorchEncoder | _OnnxEncoder
+_LOADED: dict[tuple, _Encoder] = {}
 _LOADED_LOCK = threading.Lock()
 _MAX_LOADED = 3
 
@@ -325,7 +327,7 @@ def clear_loaded_models() -> None:
 
 
 def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, device: str,
-                 max_seq_length: int | None, onnx_dir: Path | None):
+                 max_seq_length: int | None, onnx_dir: Path | None) -> _Encoder:
     key = (str(path), fingerprint, backend, device, max_seq_length,
            str(onnx_dir) if backend == "onnx-fp32" else None)
     with _LOADED_LOCK:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -22,7 +23,8 @@ class MinIntervalLimiter:
     wait longer than ``max_wait`` gets ``SourceError(503)`` instead of blocking a worker."""
 
     def __init__(self, min_interval: float, max_wait: float = 10.0,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.min_interval = min_interval
         self.max_wait = max_wait
         self._next = 0.0
