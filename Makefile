@@ -11,13 +11,12 @@ export TOKENIZERS_PARALLELISM := false
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap weights run smoke test lint screenshots stop clean-data
+.PHONY: help bootstrap weights run smoke test lint stop clean-data
 
 help:
 	@echo "make run         start Postgres, build the demo bundle, serve API :8000 + Dagster :3000"
 	@echo "make test        run the test suite (what CI runs)"
 	@echo "make lint        ruff (lint + format check) and mypy (CI runs it before the tests)"
-	@echo "make screenshots retake docs/screenshots (the client flows against the fake sites)"
 	@echo "make smoke       like run, fetches one playlist and stops"
 	@echo "make bootstrap   OS packages + .venv (idempotent)"
 	@echo "make weights     unpack the transformer weights into .data/models (idempotent)"
@@ -46,11 +45,6 @@ lint: bootstrap
 	echo "[lint] ruff format --check"; .venv/bin/ruff format --check . || rc=1; \
 	echo "[lint] mypy"; .venv/bin/mypy || rc=1; \
 	exit $$rc
-
-# The only way docs/screenshots/ changes: the web page and extension flows (tests/e2e,
-# tests/extension, fake sites on 127.0.0.1) save there; a plain test run uses a temp dir.
-screenshots: bootstrap weights
-	ANIMUSIC_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/e2e tests/extension
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) scripts/run_demo.py --stop; \

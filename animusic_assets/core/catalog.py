@@ -18,7 +18,10 @@ from animusic_assets.core.counts import parse_count
 from animusic_assets.core.text import hashed_song_id, normalise
 
 RELATIONS = ("opening", "ending", "insert", "image")
-CREDIT_ROLES = ("vocals", "lyrics", "composition", "arrangement", "chorus")
+# "featuring": a featured artist (AniDB's "Featuring"); "performance": instrumental
+# performance (AniDB's "Musical Performance"), which is not singing
+CREDIT_ROLES = ("vocals", "lyrics", "composition", "arrangement", "chorus", "featuring",
+                "performance")
 _RELATION_ALIASES = {"op": "opening", "ed": "ending", "in": "insert", "ins": "insert",
                      "opening theme": "opening", "ending theme": "ending",
                      "insert song": "insert", "image song": "image"}
@@ -160,6 +163,9 @@ def _credit(credit: dict) -> dict:
     return {"creator_id": credit.get("creator_id"), "name": name, "role": role}
 
 
+PLAYABLE_LINK_FIELDS = ("audio_url", "episodes", "nsfw", "spoiler", "resolution")
+
+
 def _link(link: dict) -> dict:
     return {
         "platform": str(link.get("platform") or "").lower(),
@@ -168,6 +174,8 @@ def _link(link: dict) -> dict:
         "views": parse_count(link.get("views")),
         "likes": parse_count(link.get("likes")),
         "fetched_at": link.get("fetched_at"),
+        # AnimeThemes rows: the ogg, the episodes and the flags the player and nsfw filter need
+        **{key: link[key] for key in PLAYABLE_LINK_FIELDS if key in link},
     }
 
 

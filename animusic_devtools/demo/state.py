@@ -21,6 +21,7 @@ CHILD_MARKERS = {
     "materialize": "dagster",
     "traffic": "simulate_traffic",
     "analytics": "dagster",
+    "telegram_bot": "animusic_bot",
 }
 SUPERVISOR_MARKERS = ("run_demo.py", "animusic_devtools.demo")
 

@@ -26,6 +26,7 @@ from animusic_devtools.demo.lock import AlreadyRunning, RunLock
 from animusic_devtools.demo.state import stop_leftovers
 from animusic_devtools.demo.steps import (
     Step,
+    demo_links,
     environment,
     materialize,
     migrate,
@@ -34,6 +35,7 @@ from animusic_devtools.demo.steps import (
     reports,
     servers,
     smoke,
+    telegram_bot,
     traffic,
 )
 
@@ -49,6 +51,12 @@ STARTUP: tuple[Step, ...] = (
     Step("migrate", migrate.run),
     # optional steps that prepare the demo's data go here, before the build
     Step(
+        "demo_links",
+        demo_links.run,
+        enabled=demo_links.enabled,
+        skipped="snapshot mode only, and not with --skip-materialize",
+    ),
+    Step(
         "materialize",
         materialize.run,
         enabled=lambda ctx: not ctx.args.skip_materialize,
@@ -56,6 +64,12 @@ STARTUP: tuple[Step, ...] = (
     ),
     Step("servers", servers.start),
     # optional extra services go here, once the API answers
+    Step(
+        "telegram_bot",
+        telegram_bot.start,
+        enabled=telegram_bot.enabled,
+        skipped="TELEGRAM_BOT_TOKEN is not set",
+    ),
 )
 AFTER_READY: tuple[Step, ...] = (
     Step("traffic", traffic.run, enabled=_traffic_on, skipped="--no-traffic"),

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from animusic_assets.core.catalog import build_catalog_with_rejects
-from animusic_assets.definitions import anime_source_for_mode
+from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_assets.sources.animusic_csv import CsvImportError, read_animusic_csv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "animusic_songs.csv"

@@ -44,7 +44,7 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     fake.inject("mal_web", "/anime/1005", "timeout=1.5")  # client timeout 1 s, then retried
     fake.inject("youtube", "/results", "slow=0.3")
     resource = live_sites(fake, tmp_path / "ingest")
-    defs = ingest_definitions("live", live_sites=resource, top_n=6, batch_size=2)
+    defs = ingest_definitions(live_sites=resource, top_n=6, batch_size=2)
     keys = defs.resolve_job_def("ingest_rank_batch").partitions_def.get_partition_keys()
     assert keys == ["0001-0002", "0003-0004", "0005-0006"]
     instance = dg.DagsterInstance.ephemeral()

@@ -2,9 +2,11 @@
 
 import dagster as dg
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import adaptation, engagement, html_report, plots
 from animusic_assets.defs.analytics.common import png_md, reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.defs.external.api_tables import feedback_table, impressions_table, users_table
 
 
 class EngagementConfig(dg.Config):
@@ -16,6 +18,8 @@ class EngagementConfig(dg.Config):
 
 
 @dg.asset(group_name="analytics", kinds={"postgres", "pandas", "html"},
+          deps=[impressions_table, feedback_table, users_table],
+          automation_condition=daily_report(),
           description="Per model: impressions, plays, skips before play, like rate (Wilson CI), "
                       "watch ratio (bootstrap CI), by exposure number, and the early-vs-late "
                       "adaptation test; PNGs in metadata and a self-contained HTML report.")

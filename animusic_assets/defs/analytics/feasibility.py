@@ -8,10 +8,14 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import feasibility, html_report
 from animusic_assets.defs.analytics.common import reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.resources.ingest_store import default_data_root
+from animusic_assets.defs.external.api_tables import API_TABLES
+from animusic_assets.defs.external.dagster_runs import dagster_run_records
+from animusic_assets.defs.publish.assets import model_bundle
+from animusic_assets.sources.ingest_store import default_data_root
 
 PARTITION_TAG = "dagster/partition"
 
@@ -71,6 +75,9 @@ def _gb(n: int | None) -> float:
 
 
 @dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
+          # reads the run records, the bundle store's size and every API table's size
+          deps=[dagster_run_records, model_bundle, *API_TABLES],
+          automation_condition=daily_report(),
           description="Time per step (per asset, per partition) from Dagster's run records, "
                       "requests per host, artifact and database sizes, days to collect N anime "
                       "under the rate limits, and a monthly cost from a price table.")
