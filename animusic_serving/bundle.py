@@ -21,7 +21,8 @@ name, renames it into place, verifies it, and only then replaces ``CURRENT`` ato
 reader never sees a half-written version.
 
 ``BundleBuilder`` (``animusic_serving.bundle_builder``) writes a version; this module defines
-the format and reads it, and never imports the writing half. Neither imports Dagster, FastAPI nor SQLAlchemy.
+the format and reads it, and never imports the writing half. Neither imports Dagster, FastAPI
+nor SQLAlchemy.
 """
 
 from __future__ import annotations

@@ -40,13 +40,17 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PICKS = ("進撃", "Fullmetal", "kimi no na")  # Japanese, English, romaji words
-DESKTOP = {"width": 1200, "height": 760}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1200, "height": 760}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # a clip drawn on a canvas and recorded to webm in the browser (no ffmpeg needed)
 RECORD_CLIP = """async (seconds) => {
@@ -76,7 +80,7 @@ RECORD_CLIP = """async (seconds) => {
   const buf = new Uint8Array(await new Blob(parts, {type: "video/webm"}).arrayBuffer());
   let s = ""; for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return btoa(s);
-}"""
+}"""  # noqa: E501 (the page's own script)
 
 
 def free_port() -> int:
@@ -118,7 +122,7 @@ class ClipServer:
 
 def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
     api_port, web_port, pg_port = free_port(), free_port(), free_port()
-    log = open(ROOT / ".data" / "screenshots-demo.log", "wb")
+    log = open(ROOT / ".data" / "screenshots-demo.log", "wb")  # noqa: SIM115 (the demo writes to it)
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
          "--api-port", str(api_port), "--web-port", str(web_port), "--pg-port", str(pg_port)],
@@ -166,7 +170,8 @@ def first_frame_ms(page, index: int) -> float:
     page.evaluate("""(i) => {
       window.__click = null;
       const li = document.querySelectorAll('#items li')[i];
-      li.addEventListener('click', (e) => { window.__click = e.timeStamp; }, {once: true, capture: true});
+      li.addEventListener('click', (e) => { window.__click = e.timeStamp; },
+                          {once: true, capture: true});
     }""", index)
     page.locator("#items li").nth(index).click()
     page.wait_for_function("window.Animusic.timing.firstFrame !== null && window.__click !== null",

@@ -50,7 +50,7 @@ class BundleStoreResource(dg.ConfigurableResource):
 
     def publish_unless_current(
         self, inputs_hash: str,
-        build: Callable[[], tuple[bundle_format.BundleBuilder, str, dict]],
+        build: Callable[[], tuple[BundleBuilder, str, dict]],
     ) -> tuple[str, bool]:
         """Publish what ``build()`` returns (builder, catalog hash, extra manifest fields)
         unless ``CURRENT`` was already published from ``inputs_hash``: ``(version, published)``.

@@ -53,7 +53,7 @@ def remove_from_anime_list(session: Session, user: User, mal_id: int) -> bool:
     """Take one anime off the user's list. False: it was not on it."""
     result = session.execute(delete(AnimeListEntry).where(AnimeListEntry.user_id == user.id,
                                                           AnimeListEntry.mal_id == mal_id))
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult, for a DELETE
 
 
 def anime_list_size(session: Session, user: User) -> int:

@@ -11,8 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from animusic_serving.recommend.playlist import (PlaylistItem, anime_id_array, build_playlist,
-                                                playlist_models)
+from animusic_serving.recommend.playlist import (
+    PlaylistItem,
+    anime_id_array,
+    build_playlist,
+    playlist_models,
+)
 from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, Profile, build_profile
 
 # "popular artists" for exclude_popular_artists: the artists holding this share of the

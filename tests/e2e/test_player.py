@@ -110,8 +110,11 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         errors: list[str] = []
         elsewhere: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("request", lambda r: r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                or elsewhere.append(r.url))
+        def note_elsewhere(request) -> None:
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+                elsewhere.append(request.url)
+
+        page.on("request", note_elsewhere)
         page.goto(api.url + "/")
         page.fill("#dev-name", USER)
         page.click("#dev-form button[type=submit]")
