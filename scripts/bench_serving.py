@@ -54,7 +54,7 @@ def build(kind: str, root: Path) -> dict:
 
     sys.path.insert(0, str(ROOT))
     from animusic_assets.core.query_aids import query_aids
-    from animusic_serving.bundle import BundleBuilder
+    from animusic_serving.bundle_builder import BundleBuilder
 
     rng = np.random.default_rng(7)
     if kind == "ref":

@@ -69,7 +69,7 @@ def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
     sparse = sp.issparse(matrix)  # TF-IDF: the products stay sparse until the max
     profile = matrix[rows] if sparse else np.asarray(matrix[rows], dtype=np.float32)  # (p, d)
 
-    def nearest_of(candidates) -> np.ndarray:
+    def nearest_of(candidates: Any) -> np.ndarray:
         products = candidates @ profile.T
         return (products.toarray() if sparse else np.asarray(products)).max(axis=1)
 

@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from tests.serving.live_server import wait_until_live
 
 REPO = Path(__file__).resolve().parents[2]

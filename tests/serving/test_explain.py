@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 
-from animusic_serving.bundle import BundleBuilder, load_bundle
+from animusic_serving.bundle import load_bundle
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend import PlaylistItem, Profile
 from animusic_serving.recommend.explain import (
     EXPLAINERS,
