@@ -1,7 +1,5 @@
 """Where transformer embeddings are cached between runs (see core/embedding_cache.py)."""
 
-from typing import Optional
-
 import dagster as dg
 from pydantic import Field
 
@@ -13,12 +11,12 @@ class EmbeddingCacheResource(dg.ConfigurableResource):
     ``<root>/onnx/``; ``models_dir`` is where the transformer weights are unpacked. The code
     location sets both from AnimusicSettings (ANIMUSIC_CACHE_DIR, ANIMUSIC_MODELS_DIR)."""
 
-    root: Optional[str] = Field(default=None, description="cache root (default .data/cache)")
-    models_dir: Optional[str] = Field(default=None, description="transformer weights (default: core.embeddings' models dir)")
+    root: str | None = Field(default=None, description="cache root (default .data/cache)")
+    models_dir: str | None = Field(default=None, description="transformer weights (default: core.embeddings' models dir)")
     enabled: bool = Field(default=True, description="False: embed every document, read and write no cache")
 
     def resolved_root(self) -> str:
         return self.root or DEFAULT_CACHE_DIR  # the code location sets it from AnimusicSettings
 
-    def get_cache(self) -> Optional[EmbeddingCache]:
+    def get_cache(self) -> EmbeddingCache | None:
         return EmbeddingCache(self.resolved_root()) if self.enabled else None

@@ -18,7 +18,8 @@ from animusic_assets.sources.site_clients import SiteBases, SiteClients
 
 
 class LiveSitesResource(dg.ConfigurableResource):
-    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube and AniList."""
+    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube, AniList and
+    AnimeThemes."""
 
     mal_client_id: str = ""
     mal_api_base: str = "https://api.myanimelist.net"
@@ -26,12 +27,14 @@ class LiveSitesResource(dg.ConfigurableResource):
     anidb_base: str = "https://anidb.net"
     youtube_base: str = "https://www.youtube.com"
     anilist_url: str = "https://graphql.anilist.co"
+    animethemes_url: str = "https://api.animethemes.moe"
     data_dir: str = ""  # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
     mal_rate_per_s: float = 1.0
     anidb_rate_per_s: float = 0.5
     anidb_daily_cap: int = 200
     youtube_rate_per_s: float = 0.5
     anilist_rate_per_s: float = 0.5  # 30 / min
+    animethemes_rate_per_s: float = 1.0  # 60 / min
     retry_attempts: int = 5
     backoff_base_s: float = 2.0
     max_backoff_s: float = 300.0
@@ -55,6 +58,7 @@ class LiveSitesResource(dg.ConfigurableResource):
             "anidb": HostLimit(self.anidb_rate_per_s, daily_cap=self.anidb_daily_cap),
             "youtube": HostLimit(self.youtube_rate_per_s),
             "anilist": HostLimit(self.anilist_rate_per_s),
+            "animethemes": HostLimit(self.animethemes_rate_per_s),
         })
 
     def clients(self, log=None) -> SiteClients:

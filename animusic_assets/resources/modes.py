@@ -18,7 +18,8 @@ MODES = ("snapshot", "csv", "live")
 
 def live_sites_for(settings: AnimusicSettings) -> LiveSitesResource:
     return LiveSitesResource(mal_client_id=mal_client_id(), data_dir=str(settings.ingest_root()),
-                             anidb_daily_cap=settings.anidb_daily_cap)
+                             anidb_daily_cap=settings.anidb_daily_cap,
+                             animethemes_url=settings.animethemes_url)
 
 
 def live_anime_source(settings: AnimusicSettings) -> LiveAnimeSource:
@@ -30,8 +31,8 @@ def anime_source_for_mode(mode: str, settings: AnimusicSettings | None = None) -
     """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV;
     ``live``: what the partitioned collection assets stored (defs/ingest)."""
     settings = settings or AnimusicSettings()
-    if mode == "snapshot":
-        return DemoSnapshotSource()
+    if mode == "snapshot":  # ANIMUSIC_DEMO_LINKS: the AnimeThemes links `make run` resolved
+        return DemoSnapshotSource(animethemes_links=settings.demo_links)
     if mode == "csv":
         if not settings.catalog_csv:
             raise ValueError("ANIMUSIC_MODE=csv needs ANIMUSIC_CATALOG_CSV (path to the CSV)")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from animusic_assets.sources.animethemes_client import DEFAULT_BASE as ANIMETHEMES_DEFAULT_BASE
+
 DEFAULT_DATA_DIR = ".data"
 
 # field -> environment variable
@@ -28,6 +30,8 @@ ENV_VARS = {
     "top_n": "ANIMUSIC_TOP_N",
     "batch_size": "ANIMUSIC_BATCH_SIZE",
     "anidb_daily_cap": "ANIMUSIC_ANIDB_DAILY_CAP",
+    "animethemes_url": "ANIMUSIC_ANIMETHEMES_URL",
+    "demo_links": "ANIMUSIC_DEMO_LINKS",
 }
 MAL_CLIENT_ID_VAR = "ANIMUSIC_MAL_CLIENT_ID"  # the same name the API reads
 
@@ -46,6 +50,8 @@ class AnimusicSettings(dg.ConfigurableResource):
     top_n: int = 1500
     batch_size: int = 50
     anidb_daily_cap: int = 200
+    animethemes_url: str = ANIMETHEMES_DEFAULT_BASE
+    demo_links: str = ""        # snapshot mode: the AnimeThemes links file `make run` resolved
 
     def _under_data(self, configured: str, name: str) -> Path:
         return Path(configured) if configured else Path(self.data_dir) / name

@@ -1,9 +1,9 @@
 """HTTP GET/POST behind the rate limiter and the page cache, with retries.
 
 Retries 429/5xx/timeouts with exponential backoff and jitter, honouring ``Retry-After`` and
-AniList's ``X-RateLimit-*``; no connection at all (DNS, refused) fails at once. A ban page (detected by the caller's ``ban_check``) blocks the host
-for a cooldown in the shared limiter state and is never cached. Every attempt is a request
-counted by the limiter. No Dagster here.
+AniList's ``X-RateLimit-*``; no connection at all (DNS, refused) fails at once. A ban page
+(detected by the caller's ``ban_check``) blocks the host for a cooldown in the shared limiter
+state and is never cached. Every attempt is a request counted by the limiter. No Dagster here.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import httpx
 
@@ -48,7 +48,9 @@ class RetryPolicy:
 
 class PoliteFetcher:
     def __init__(self, limiter: RateLimiter, cache: PageCache, client: httpx.Client,
-                 policy: RetryPolicy | None = None, sleep=time.sleep, log=None):
+                 policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 log: Callable[[str], object] | None = None):
         self.limiter, self.cache, self.client = limiter, cache, client
         self.policy, self.sleep, self.log = policy or RetryPolicy(), sleep, log
         self.stats = {"network": 0, "cached": 0}
@@ -57,7 +59,11 @@ class PoliteFetcher:
               headers: dict | None = None, ban_check: Callable[[str], str | None] | None = None,
               accept: Callable[[str], str | None] | None = None) -> dict:
         """``{url, fetched_at, status, body}`` from the cache when fresh, else from the network."""
-        key = url if json_body is None else f"{url}#{hashlib.sha256(json.dumps(json_body, sort_keys=True).encode()).hexdigest()[:16]}"
+        if json_body is None:
+            key = url
+        else:
+            body_hash = hashlib.sha256(json.dumps(json_body, sort_keys=True).encode()).hexdigest()
+            key = f"{url}#{body_hash[:16]}"
         cached = self.cache.get(key, max_age_s)
         if cached is not None:
             self.stats["cached"] += 1

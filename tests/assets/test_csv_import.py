@@ -23,7 +23,7 @@ def test_csv_rows_become_anime_records():
     assert fma["mal_popularity"] == 3 and fma["anidb_anime_id"] == 6107
     again = fma["songs"][0]
     assert again["sequence"] == 1 and again["credits"][0] == {"role": "vocals", "name": "YUI", "creator_id": None}
-    platforms = [l["platform"] for l in again["links"]]
+    platforms = [link["platform"] for link in again["links"]]
     assert platforms == ["youtube", "animethemes"]
     assert again["links"][0]["video_id"] is None  # never an invented id: a search URL
     assert again["links"][0]["url"].startswith("https://www.youtube.com/results?search_query=")

@@ -1,7 +1,6 @@
 """Live-mode wiring: browser fallback for MAL pages, AniList import, single-anime partitions,
 schedules, and the collection present in every mode."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg

@@ -56,8 +56,9 @@ def engagement_report(context: dg.AssetExecutionContext, config: EngagementConfi
     adapt.to_csv(out / "adaptation.csv")
     page = html_report.render("Animusic — engagement and adaptation per model", [
         ("What was measured", [
-            f"{counts['impressions']} impressions and {counts['feedback_rows']} feedback rows "
-            f"from {counts['users']} users ({counts['items']} distinct user–song items).",
+            f"{counts['impressions']} impressions and {counts['feedback_rows']} "
+            f"feedback rows from {counts['users']} users "
+            f"({counts['items']} distinct user–song items).",
             engagement.__doc__.split("\n\n", 1)[1].replace("\n", " ")]),
         ("Engagement per model", [html_report.Figure(pngs["engagement_by_model"],
                                                      "Like rate and watch ratio per model"),

@@ -49,6 +49,8 @@ def read_steps(instance: dg.DagsterInstance, max_runs: int) -> pd.DataFrame:
         for record in records:
             entry = record.event_log_entry
             event = entry.dagster_event
+            if event is None or event.asset_key is None or entry.step_key is None:
+                continue
             assets_of.setdefault(entry.step_key, []).append(event.asset_key.to_user_string())
             if event.partition:
                 partition_of[entry.step_key] = event.partition
@@ -142,8 +144,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     page = html_report.render("Animusic — feasibility (time, requests, sizes, cost)", [
         ("Answer", [answer]),
         ("Time per pipeline step (Dagster run and event records)", [
-            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; a step is named "
-            f"by the asset(s) it materialized.", per_asset]),
+            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; "
+            "a step is named by the asset(s) it materialized.", per_asset]),
         ("Time per scraping partition", [per_partition if not per_partition.empty else
                                          "no partitioned runs recorded (snapshot mode)"]),
         ("Requests per host (live ingestion)", [hosts_note] + ([hosts] if not hosts.empty else [])),

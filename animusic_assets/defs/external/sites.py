@@ -17,3 +17,5 @@ anidb_site = _site("anidb", "https://anidb.net",
                    "AniDB: tags, songs and credits per anime (200 requests a day).")
 youtube_site = _site("youtube", "https://www.youtube.com",
                      "YouTube: a video per song with its views and likes.")
+animethemes_site = _site("animethemes", "https://api.animethemes.moe",
+                         "AnimeThemes: webm videos and ogg audio of openings and endings.")

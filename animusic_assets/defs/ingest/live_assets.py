@@ -10,20 +10,19 @@ import dagster as dg
 
 from animusic_assets.defs.external.sites import (
     anidb_site,
+    animethemes_site,
     myanimelist_site,
     youtube_site,
 )
-from animusic_assets.defs.ingest.partitions import (
-    SINGLE_ANIME,
-    parse_batch_key,
-    rank_batches,
-)
+from animusic_assets.defs.ingest.animethemes import build_animethemes_asset, collect_animethemes
+from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, parse_batch_key, rank_batches
 from animusic_assets.defs.ingest.steps import run_stage
 from animusic_assets.resources.live_sites import LiveSitesResource
 from animusic_assets.sources.polite_fetcher import FetchError
 from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 
 MAL, ANIDB, YOUTUBE = myanimelist_site.key, anidb_site.key, youtube_site.key
+ANIMETHEMES = animethemes_site.key
 BATCH_NOTE = (" One partition per rank batch (e.g. 0001-0050); parsed results go to the ingest "
               "store, pages to the page cache, so a re-run resumes without refetching.")
 
@@ -65,9 +64,10 @@ def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -
     anidb = stage_asset("anidb_anime", "anidb", "anidb", [pages, ANIDB], "AniDB: tags, songs, credits.")
     links = stage_asset("youtube_links", "youtube", "youtube", [anidb, YOUTUBE],
                         "YouTube video, views, likes per song.")
+    animethemes = build_animethemes_asset(batches, [anidb, ANIMETHEMES], _batch_ids)
 
     @dg.asset(group_name="ingest_live", kinds={"httpx"}, pool="anidb", partitions_def=SINGLE_ANIME,
-              deps=[MAL, ANIDB, YOUTUBE])
+              deps=[MAL, ANIDB, YOUTUBE, ANIMETHEMES])
     def single_anime(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
         """Every stage for one anime added by MAL id (dynamic partition)."""
         mal_id = int(context.partition_key)
@@ -75,6 +75,8 @@ def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -
         meta = {}
         for stage in ("mal_details", "mal_page", "anidb", "youtube"):
             meta[stage] = run_stage(stage, sites, store, [mal_id], context.log)["network_requests"]
+        meta["animethemes"] = collect_animethemes(sites.fetcher, live_sites.animethemes_url, store,
+                                                  [mal_id])["network_requests"]
         return dg.MaterializeResult(metadata={f"{k}_requests": v for k, v in meta.items()})
 
-    return [mal_ranking, details, pages, anidb, links, single_anime]
+    return [mal_ranking, details, pages, anidb, links, animethemes, single_anime]

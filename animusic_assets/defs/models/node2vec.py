@@ -2,8 +2,9 @@
 
 The graph (core/graph.py) links songs to their anime and credited creators, and anime to their
 tags, genres, themes and studios; songs that share an anime, an artist or a studio end up near
-each other. The value is a SongVectors: a float32 (n_catalog_rows, dim) matrix in catalog row order; a song
-with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it scores 0).
+each other. The value is a SongVectors: a float32 (n_catalog_rows, dim) matrix in catalog row
+order; a song with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it
+scores 0).
 """
 
 import time
