@@ -36,15 +36,31 @@ def free_port() -> int:
 
 def start_webserver(port: int, home: Path, log: Path) -> subprocess.Popen:
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "ANIMUSIC_MODE": "snapshot",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ANIMUSIC_MODE": "snapshot",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "HF_HUB_OFFLINE": "1",
+    }
     webserver = Path(sys.executable).parent / "dagster-webserver"
     with open(log, "w") as out:
         return subprocess.Popen(
-            [str(webserver), "-h", "127.0.0.1", "-p", str(port),
-             "-m", "animusic_assets.definitions"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(webserver),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-m",
+                "animusic_assets.definitions",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout_s: float) -> None:
@@ -67,8 +83,7 @@ def screenshot(url: str, out: Path, timeout_s: float) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1200},
-                                    device_scale_factor=1)
+            page = browser.new_page(viewport={"width": 1920, "height": 1200}, device_scale_factor=1)
             page.goto(url + LINEAGE_PATH, wait_until="domcontentloaded")
             page.get_by_text(FIRST_GROUP, exact=True).first.wait_for(timeout=timeout_s * 1000)
             page.get_by_text("Hide navigation", exact=True).click()
@@ -91,8 +106,12 @@ def screenshot(url: str, out: Path, timeout_s: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots" / "lineage.png")
-    parser.add_argument("--timeout", type=float, default=240.0,
-                        help="seconds to wait for the webserver and for the graph")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=240.0,
+        help="seconds to wait for the webserver and for the graph",
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"no system Chromium at {CHROMIUM}", file=sys.stderr)
@@ -105,9 +124,11 @@ def main() -> int:
         try:
             wait_until_up(url, process, args.timeout)
             screenshot(url, args.out, args.timeout)
-        except Exception as exc:  # noqa: BLE001 - report with the webserver's log, then stop it
-            print(f"screenshot failed: {exc}\n--- webserver log ---\n{log.read_text()[-4000:]}",
-                  file=sys.stderr)
+        except Exception as exc:  # report with the webserver's log, then stop it
+            print(
+                f"screenshot failed: {exc}\n--- webserver log ---\n{log.read_text()[-4000:]}",
+                file=sys.stderr,
+            )
             return 1
         finally:
             os.killpg(process.pid, signal.SIGTERM)

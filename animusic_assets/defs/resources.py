@@ -13,12 +13,15 @@ from animusic_assets.resources.settings import settings_from_env
 @dg.definitions
 def build_resources() -> dg.Definitions:
     settings = settings_from_env()
-    return dg.Definitions(resources={
-        "settings": settings,
-        "anime_source": anime_source_for_mode(settings.mode, settings),
-        "bundle_store": BundleStoreResource(root=str(settings.bundle_root())),
-        # real lists when the file is there (../shared in development), synthetic users otherwise
-        "user_lists": UserListsResource(path=settings.user_lists),
-        "embedding_cache": EmbeddingCacheResource(root=str(settings.cache_root()),
-                                                  models_dir=str(settings.models_root())),
-    })
+    return dg.Definitions(
+        resources={
+            "settings": settings,
+            "anime_source": anime_source_for_mode(settings.mode, settings),
+            "bundle_store": BundleStoreResource(root=str(settings.bundle_root())),
+            # real lists when the file is there (../shared in development), else synthetic users
+            "user_lists": UserListsResource(path=settings.user_lists),
+            "embedding_cache": EmbeddingCacheResource(
+                root=str(settings.cache_root()), models_dir=str(settings.models_root())
+            ),
+        }
+    )

@@ -12,7 +12,9 @@ class EmbeddingCacheResource(dg.ConfigurableResource):
     location sets both from AnimusicSettings (ANIMUSIC_CACHE_DIR, ANIMUSIC_MODELS_DIR)."""
 
     root: str | None = Field(default=None, description="cache root (default .data/cache)")
-    models_dir: str | None = Field(default=None, description="transformer weights (default: core.embeddings' models dir)")
+    models_dir: str | None = Field(
+        default=None, description="transformer weights (default: core.embeddings' models dir)"
+    )
     enabled: bool = Field(default=True, description="False: embed every document, read and write no cache")
 
     def resolved_root(self) -> str:

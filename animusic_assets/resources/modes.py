@@ -17,9 +17,12 @@ MODES = ("snapshot", "csv", "live")
 
 
 def live_sites_for(settings: AnimusicSettings) -> LiveSitesResource:
-    return LiveSitesResource(mal_client_id=mal_client_id(), data_dir=str(settings.ingest_root()),
-                             anidb_daily_cap=settings.anidb_daily_cap,
-                             animethemes_url=settings.animethemes_url)
+    return LiveSitesResource(
+        mal_client_id=mal_client_id(),
+        data_dir=str(settings.ingest_root()),
+        anidb_daily_cap=settings.anidb_daily_cap,
+        animethemes_url=settings.animethemes_url,
+    )
 
 
 def live_anime_source(settings: AnimusicSettings) -> LiveAnimeSource:
@@ -27,7 +30,9 @@ def live_anime_source(settings: AnimusicSettings) -> LiveAnimeSource:
     return LiveAnimeSource(data_dir=str(settings.ingest_root()))
 
 
-def anime_source_for_mode(mode: str, settings: AnimusicSettings | None = None) -> AnimeSourceResource:
+def anime_source_for_mode(
+    mode: str, settings: AnimusicSettings | None = None
+) -> AnimeSourceResource:
     """``snapshot``: the embedded demo; ``csv``: the Animusic CSV at ANIMUSIC_CATALOG_CSV;
     ``live``: what the partitioned collection assets stored (defs/ingest)."""
     settings = settings or AnimusicSettings()
@@ -39,4 +44,6 @@ def anime_source_for_mode(mode: str, settings: AnimusicSettings | None = None) -
         return AnimusicCsvSource(path=settings.catalog_csv)
     if mode == "live":
         return live_anime_source(settings)
-    raise ValueError(f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot', 'csv' or 'live')")
+    raise ValueError(
+        f"ANIMUSIC_MODE={mode!r} is not supported (expected 'snapshot', 'csv' or 'live')"
+    )

@@ -10,6 +10,7 @@ client id is a secret: it stays a ``dg.EnvVar``, resolved only when a run needs 
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -39,19 +40,19 @@ MAL_CLIENT_ID_VAR = "ANIMUSIC_MAL_CLIENT_ID"  # the same name the API reads
 class AnimusicSettings(dg.ConfigurableResource):
     """Runtime mode, where data lives, and the collection's size and limits."""
 
-    mode: str = "snapshot"      # snapshot | csv | live: what anime_records reads
+    mode: str = "snapshot"  # snapshot | csv | live: what anime_records reads
     data_dir: str = DEFAULT_DATA_DIR
-    bundle_dir: str = ""        # "" = <data_dir>/bundles
-    cache_dir: str = ""         # "" = <data_dir>/cache
-    models_dir: str = ""        # "" = <data_dir>/models
-    reports_dir: str = ""       # "" = <data_dir>/reports
-    user_lists: str = ""        # "" = synthetic users
-    catalog_csv: str = ""       # csv mode only
+    bundle_dir: str = ""  # "" = <data_dir>/bundles
+    cache_dir: str = ""  # "" = <data_dir>/cache
+    models_dir: str = ""  # "" = <data_dir>/models
+    reports_dir: str = ""  # "" = <data_dir>/reports
+    user_lists: str = ""  # "" = synthetic users
+    catalog_csv: str = ""  # csv mode only
     top_n: int = 1500
     batch_size: int = 50
     anidb_daily_cap: int = 200
     animethemes_url: str = ANIMETHEMES_DEFAULT_BASE
-    demo_links: str = ""        # snapshot mode: the AnimeThemes links file `make run` resolved
+    demo_links: str = ""  # snapshot mode: the AnimeThemes links file `make run` resolved
 
     def _under_data(self, configured: str, name: str) -> Path:
         return Path(configured) if configured else Path(self.data_dir) / name
@@ -76,7 +77,7 @@ class AnimusicSettings(dg.ConfigurableResource):
 def settings_from_env(env: Mapping[str, str] = os.environ) -> AnimusicSettings:
     """The settings from ``ANIMUSIC_*`` (unset or empty: the default); a bad number is a
     clear error naming the variable."""
-    values: dict[str, str | int] = {}
+    values: dict[str, Any] = {}
     for field, var in ENV_VARS.items():
         raw = env.get(var, "").strip()
         if not raw:

@@ -1,5 +1,7 @@
 """The code location reads its environment in one place (resources/settings.py)."""
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
@@ -15,11 +17,13 @@ def test_unset_paths_fall_back_to_one_data_root():
 
 
 def test_every_variable_is_read_and_documented():
-    env = {var: "7" if field in {"top_n", "batch_size", "anidb_daily_cap"} else f"/x/{field}"
-           for field, var in ENV_VARS.items()}
+    env = {
+        var: "7" if field in {"top_n", "batch_size", "anidb_daily_cap"} else f"/x/{field}"
+        for field, var in ENV_VARS.items()
+    }
     settings = settings_from_env(env)
     assert settings.top_n == 7 and settings.bundle_dir == "/x/bundle_dir"
-    contracts = open("docs/CONTRACTS.md", encoding="utf-8").read()
+    contracts = (Path(__file__).resolve().parents[2] / "docs" / "CONTRACTS.md").read_text("utf-8")
     for var in [*ENV_VARS.values(), "ANIMUSIC_MAL_CLIENT_ID"]:
         assert f"`{var}`" in contracts, var
 

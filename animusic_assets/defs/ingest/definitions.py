@@ -13,16 +13,23 @@ from animusic_assets.resources.modes import live_sites_for
 from animusic_assets.resources.settings import AnimusicSettings, settings_from_env
 
 
-def ingest_definitions(live_sites: LiveSitesResource | None = None, top_n: int | None = None,
-                       batch_size: int | None = None,
-                       settings: AnimusicSettings | None = None) -> dg.Definitions:
+def ingest_definitions(
+    live_sites: LiveSitesResource | None = None,
+    top_n: int | None = None,
+    batch_size: int | None = None,
+    settings: AnimusicSettings | None = None,
+) -> dg.Definitions:
     settings = settings or AnimusicSettings()
     top_n = top_n or settings.top_n
     batch_size = batch_size or settings.batch_size
     live_sites = live_sites or live_sites_for(settings)
     assets = build_live_assets(top_n, batch_size)
-    jobs, schedules = build_jobs_and_schedules(rank_batches(top_n, batch_size), live_sites.anidb_daily_cap, batch_size)
-    return dg.Definitions(assets=assets, jobs=jobs, schedules=schedules, resources={"live_sites": live_sites})
+    jobs, schedules = build_jobs_and_schedules(
+        rank_batches(top_n, batch_size), live_sites.anidb_daily_cap, batch_size
+    )
+    return dg.Definitions(
+        assets=assets, jobs=jobs, schedules=schedules, resources={"live_sites": live_sites}
+    )
 
 
 @dg.definitions
