@@ -28,7 +28,7 @@ def test_feedback_is_stored_and_merged(client):
     ({"watch_time": 96.0}, 422, "exceeds total_video_time"),
     ({"recommended_by": "gpt"}, 422, "unknown model 'gpt'"),
     ({"song_id": "no-such-song"}, 404, "unknown song_id 'no-such-song'"),
-    ({"anilist_username": " "}, 422, "at least 1 character"),
+    ({"anilist_username": " "}, 422, "should match pattern"),
 ])
 def test_invalid_feedback_is_rejected_with_a_clear_message(client, overrides, status, message):
     response = client.post("/feedback", json=feedback(**overrides))
