@@ -39,14 +39,18 @@ class MalClient:
             if url is None:
                 break
             body = self._get(url)
-            for item in body.get("data") or []:
+            data, paging = body.get("data"), body.get("paging")
+            if not isinstance(data, list | None) or not isinstance(paging, dict | None):
+                raise SourceError(502, "MyAnimeList answered an unexpected shape")
+            for item in data or []:
                 if not isinstance(item, dict):
                     continue
-                status = (item.get("list_status") or {}).get("status")
-                mal = (item.get("node") or {}).get("id")
+                list_status, node = item.get("list_status"), item.get("node")
+                status = list_status.get("status") if isinstance(list_status, dict) else None
+                mal = node.get("id") if isinstance(node, dict) else None
                 if status not in SKIPPED_STATUSES and isinstance(mal, int) and 0 < mal < 2**31:
                     ids.append(mal)
-            following = (body.get("paging") or {}).get("next")
+            following = (paging or {}).get("next")
             # only ever follow links back to the configured API
             url = following if isinstance(following, str) and \
                 following.startswith(self.base_url + "/") else None

@@ -132,6 +132,20 @@ def test_malformed_anilist_answers_are_502(answer):
         else raised.value.status == 502
 
 
+@pytest.mark.parametrize("answer", [
+    {"data": "oops"}, {"data": 5}, {"data": [{"node": "x", "list_status": "y"}], "paging": 3},
+    {"data": [{"node": {"id": 7}, "list_status": "completed"}], "paging": []},
+])
+def test_malformed_mal_answers_are_502_not_500(answer):
+    from animusic_serving.clients.mal import MalClient
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    client = MalClient("http://mal.invalid/v2", "id", 0, 5, transport=transport)
+    with pytest.raises(SourceError) as raised:
+        client.anime_list("ann")
+    assert raised.value.status == 502
+
+
 def test_a_malformed_viewer_is_502_through_the_api(secure):
     answer = {"data": {"Viewer": {"id": "101", "name": ["ann"]}}}
     secure.app.state.anilist = AniListClient(
