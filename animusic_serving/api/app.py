@@ -18,7 +18,18 @@ from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
 from animusic_serving.api.limits import BodySizeLimit
 from animusic_serving.api.rate_limits import ClientLimits
-from animusic_serving.api.routers import auth, feedback, health, playlist, profile, songs, web
+from animusic_serving.api.routers import (
+    anime,
+    auth,
+    feedback,
+    health,
+    link,
+    playlist,
+    profile,
+    songs,
+    spotify,
+    web,
+)
 from animusic_serving.api.settings import Settings
 from animusic_serving.clients.anilist import AniListClient
 from animusic_serving.clients.mal import MalClient
@@ -62,12 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                       burst=settings.anilist_burst)
     mal_id = settings.mal_client_id.get_secret_value() if settings.mal_client_id else None
     app.state.mal = MalClient(settings.mal_api_url, mal_id, settings.mal_min_interval_seconds,
-                              settings.import_timeout_seconds)
+                              settings.import_timeout_seconds, web_url=settings.mal_web_url)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    for module in (health, auth, playlist, profile, feedback, songs):
+    for module in (health, auth, playlist, profile, anime, feedback, songs, spotify, link):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     _document_body_errors(app)

@@ -71,8 +71,13 @@ class Link(BaseModel):
     model_config = ConfigDict(extra="allow")  # platforms may add fields (views, likes, ...)
 
     platform: str | None = None
-    url: str | None = None
-    video_id: str | None = None
+    url: str | None = Field(default=None, description="the page or the video file to play")
+    video_id: str | None = Field(default=None, description="YouTube video id, when known")
+    audio_url: str | None = Field(default=None,
+                                  description="audio-only file (AnimeThemes: ogg)")
+    episodes: str | None = Field(default=None, description="episodes the version plays in")
+    nsfw: bool | None = Field(default=None, description="the video shows adult content")
+    spoiler: bool | None = Field(default=None, description="the video shows plot spoilers")
 
 
 class PlaylistItemOut(BaseModel):
@@ -85,6 +90,9 @@ class PlaylistItemOut(BaseModel):
     links: list[Link]
     recommended_by: str
     position: int
+    explanation: str = Field(default="", description="why this song is here, in one line")
+    because_song_id: str | None = Field(
+        default=None, description="the song of yours it is closest to, when one explains it")
 
 
 Relation = Literal["opening", "ending", "insert", "image"]
@@ -162,6 +170,9 @@ class FeedbackIn(BaseModel):
     watch_time: Seconds
     total_video_time: Seconds
     liked: bool = False
+    opened: bool = Field(default=False, description="the listener opened the song's link "
+                                                    "elsewhere (a search link): nothing "
+                                                    "could be measured")
     playlist_id: uuid.UUID | None = None
     position: Annotated[int, Field(ge=0, lt=1000)] | None = None
 
@@ -184,6 +195,7 @@ class FeedbackOut(BaseModel):
     watch_time: float
     total_video_time: float
     liked: bool
+    opened: bool = False
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -202,3 +214,32 @@ class ReadinessOut(BaseModel):
     database: str
     reasons: list[str] = Field(default_factory=list)
     failed_swap: FailedSwapOut | None = None
+
+
+class AnimeOut(BaseModel):
+    anime_id: int = Field(description="MyAnimeList id")
+    title: str = Field(description="romaji title (or the best title known)")
+    title_english: str | None = None
+    title_japanese: str | None = None
+    songs: int = Field(description="songs of this anime in the catalogue")
+
+
+class AnimeSearchOut(BaseModel):
+    bundle_version: str
+    items: list[AnimeOut]
+
+
+class AnimeListEntryOut(BaseModel):
+    anime_id: int
+    title: str | None = Field(description="None when the anime is not in the catalogue")
+    in_catalog: bool
+
+
+class AnimeListItemsOut(BaseModel):
+    anilist_username: str
+    items: list[AnimeListEntryOut]
+
+
+class AnimeAddIn(BaseModel):
+    anilist_username: Username | None = None
+    mal_ids: list[Annotated[int, Field(gt=0, lt=2**31)]] = Field(min_length=1, max_length=500)

@@ -6,6 +6,7 @@ of another shape is AniList failing, ``SourceError(502)``, never an exception of
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,6 +26,11 @@ LIST_QUERY = """query ($name: String) {
     lists { entries { status media { id idMal } } }
   }
 }"""
+# what a listener reads when an import fails: one sentence, never an exception's text
+UNREACHABLE = "AniList could not be reached; check your connection and try again in a minute."
+FAILED = "AniList did not answer as expected; try again in a minute."
+NO_USER = "There is no AniList user by that name, or their anime list is private."
+log = logging.getLogger(__name__)
 # a planned anime says nothing about taste yet; a dropped one says the opposite
 SKIPPED_STATUSES = {"PLANNING", "DROPPED"}
 
@@ -108,28 +114,32 @@ class AniListClient:
                                                        "variables": variables or {}},
                                        headers=headers)
         except httpx.HTTPError as exc:
-            raise SourceError(502, f"AniList unreachable: {type(exc).__name__}") from None
+            log.warning("AniList request failed: %s", type(exc).__name__)
+            raise SourceError(502, UNREACHABLE) from None
         if response.status_code == 429:
             self.limiter.back_off(retry_after_seconds(response.headers.get("Retry-After")))
-            raise SourceError(503, "AniList rate limit reached; retry later")
+            raise SourceError(503, "AniList is busy (rate limit reached); try again in a "
+                                   "minute.")
         remaining = response.headers.get("X-RateLimit-Remaining")
         if remaining == "0":
             self.limiter.back_off(retry_after_seconds(response.headers.get("Retry-After"), 60))
         try:
             body = response.json()
         except ValueError:
-            raise SourceError(502, f"AniList answered {response.status_code} "
-                                   f"without JSON") from None
+            log.warning("AniList answered HTTP %s without JSON", response.status_code)
+            raise SourceError(502, FAILED) from None
         envelope = _parse(_Envelope, body)
         if envelope.errors:
             statuses = {e.status for e in envelope.errors if isinstance(e, _GraphQLError)}
             if 401 in statuses or 400 in statuses and token or response.status_code == 401:
-                raise SourceError(401, "AniList rejected the access token")
+                raise SourceError(401, "AniList did not accept the sign-in; sign in again.")
             if 404 in statuses or response.status_code == 404:
-                raise SourceError(404, "no such AniList user (or the list is private)")
-            raise SourceError(502, f"AniList error (HTTP {response.status_code})")
+                raise SourceError(404, NO_USER)
+            log.warning("AniList answered errors (HTTP %s)", response.status_code)
+            raise SourceError(502, FAILED)
         if response.status_code != 200 or envelope.data is None:
-            raise SourceError(502, f"AniList answered HTTP {response.status_code}")
+            log.warning("AniList answered HTTP %s", response.status_code)
+            raise SourceError(502, FAILED)
         return envelope.data
 
     def viewer(self, access_token: str) -> Viewer:
@@ -143,7 +153,7 @@ class AniListClient:
         data = _parse(_ListData, self._post(LIST_QUERY, {"name": username}))
         collection = data.MediaListCollection
         if collection is None:
-            raise SourceError(404, "no such AniList user (or the list is private)")
+            raise SourceError(404, NO_USER)
         ids: list[int] = []
         for lst in collection.lists or []:
             for entry in (lst.entries if lst else None) or []:

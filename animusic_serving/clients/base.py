@@ -37,7 +37,7 @@ class MinIntervalLimiter:
             now = self._clock()
             start = max(now, self._next - (self.burst - 1) * self.min_interval)
             if start - now > self.max_wait:
-                raise SourceError(503, "too many requests to this site right now; retry in a minute")
+                raise SourceError(503, "This site is busy right now; try again in a minute.")
             self._next = max(self._next, now) + self.min_interval
         if start > now:
             self._sleep(start - now)

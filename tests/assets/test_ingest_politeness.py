@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from animusic_assets.defs.ingest.definitions import ingest_definitions
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 from tests.assets.fakesite.harness import live_sites, site_config
 from tests.assets.fakesite.server import FakeSites
 
@@ -47,7 +47,7 @@ def _result(proc: subprocess.Popen, timeout: float = 60) -> dict:
 
 def test_ban_page_stops_the_partition_and_is_never_cached(fake, tmp_path):
     resource = live_sites(fake, tmp_path)
-    defs = ingest_definitions("live", live_sites=resource, top_n=6, batch_size=2)
+    defs = ingest_definitions(live_sites=resource, top_n=6, batch_size=2)
     assets, resources = list(defs.assets), {"live_sites": resource}
     assert dg.materialize(assets, selection=["mal_ranking"], resources=resources).success
     assert dg.materialize(assets, selection=["mal_details", "mal_pages"], partition_key="0003-0004",

@@ -8,10 +8,14 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import feasibility, html_report
 from animusic_assets.defs.analytics.common import reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.resources.ingest_store import default_data_root
+from animusic_assets.defs.external.api_tables import API_TABLES
+from animusic_assets.defs.external.dagster_runs import dagster_run_records
+from animusic_assets.defs.publish.assets import model_bundle
+from animusic_assets.sources.ingest_store import default_data_root
 
 PARTITION_TAG = "dagster/partition"
 
@@ -46,6 +50,8 @@ def read_steps(instance: dg.DagsterInstance, max_runs: int) -> pd.DataFrame:
         for record in records:
             entry = record.event_log_entry
             event = entry.dagster_event
+            if event is None or event.asset_key is None or entry.step_key is None:
+                continue
             assets_of.setdefault(entry.step_key, []).append(event.asset_key.to_user_string())
             if event.partition:
                 partition_of[entry.step_key] = event.partition
@@ -69,6 +75,9 @@ def _gb(n: int | None) -> float:
 
 
 @dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
+          # reads the run records, the bundle store's size and every API table's size
+          deps=[dagster_run_records, model_bundle, *API_TABLES],
+          automation_condition=daily_report(),
           description="Time per step (per asset, per partition) from Dagster's run records, "
                       "requests per host, artifact and database sizes, days to collect N anime "
                       "under the rate limits, and a monthly cost from a price table.")
@@ -135,8 +144,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     page = html_report.render("Animusic — feasibility (time, requests, sizes, cost)", [
         ("Answer", [answer]),
         ("Time per pipeline step (Dagster run and event records)", [
-            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; a step is named "
-            f"by the asset(s) it materialized.", per_asset]),
+            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; "
+            "a step is named by the asset(s) it materialized.", per_asset]),
         ("Time per scraping partition", [per_partition if not per_partition.empty else
                                          "no partitioned runs recorded (snapshot mode)"]),
         ("Requests per host (live ingestion)", [hosts_note] + ([hosts] if not hosts.empty else [])),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 
 from animusic_serving.api.auth import CurrentUser
@@ -12,9 +14,9 @@ from animusic_serving.clients.base import SourceError
 from animusic_serving.db import queries
 
 router = APIRouter(tags=["profile"])
-RESPONSES = {401: {"description": "no or invalid session token"},
+RESPONSES: dict[int | str, dict[str, Any]] = {401: {"description": "no or invalid session token"},
              403: {"description": "the body names another user"}}
-IMPORT_RESPONSES = {**RESPONSES, 404: {"description": "no such user on that site"},
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {**RESPONSES, 404: {"description": "no such user on that site"},
                     429: {"description": "too many imports by this user or address"},
                     502: {"description": "the site failed"},
                     503: {"description": "rate-limited or not configured"}}

@@ -68,7 +68,7 @@ class RateLimiter:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
-            now, today = self.clock(), dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date().isoformat()
+            now, today = self.clock(), dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat()
             row = con.execute("SELECT tokens, updated, day, day_count, blocked_until, reason FROM hosts "
                               "WHERE host=?", (host,)).fetchone()
             tokens, updated, day, count, blocked, reason = row or (limit.burst, now, today, 0, 0.0, None)
@@ -111,5 +111,5 @@ class RateLimiter:
     def used_today(self, host: str) -> int:
         with self._connect() as con:
             row = con.execute("SELECT day, day_count FROM hosts WHERE host=?", (host,)).fetchone()
-        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date().isoformat()
+        today = dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat()
         return int(row[1]) if row and row[0] == today else 0
