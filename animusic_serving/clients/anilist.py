@@ -131,7 +131,7 @@ class AniListClient:
         envelope = _parse(_Envelope, body)
         if envelope.errors:
             statuses = {e.status for e in envelope.errors if isinstance(e, _GraphQLError)}
-            if 401 in statuses or 400 in statuses and token or response.status_code == 401:
+            if 401 in statuses or (400 in statuses and token) or response.status_code == 401:
                 raise SourceError(401, "AniList did not accept the sign-in; sign in again.")
             if 404 in statuses or response.status_code == 404:
                 raise SourceError(404, NO_USER)
