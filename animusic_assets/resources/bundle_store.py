@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from animusic_serving import bundle as bundle_format
+from animusic_serving.bundle_builder import BundleBuilder
 
 INPUTS_HASH_KEY = "inputs_hash"
 
@@ -16,7 +17,7 @@ INPUTS_HASH_KEY = "inputs_hash"
 class BundleStoreResource(dg.ConfigurableResource):
     root: str
 
-    def publish(self, builder: bundle_format.BundleBuilder, catalog_hash: str,
+    def publish(self, builder: BundleBuilder, catalog_hash: str,
                 extra: dict | None = None) -> str:
         return builder.publish(self.root, catalog_hash=catalog_hash, extra=extra)
 
@@ -49,7 +50,7 @@ class BundleStoreResource(dg.ConfigurableResource):
 
     def publish_unless_current(
         self, inputs_hash: str,
-        build: Callable[[], tuple[bundle_format.BundleBuilder, str, dict]],
+        build: Callable[[], tuple[BundleBuilder, str, dict]],
     ) -> tuple[str, bool]:
         """Publish what ``build()`` returns (builder, catalog hash, extra manifest fields)
         unless ``CURRENT`` was already published from ``inputs_hash``: ``(version, published)``.

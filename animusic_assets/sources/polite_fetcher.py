@@ -1,9 +1,9 @@
 """HTTP GET/POST behind the rate limiter and the page cache, with retries.
 
 Retries 429/5xx/timeouts with exponential backoff and jitter, honouring ``Retry-After`` and
-AniList's ``X-RateLimit-*``; no connection at all (DNS, refused) fails at once. A ban page (detected by the caller's ``ban_check``) blocks the host
-for a cooldown in the shared limiter state and is never cached. Every attempt is a request
-counted by the limiter. No Dagster here.
+AniList's ``X-RateLimit-*``; no connection at all (DNS, refused) fails at once. A ban page
+(detected by the caller's ``ban_check``) blocks the host for a cooldown in the shared limiter
+state and is never cached. Every attempt is a request counted by the limiter. No Dagster here.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class RetryPolicy:
 
 class PoliteFetcher:
     def __init__(self, limiter: RateLimiter, cache: PageCache, client: httpx.Client,
-                 policy: RetryPolicy | None = None, sleep=time.sleep, log=None):
+                 policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 log: Callable[[str], object] | None = None):
         self.limiter, self.cache, self.client = limiter, cache, client
         self.policy, self.sleep, self.log = policy or RetryPolicy(), sleep, log
         self.stats = {"network": 0, "cached": 0}

@@ -56,7 +56,7 @@ def parse_search(html: str) -> list[dict]:
     return videos
 
 
-def _collect(node, out: list[dict]) -> None:
+def _collect(node: object, out: list[dict]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "videoRenderer" and isinstance(value, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -24,7 +25,8 @@ class MinIntervalLimiter:
     ``SourceError(503)`` instead of blocking a worker."""
 
     def __init__(self, min_interval: float, max_wait: float = 10.0, burst: int = 1,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.min_interval = min_interval
         self.max_wait = max_wait
         self.burst = max(1, burst)

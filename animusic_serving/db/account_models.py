@@ -1,7 +1,7 @@
 """Tables of third-party accounts: Spotify grants, song matches and exports; Telegram links.
 
-Imported at the end of ``models`` so that ``Base.metadata`` (Alembic, the schema test) holds
-them. Tokens are stored only encrypted (``spotify.tokens.TokenCipher``)."""
+They share ``models.Base``'s metadata; ``schema`` gathers both modules for Alembic and the
+schema test. Tokens are stored only encrypted (``spotify.tokens.TokenCipher``)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,3 @@ class Impression(Base):
     recommended_by: Mapped[str] = mapped_column(String(MODEL_NAME_MAX))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
-
-
-# the account tables (Spotify, Telegram link codes) share this metadata
-from animusic_serving.db import account_models  # noqa: E402,F401

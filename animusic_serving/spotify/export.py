@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from animusic_serving.db import account_queries as q
+from animusic_serving.db.account_models import SpotifyAccount, SpotifyExport
 from animusic_serving.spotify.client import (
     ITEMS_PER_REQUEST,
     GrantRevoked,
@@ -52,7 +53,7 @@ class StoredTokens:
         self.session, self.user_id = session, user_id
         self.cipher, self.accounts, self.clock = cipher, accounts, clock
 
-    def _account(self):
+    def _account(self) -> SpotifyAccount:
         account = q.get_spotify_account(self.session, self.user_id)
         if account is None:
             raise NotConnected()
@@ -144,7 +145,7 @@ def run_export(session: Session, api: SpotifyApi, user_id: int, source: str, nam
 
 
 def _match_all(session: Session, api: SpotifyApi, songs: list[SongQuery],
-               min_confidence: float, export) -> tuple[list[str], list[dict]]:
+               min_confidence: float, export: SpotifyExport) -> tuple[list[str], list[dict]]:
     stored = q.get_matches(session, (s.song_id for s in songs))
     uris: list[str] = []
     unmatched: list[dict] = []

@@ -7,9 +7,9 @@ import pytest
 
 from animusic_assets import definitions
 from animusic_assets.build_selection import build_assets_and_checks
-from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource, UserListsResource
 from animusic_assets.resources.embedder import EmbeddingCacheResource
+from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_serving.bundle import load_bundle, read_current
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"

@@ -66,7 +66,7 @@ def test_backfill_then_automation_rebuilds_once_and_the_api_serves_the_new_anime
                    "bundle_store": BundleStoreResource(root=str(bundles)),
                    "user_lists": UserListsResource(path="", synthetic_users=20),
                    "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))}))
-    collection = list(ingest.assets)
+    collection = [a for a in ingest.assets or [] if isinstance(a, dg.AssetsDefinition)]
     run_config = {"ops": {"offline_evaluation": {"config": {
         "reports_dir": str(tmp_path / "reports"), "loop_users": 5, "playlists": 2}}}}
 

@@ -44,7 +44,7 @@ def test_the_global_lineage_is_one_graph_fed_by_external_sources(graph):
     assert nx.number_weakly_connected_components(lineage) == 1
     # the collection feeds the build: the catalog depends on every collected partition
     path = nx.shortest_path(lineage, dg.AssetKey("youtube_links"), dg.AssetKey("model_bundle"))
-    assert path[1:] == [dg.AssetKey("anime_records"), dg.AssetKey("catalog")] + path[3:]
+    assert path[1:] == [dg.AssetKey("anime_records"), dg.AssetKey("catalog"), *path[3:]]
     assert dg.AssetKey("offline_evaluation") in nx.descendants(lineage, dg.AssetKey("model_bundle"))
 
 
@@ -86,7 +86,7 @@ def test_sensors_and_schedules_start_stopped_and_say_so(defs, graph):
         assert item.default_status.value == "STOPPED", item.name
         assert item.description and "stopped" in item.description.lower(), item.name
     automated = {k for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
-    targeted = set()
+    targeted: set[dg.AssetKey] = set()
     for sensor in sensors.values():
         if isinstance(sensor, dg.AutomationConditionSensorDefinition):
             targeted |= sensor.asset_selection.resolve(graph)

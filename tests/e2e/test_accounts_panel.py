@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from cryptography.fernet import Fernet
+
 from client_support import (
     N_ANIME,
     SONGS_PER_ANIME,
@@ -16,8 +18,6 @@ from client_support import (
     launch,
     publish_bundle,
 )
-from cryptography.fernet import Fernet
-
 from tests.serving.fake_spotify import FakeSpotify, Track
 
 USER = "spotty"

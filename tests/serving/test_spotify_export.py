@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.db import queries
 from animusic_serving.db.session import make_engine, make_sessionmaker
 from tests.serving.conftest import make_client, synthetic_songs

@@ -21,13 +21,13 @@ class Figure(bytes):
 
     caption: str
 
-    def __new__(cls, png: bytes, caption: str = ""):
+    def __new__(cls, png: bytes, caption: str = "") -> Figure:
         obj = super().__new__(cls, png)
         obj.caption = caption
         return obj
 
 
-def _block(block) -> str:
+def _block(block: object) -> str:
     if isinstance(block, pd.DataFrame):
         return block.to_html(float_format=lambda v: f"{v:.3f}", na_rep="–", border=0)
     if isinstance(block, bytes):

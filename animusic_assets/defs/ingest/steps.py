@@ -9,14 +9,14 @@ import time
 
 import dagster as dg
 
-from animusic_assets.sources.ingest_store import IngestStore
-from animusic_assets.sources.polite_fetcher import BannedError, FetchError, SiteUnreachable
-from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
-from animusic_assets.sources.site_clients import SiteClients
 from animusic_assets.sources.anidb import AnidbPageError
+from animusic_assets.sources.ingest_store import IngestStore
 from animusic_assets.sources.mal_api import MalApiError
 from animusic_assets.sources.mal_page import MalPageError
+from animusic_assets.sources.polite_fetcher import BannedError, FetchError, SiteUnreachable
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 from animusic_assets.sources.records import song_key
+from animusic_assets.sources.site_clients import SiteClients
 from animusic_assets.sources.youtube import YoutubePageError
 
 _RECOVERABLE = (FetchError, AnidbPageError, MalApiError, MalPageError, YoutubePageError, ValueError)

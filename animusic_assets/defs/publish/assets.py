@@ -19,7 +19,7 @@ from animusic_assets.core.query_aids import (
 from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources import BundleStoreResource, UserListsResource
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS
 
 

@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import CleanText, Username
+from animusic_serving.api.settings import Settings
 from animusic_serving.api.song_view import _sequence, _text
 from animusic_serving.api.spotify_schemas import (
     ConnectOut,
@@ -80,7 +81,8 @@ _PACERS: dict[float, Pacer] = {}  # one per interval: shared by the requests of 
 
 
 @contextmanager
-def _spotify(settings) -> Iterator[tuple[SpotifyAccounts, httpx.Client, Politeness]]:
+def _spotify(settings: Settings) -> Iterator[tuple[SpotifyAccounts, httpx.Client, Politeness]]:
+    assert settings.spotify_client_id, "callers check _configured first"
     interval = settings.spotify_min_interval_seconds
     pacer = _PACERS.setdefault(interval, Pacer(interval))
     politeness = Politeness(max_wait_seconds=settings.spotify_max_wait_seconds,
