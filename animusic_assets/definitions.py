@@ -14,12 +14,15 @@ from animusic_assets.defs.ingest import assets as ingest_assets
 from animusic_assets.defs.models import (
     checks as model_checks,
     documents,
+    lists,
+    lists_checks,
     node2vec,
     popularity,
     tfidf,
     transformers,
 )
 from animusic_assets.defs.publish import assets as publish_assets, checks as publish_checks
+from animusic_assets.resources.anime_lists import AnimeListsResource
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_assets.resources import (
     AnimusicCsvSource,
@@ -29,9 +32,9 @@ from animusic_assets.resources import (
 )
 
 _ASSET_MODULES = [ingest_assets, catalog_assets, documents, tfidf, popularity, node2vec, transformers,
-                  publish_assets,
+                  lists, publish_assets,
                   evaluation_assets]
-_CHECK_MODULES = [catalog_checks, model_checks, publish_checks]
+_CHECK_MODULES = [catalog_checks, model_checks, lists_checks, publish_checks]
 
 
 def anime_source_for_mode(mode: str, env=os.environ):
@@ -58,7 +61,17 @@ build_and_publish_job = dg.define_asset_job(
 
 def extra_resources() -> dict:
     """Resources every mode shares besides the anime source, bundle store and user lists."""
-    return {"embedding_cache": EmbeddingCacheResource()}  # $ANIMUSIC_CACHE_DIR, else .data/cache
+    return {"embedding_cache": EmbeddingCacheResource(),  # $ANIMUSIC_CACHE_DIR, else .data/cache
+            "anime_lists_source": anime_lists_source()}
+
+
+def anime_lists_source(env=os.environ) -> AnimeListsResource:
+    """The lists model's training lists: $ANIMUSIC_PUBLIC_LISTS (else the evaluation's
+    $ANIMUSIC_USER_LISTS; the evaluation users' held-out anime are dropped from training) and
+    the API database's imported lists ($ANIMUSIC_DATABASE_URL, read-only)."""
+    return AnimeListsResource(
+        public_lists_path=env.get("ANIMUSIC_PUBLIC_LISTS") or env.get("ANIMUSIC_USER_LISTS", ""),
+        database_url=env.get("ANIMUSIC_DATABASE_URL", ""))
 
 
 defs = dg.Definitions(

@@ -6,6 +6,7 @@ import pandas as pd
 
 from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
+from animusic_assets.core.lists_model import ListsModel
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.core.query_aids import (COARSE_DIMS, NEIGHBOURS, NEIGHBOURS_MAX_SONGS,
@@ -35,7 +36,8 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
                  popularity_model: np.ndarray, node2vec_model: SongVectors,
-                 minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
+                 minilm_model: SongVectors, mpnet_model: SongVectors,
+                 lists_model: ListsModel) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
     knn, coarse = _query_aids(config, tfidf_model.params, len(rows))
@@ -48,15 +50,32 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                           coarse=coarse)
     builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
     builder.add_model("random", params={"kind": "uniform over candidates"})
+    left_out = _add_lists(builder, lists_model)
     hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
     builder.add_model("hybrid", kind="hybrid", params=hybrid_params)
-    version = bundle_store.publish(builder, catalog_hash=catalog_hash(catalog))
+    version = bundle_store.publish(builder, catalog_hash=catalog_hash(catalog),
+                                   extra={"left_out": left_out} if left_out else None)
     context.log.info("published bundle %s with %d songs", version, builder.n_songs)
     return dg.MaterializeResult(
         metadata={"version": version, "songs": builder.n_songs,
                   "models": sorted(builder.as_bundle().model_names),
-                  "hybrid_weights": hybrid_params["weights"], "store": bundle_store.root},
+                  "hybrid_weights": hybrid_params["weights"], "store": bundle_store.root,
+                  "left_out": left_out or {"none": ""}},
     )
+
+
+def _add_lists(builder: BundleBuilder, model: ListsModel) -> dict[str, str]:
+    """The lists model's arrays (float32 weights, no user rows), or why it is left out."""
+    if not model.n_anime:
+        return {"lists": model.params.get("left_out", "no lists model")}
+    params = {k: v for k, v in model.params.items() if k != "l2_trials"}
+    if model.weights is not None:
+        builder.add_anime_model("lists", model.anime_ids, weights=model.weights, params=params)
+    else:
+        assert model.knn_rows is not None and model.knn_weights is not None
+        builder.add_anime_model("lists", model.anime_ids,
+                                knn=(model.knn_rows, model.knn_weights), params=params)
+    return {}
 
 
 def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int, int]:
