@@ -19,9 +19,10 @@ import pandas as pd
 
 LIST_COLUMNS = ("user_id", "mal_id", "rating", "status", "source")
 UNRATED = -1.0
-# positive = rated >= 7, or finished / imported without a score (the evaluation's choice:
-# README "The lists model"); a missing anime is unknown, never a dislike
-POSITIVE_RATING = 7
+# positive = rated >= 8, or finished / imported without a score. 8 rather than 7 by the
+# evaluation (README "The lists model": anime-level NDCG@10 on the tuning users 0.169 vs
+# 0.161); a missing anime is unknown, never a dislike
+POSITIVE_RATING = 8
 UNRATED_POSITIVE_STATUSES = ("completed", "imported", "unknown")
 _KEY_SALT = "animusic-lists-v1"
 
