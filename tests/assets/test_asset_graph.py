@@ -30,12 +30,13 @@ def test_definitions_load_with_every_asset_and_check():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
                     "popularity_model", "node2vec_model", "minilm_model", "mpnet_model",
-                    "model_bundle", "offline_evaluation", "engagement_report", "feasibility_report"}
+                    "model_bundle", "offline_evaluation", "engagement_report", "feasibility_report",
+                    "anime_lists", "lists_model", "api_db/anime_list_entries"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
             "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid", "minilm_vectors_valid",
-            "mpnet_vectors_valid"} <= checks
+            "mpnet_vectors_valid", "lists_model_valid"} <= checks
     assert definitions.defs.resolve_job_def("build_and_publish")
 
 
@@ -50,6 +51,8 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert read_current(tmp_path / "bundles") == bundle.version
     assert sorted(bundle.model_names) == ["hybrid", "minilm", "mpnet", "node2vec", "popular", "random", "tfidf"]
     assert "weights" in bundle.manifest["models"]["hybrid"]["params"]
+    # no lists file configured: the lists model is left out with a reason, the rest publishes
+    assert "users" in bundle.manifest["left_out"]["lists"]
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
     # the nearest-profile models are published with their neighbour lists
