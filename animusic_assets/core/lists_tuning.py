@@ -28,8 +28,9 @@ def anime_ndcg(model: ListsModel, splits: Sequence[UserSplit], candidates: np.nd
     for split in splits:
         seeds = np.flatnonzero(np.isin(model.anime_ids, split.imported))
         relevant = np.isin(model.anime_ids, split.held_out) & in_catalog
-        n_relevant = int(np.isin(np.intersect1d(split.held_out, candidates),
-                                 model.anime_ids).sum())
+        # every held-out catalog anime counts, known to the model or not (as in the
+        # song-level evaluation)
+        n_relevant = len(np.intersect1d(split.held_out, candidates))
         if not seeds.size or not n_relevant:
             continue
         scores = np.where(in_catalog, anime_scores(model, seeds), -np.inf)

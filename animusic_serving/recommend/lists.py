@@ -102,6 +102,15 @@ def lists_explanation(anime_title: str) -> str:
     return f"listeners who liked {anime_title} also liked this"
 
 
+def explain_lists_pick(bundle: Any, profile: Any, row: int) -> tuple[int, str, str] | None:
+    """(MAL id, title, sentence) for a playlist item the ``lists`` slot picked at ``row``,
+    from the same ``Profile`` the playlist was built from; None when nothing contributed."""
+    found = top_contributor(bundle, row, profile.positive_rows,
+                            seed_anime=getattr(profile, "listed_anime", None),
+                            blacklisted=profile.blacklisted_anime)
+    return None if found is None else (found[0], found[1], lists_explanation(found[1]))
+
+
 def _song_anime_index(bundle: Any) -> np.ndarray:
     """Each song's anime's index in the model (-1: the model does not know the anime)."""
     ids = bundle.anime_models[LISTS_MODEL]["anime_ids"]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from animusic_serving.bundle import BundleBuilder, BundleError, load_bundle
-from animusic_serving.recommend import FeedbackRow, recommend
-from animusic_serving.recommend.lists import (lists_explanation, lists_scores, seed_indices,
-                                              top_contributor)
+from animusic_serving.recommend import FeedbackRow, build_profile, recommend
+from animusic_serving.recommend.lists import (explain_lists_pick, lists_explanation,
+                                              lists_scores, seed_indices, top_contributor)
 from animusic_serving.recommend.scorers import hybrid_scores, score
 from tests.serving.conftest import synthetic_builder, synthetic_lists_weights
 
@@ -64,6 +64,10 @@ def test_the_explanation_names_the_anime_that_contributed_most(make_bundle):
     assert lists_explanation(contributor[1]) == \
         f"listeners who liked {contributor[1]} also liked this"
     assert top_contributor(bundle, row, np.empty(0, np.int64), seed_anime=np.array([99])) is None
+    profile = build_profile([], bundle.row_of, bundle.songs["anime_id"].to_numpy(),
+                            anime_list=[1, 4], username="ann", day=DAY)
+    assert explain_lists_pick(bundle, profile, row) == (
+        contributor[0], contributor[1], lists_explanation(contributor[1]))
 
 
 def test_lists_is_a_hybrid_component(make_bundle):
