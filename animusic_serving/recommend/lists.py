@@ -9,7 +9,10 @@ and imported anime lists; ``animusic_assets/core/lists_model.py``) turned into s
 * Song score: its anime's score plus a small tie-break inside the anime (openings before
   endings before the rest, then the more popular song). The tie-break is a fixed fraction of
   the anime scores' spread, so it never reorders two anime that differ by more than that.
-  Songs whose anime the model does not know rank below every known anime.
+  Songs whose anime the model does not know rank below every known anime, and so do the
+  songs of the anime on the imported list itself: the slot is for discovering anime (in the
+  feedback-loop simulation, letting it return to the listener's own list anime once
+  feedback exists cost a third of its like rate), and the other slots still draw on them.
 * A user none of whose anime the model knows gets the popularity scores (as the other models
   do without a profile).
 
@@ -70,6 +73,9 @@ def lists_scores(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray |
     known = index >= 0
     out = np.full(bundle.n_songs, np.float32(low - spread), dtype=np.float32)
     out[known] = per_anime[index[known]]
+    if seed_anime is not None and len(seed_anime):
+        out[np.isin(index, seed_indices(bundle, np.empty(0, np.int64), seed_anime))
+            & known] = np.float32(low - spread)
     out += np.float32(TIE_BREAK * spread) * bundle.derived("lists_tie_break", _tie_break)
     return out
 

@@ -28,9 +28,12 @@ def test_the_imported_list_drives_the_scores_and_openings_break_ties(make_bundle
     assert bundle.songs["relation"].iloc[best] == "opening"
     rows_of_3 = np.flatnonzero(bundle.songs["anime_id"].to_numpy() == 3)
     assert scores[rows_of_3].min() > np.delete(scores, rows_of_3).max()  # anime order kept
-    # the same through score(): seeds come from the profile's rows and the list together
-    via_score = score(bundle, "lists", np.array([0]), None, seed_anime=np.array([2]))
-    assert {anime_of(bundle, r) for r in np.argsort(-via_score)[:8]} == {2, 3}
+    # the listed anime itself is for the other slots: its songs rank below every known anime
+    rows_of_2 = np.flatnonzero(bundle.songs["anime_id"].to_numpy() == 2)
+    assert scores[rows_of_2].max() < np.delete(scores, rows_of_2).min()
+    # through score(): seeds come from the profile's rows (anime 4, liked) and the list
+    via_score = score(bundle, "lists", np.array([12]), None, seed_anime=np.array([2]))
+    assert {anime_of(bundle, r) for r in np.argsort(-via_score)[:8]} == {3, 5}
 
 
 def test_users_the_model_cannot_place_get_the_popular_order(make_bundle):
