@@ -23,7 +23,8 @@
 * hybrid: a weighted sum of z-scored components (z-scoring puts cosines and priors on one
   scale): the similarity models' and ``lists``' scores, a log-popularity prior (``popularity``: minus the log
   of the popularity rank) and franchise affinity (``franchise``: 1 when the candidate's
-  franchise key is one of the profile's, 0 otherwise). The weights come from the manifest's
+  franchise key is one of the profile's or, given ``seed_anime``, one of the imported list's
+  anime's, 0 otherwise). The weights come from the manifest's
   ``params["weights"]``; the offline evaluation chooses them on a tuning half of the users.
 """
 
@@ -147,6 +148,9 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
             codes = bundle.derived("franchise_codes", _franchise_codes)
             present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
             present[codes[profile_rows]] = True
+            if seed_anime is not None and len(seed_anime):
+                anime_ids = bundle.derived("anime_id_array", _anime_id_array)
+                present[codes[np.isin(anime_ids, seed_anime)]] = True
             components[name] = present[codes].astype(np.float32)
     return components
 
@@ -183,6 +187,10 @@ def _unlisted_offsets(bundle: Any) -> np.ndarray:
     tail = bundle.derived("log_popularity_prior", _log_popularity_prior) \
         if "popular" in bundle.scores else None
     return tail_offsets(tail, bundle.n_songs)
+
+
+def _anime_id_array(bundle: Any) -> np.ndarray:
+    return bundle.songs["anime_id"].to_numpy()  # same key and value as playlist.anime_id_array
 
 
 def _franchise_codes(bundle: Any) -> np.ndarray:

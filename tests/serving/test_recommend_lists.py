@@ -10,7 +10,7 @@ from animusic_serving.bundle import BundleBuilder, BundleError, load_bundle
 from animusic_serving.recommend import FeedbackRow, build_profile, recommend
 from animusic_serving.recommend.lists import (explain_lists_pick, lists_explanation,
                                               lists_scores, seed_indices, top_contributor)
-from animusic_serving.recommend.scorers import hybrid_scores, score
+from animusic_serving.recommend.scorers import hybrid_components, hybrid_scores, score
 from tests.serving.conftest import synthetic_builder, synthetic_lists_weights
 
 DAY = dt.date(2024, 1, 1)
@@ -120,3 +120,15 @@ def test_bad_lists_arrays_are_refused():
         builder.add_anime_model("lists", [1, 2, 3], knn=(np.array([[5], [0], [1]]),
                                                          np.ones((3, 1))))
     assert isinstance(builder, BundleBuilder)
+
+
+def test_the_franchise_component_counts_the_imported_lists_franchises(make_bundle):
+    bundle = make_bundle(n_anime=4)
+    bundle.songs["franchise"] = ["a" if a in (1, 2) else f"f{a}" for a in bundle.songs["anime_id"]]
+    rows = np.flatnonzero(bundle.songs["anime_id"].to_numpy() == 3)  # a liked song of anime 3
+    parts = hybrid_components(bundle, rows[:1], ["franchise"], seed_anime=np.array([1]))
+    kin = bundle.songs["franchise"].isin(["a", "f3"]).to_numpy()
+    np.testing.assert_array_equal(parts["franchise"], kin.astype(np.float32))
+    without = hybrid_components(bundle, rows[:1], ["franchise"])
+    np.testing.assert_array_equal(without["franchise"],
+                                  (bundle.songs["franchise"] == "f3").to_numpy().astype(np.float32))
