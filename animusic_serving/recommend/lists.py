@@ -38,7 +38,8 @@ def seed_indices(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray |
                  blacklisted: np.ndarray | None = None) -> np.ndarray:
     """Model indices of the user's positive anime (see the module docstring)."""
     ids = bundle.anime_models[LISTS_MODEL]["anime_ids"]
-    anime_of_rows = bundle.songs["anime_id"].to_numpy()[np.asarray(profile_rows, np.int64)]
+    anime_of_rows = bundle.derived("anime_id_array", _anime_id_array)[
+        np.asarray(profile_rows, np.int64)]
     anime = np.union1d(anime_of_rows.astype(np.int64),
                        np.asarray(seed_anime if seed_anime is not None else [], np.int64))
     if blacklisted is not None and len(blacklisted):
@@ -69,13 +70,11 @@ def lists_scores(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray |
     per_anime = anime_scores(bundle.anime_models[LISTS_MODEL], seeds)
     low, high = float(per_anime.min()), float(per_anime.max())
     spread = high - low if high > low else 1.0
-    index = bundle.derived("lists_song_anime_index", _song_anime_index)
-    known = index >= 0
-    out = np.full(bundle.n_songs, np.float32(low - spread), dtype=np.float32)
-    out[known] = per_anime[index[known]]
+    # one gather: index -1 (anime unknown to the model) reads the appended floor value
+    table = np.append(per_anime, np.float32(low - spread))
     if seed_anime is not None and len(seed_anime):
-        out[np.isin(index, seed_indices(bundle, np.empty(0, np.int64), seed_anime))
-            & known] = np.float32(low - spread)
+        table[seed_indices(bundle, np.empty(0, np.int64), seed_anime)] = np.float32(low - spread)
+    out = table[bundle.derived("lists_song_anime_index", _song_anime_index)]
     out += np.float32(TIE_BREAK * spread) * bundle.derived("lists_tie_break", _tie_break)
     return out
 
@@ -115,6 +114,10 @@ def explain_lists_pick(bundle: Any, profile: Any, row: int) -> tuple[int, str, s
                             seed_anime=getattr(profile, "listed_anime", None),
                             blacklisted=profile.blacklisted_anime)
     return None if found is None else (found[0], found[1], lists_explanation(found[1]))
+
+
+def _anime_id_array(bundle: Any) -> np.ndarray:
+    return bundle.songs["anime_id"].to_numpy()  # same key and value as playlist.anime_id_array
 
 
 def _song_anime_index(bundle: Any) -> np.ndarray:

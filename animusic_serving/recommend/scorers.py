@@ -149,8 +149,7 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
             present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
             present[codes[profile_rows]] = True
             if seed_anime is not None and len(seed_anime):
-                anime_ids = bundle.derived("anime_id_array", _anime_id_array)
-                present[codes[np.isin(anime_ids, seed_anime)]] = True
+                present[_franchise_codes_of_anime(bundle, seed_anime)] = True
             components[name] = present[codes].astype(np.float32)
     return components
 
@@ -189,8 +188,19 @@ def _unlisted_offsets(bundle: Any) -> np.ndarray:
     return tail_offsets(tail, bundle.n_songs)
 
 
-def _anime_id_array(bundle: Any) -> np.ndarray:
-    return bundle.songs["anime_id"].to_numpy()  # same key and value as playlist.anime_id_array
+def _franchise_codes_of_anime(bundle: Any, anime: np.ndarray) -> np.ndarray:
+    """Franchise codes of the given MAL ids (those the catalogue has), via a per-bundle
+    sorted (anime id, code) table: no pass over the songs per request."""
+    ids, codes = bundle.derived("anime_franchise_codes", _anime_franchise_table)
+    anime = np.asarray(anime, dtype=ids.dtype)
+    at = np.minimum(np.searchsorted(ids, anime), max(len(ids) - 1, 0))
+    return codes[at[ids[at] == anime]] if len(ids) else np.empty(0, np.int64)
+
+
+def _anime_franchise_table(bundle: Any) -> tuple[np.ndarray, np.ndarray]:
+    codes = bundle.derived("franchise_codes", _franchise_codes)
+    ids, first = np.unique(bundle.songs["anime_id"].to_numpy(), return_index=True)
+    return ids, codes[first]
 
 
 def _franchise_codes(bundle: Any) -> np.ndarray:

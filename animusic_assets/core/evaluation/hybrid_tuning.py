@@ -19,10 +19,12 @@ POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 FRANCHISE_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 EXTRA_SIMILARITY_GRID = (0.0, 0.5)
 # with the collaborative lists model the grid spends its points on lists' weight instead:
-# it is several times stronger than TF-IDF, so it is tried at up to 32x the anchor
-LISTS_GRID = (0.0, 2.0, 4.0, 8.0, 16.0, 32.0)
-POPULARITY_GRID_WITH_LISTS = (0.0, 0.5, 1.0, 2.0)
-FRANCHISE_GRID_WITH_LISTS = (0.0, 0.5, 1.0, 2.0)
+# it is several times stronger than TF-IDF, so it is tried at up to 64x the anchor, and the
+# franchise affinity (which then sees the imported list's franchises) rises with it
+# (README "The lists model": the tuning users chose lists 32, franchise 16 on the dev lists)
+LISTS_GRID = (0.0, 8.0, 16.0, 32.0, 64.0)
+POPULARITY_GRID_WITH_LISTS = (0.0, 0.25, 0.5, 1.0)
+FRANCHISE_GRID_WITH_LISTS = (0.0, 4.0, 8.0, 16.0, 32.0)
 
 
 def weight_grid(bundle) -> list[dict[str, float]]:
