@@ -24,8 +24,9 @@ process and memory-mapped. Publishing writes a complete version directory under 
 name, renames it into place, verifies it, and only then replaces ``CURRENT`` atomically, so a
 reader never sees a half-written version.
 
-``BundleBuilder`` (``bundle_builder.py``, also importable from here) writes a version; this
-module defines the format and reads it. Neither imports Dagster, FastAPI nor SQLAlchemy.
+``BundleBuilder`` (``animusic_serving.bundle_builder``) writes a version; this module defines
+the format and reads it, and never imports the writing half. Neither imports Dagster, FastAPI
+nor SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +108,7 @@ class Bundle:
     anime_models: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    def derived(self, key: str, compute):
+    def derived(self, key: str, compute: Callable[[Bundle], Any]) -> Any:
         """A value computed once from this (immutable) version, e.g. integer codes of a
         column; requests reuse it instead of redoing per-catalogue work."""
         if key not in self._derived:
@@ -151,8 +153,10 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
     if n != manifest.get("n_songs"):
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
-    dense, scores, neighbours, coarse, anime_models = {}, {}, {}, {}, {}
-    tfidf, vocab, idf = None, {}, None
+    dense, scores, neighbours, coarse = {}, {}, {}, {}
+    anime_models: dict[str, dict[str, np.ndarray]] = {}
+    tfidf, idf = None, None
+    vocab: dict[str, int] = {}
     for name, meta in manifest["models"].items():
         kind = meta.get("kind")
         if kind == "dense":
@@ -220,7 +224,8 @@ def _load_anime_model(vdir: Path, version: str, meta: dict) -> dict[str, np.ndar
     return arrays
 
 
-def _load_tfidf(vdir: Path, version: str, n: int):
+def _load_tfidf(vdir: Path, version: str,
+                n: int) -> tuple[sp.csr_matrix, dict[str, int], np.ndarray]:
     try:
         matrix = sp.load_npz(vdir / TFIDF_MATRIX_FILE).tocsr()
         meta = json.loads((vdir / TFIDF_VOCAB_FILE).read_text())
@@ -269,7 +274,7 @@ def list_versions(root: str | Path) -> list[str]:
 
 def new_version_id() -> str:
     """Sortable by time, unique across processes."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
@@ -298,13 +303,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def __getattr__(name: str):
-    # BundleBuilder lives in bundle_builder.py (the writing half); imported lazily so
-    # ``from animusic_serving.bundle import BundleBuilder`` keeps working without a cycle
-    if name == "BundleBuilder":
-        from animusic_serving.bundle_builder import BundleBuilder
-
-        return BundleBuilder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,14 +51,17 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import dagster as dg
 
-    from animusic_assets import definitions
+    from animusic_assets.build_selection import build_assets_and_checks
     from animusic_assets.resources import AnimusicCsvSource, BundleStoreResource, UserListsResource
     from animusic_assets.resources.anime_lists import AnimeListsResource
+    from animusic_assets.resources.embedder import EmbeddingCacheResource
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        assets = [a for a in definitions.all_assets
-                  if not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
+        build = build_assets_and_checks()
+        checks = [a for a in build if isinstance(a, dg.AssetChecksDefinition)]
+        assets = [a for a in build if not isinstance(a, dg.AssetChecksDefinition)
+                  and not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
         run_config = {"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(Path(tmp) / "reports"), "loop_users": args.loop_users,
             "max_report_users": args.report_users}}}}
@@ -80,8 +83,8 @@ def main() -> int:
                 value = raw
             run_config["ops"].setdefault(asset, {"config": {}})["config"][key] = value
         result = dg.materialize(
-            assets + list(definitions.all_checks),
-            resources={**definitions.extra_resources(),
+            assets + checks,
+            resources={"embedding_cache": EmbeddingCacheResource(),
                        "anime_source": AnimusicCsvSource(path=args.catalog),
                        "bundle_store": BundleStoreResource(root=str(Path(tmp) / "bundles")),
                        "user_lists": UserListsResource(path=args.user_lists),

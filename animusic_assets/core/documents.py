@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 _RELATION_WORDS = {
@@ -17,8 +19,9 @@ def song_document(row: dict) -> str:
     then relation words, credits by role, tags, genres, themes, studios and source."""
     parts: list[str] = [str(row["title"])]
     titles = [row.get("anime_title_english"), row.get("anime_title")]
-    parts.extend(t for t in dict.fromkeys(titles) if _present(t))
-    parts.append(_RELATION_WORDS.get(row.get("relation"), str(row.get("relation") or "")))
+    parts.extend(str(t) for t in dict.fromkeys(titles) if _present(t))
+    relation = str(row.get("relation") or "")
+    parts.append(_RELATION_WORDS.get(relation, relation))
     by_role: dict[str, list[str]] = {}
     for credit in _as_list(row.get("credits")):
         by_role.setdefault(credit["role"], []).append(credit["name"])
@@ -39,12 +42,12 @@ def song_documents(catalog: pd.DataFrame) -> pd.Series:
                      index=catalog.index, name="document", dtype="string")
 
 
-def _present(value) -> bool:
+def _present(value: object) -> bool:
     return value is not None and value is not pd.NA and str(value).strip() != "" \
         and not (isinstance(value, float) and value != value)
 
 
-def _as_list(value) -> list:
+def _as_list(value: Any) -> list:
     if value is None or value is pd.NA:
         return []
     return list(value)

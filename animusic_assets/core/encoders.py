@@ -11,20 +11,25 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from animusic_assets.core.plain_pipeline import (PlainPipeline, UnsupportedPipeline,
-                                                 declared_max_seq_length, length_sorted_batches)
+from animusic_assets.core.plain_pipeline import (
+    PlainPipeline,
+    UnsupportedPipeline,
+    declared_max_seq_length,
+    length_sorted_batches,
+)
 
 if TYPE_CHECKING:
-    from animusic_assets.core.embeddings import ModelSpec
+    from animusic_assets.core.embedding_models import ModelSpec
 
 log = logging.getLogger(__name__)
 
 _ONNX_OPSET = 17
 _EXPORT_CHECK_MIN_COSINE = 0.9999
+# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
 _DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
 
 
@@ -34,7 +39,8 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-def load_sentence_transformer(path: Path, device: str = "cpu", max_seq_length: int | None = None):
+def load_sentence_transformer(path: Path, device: str = "cpu",
+                              max_seq_length: int | None = None) -> Any:
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -60,7 +66,8 @@ class _TorchEncoder:
     def __init__(self, path: Path, device: str, backend: str, max_seq_length: int | None):
         self.backend, self.device, self.note = backend, device, ""
         self.default_batch_size = _DEFAULT_BATCH[backend]
-        self.plain = self.model = None
+        self.plain: PlainPipeline | None = None
+        self.model: Any = None  # a SentenceTransformer, imported only when needed
         if backend != "torch-fp32":
             try:
                 self.plain = PlainPipeline(path, device, max_seq_length)
@@ -166,12 +173,12 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
     names = list(tokenizer(["a"], return_tensors="pt").keys())
 
     class _Pipeline(torch.nn.Module):
-        def __init__(self, st):
+        def __init__(self, st: Any) -> None:
             super().__init__()
             self.st = st
 
-        def forward(self, *inputs):
-            return self.st(dict(zip(names, inputs)))["sentence_embedding"]
+        def forward(self, *inputs: Any) -> Any:
+            return self.st(dict(zip(names, inputs, strict=True)))["sentence_embedding"]
 
     samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
                "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",
@@ -195,7 +202,7 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
     return onnx_path
 
 
-def _check_export(model, onnx_file: Path, names: list[str], samples: list[str]) -> None:
+def _check_export(model: Any, onnx_file: Path, names: list[str], samples: list[str]) -> None:
     import onnxruntime as ort
 
     reference = _normalise(model.encode(samples, batch_size=len(samples)))

@@ -3,6 +3,8 @@ listeners imported into the API database (read-only)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -47,3 +49,14 @@ class AnimeListsResource(dg.ConfigurableResource):
                              "mal_id": entries["mal_id"].astype(str), "rating": "",
                              "status": "imported", "source": "api_db"})
         return rows, f"{len(rows)} imported entries"
+
+
+
+def anime_lists_from_settings(public_lists: str, user_lists: str,
+                              env: Mapping[str, str] = os.environ) -> AnimeListsResource:
+    """The lists model's training lists: the public-lists file (else the evaluation's user
+    lists; the evaluation users' held-out anime are dropped from training) and the API
+    database's imported lists ($ANIMUSIC_DATABASE_URL, the URL the analytics reports read;
+    unset: not read)."""
+    return AnimeListsResource(public_lists_path=public_lists or user_lists,
+                              database_url=env.get("ANIMUSIC_DATABASE_URL", ""))

@@ -25,6 +25,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from animusic_serving.api.settings import Settings
+
 log = logging.getLogger(__name__)
 TOKEN_VERSION = 1
 
@@ -56,11 +58,15 @@ class SessionSigner:
         return f"{payload}.{self._mac(payload)}", expires
 
     def verify(self, token: str, now: float | None = None) -> dict:
+        # a header may carry any Latin-1 character; ours are URL-safe base64 only (and
+        # compare_digest refuses non-ASCII str), so anything else is simply not our token
+        if not token.isascii():
+            raise InvalidToken("malformed session token")
         try:
             payload, mac = token.split(".")
         except ValueError:
             raise InvalidToken("malformed session token") from None
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
             raise InvalidToken("invalid session token signature")
         try:
             claims = json.loads(_unb64(payload))
@@ -74,7 +80,8 @@ class SessionSigner:
         return claims
 
 
-def make_signer(settings) -> SessionSigner:
+def make_signer(settings: Settings) -> SessionSigner:
+    secret: str | bytes
     if settings.session_secret is not None:
         secret = settings.session_secret.get_secret_value()
     else:

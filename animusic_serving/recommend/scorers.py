@@ -76,7 +76,7 @@ def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
     sparse = sp.issparse(matrix)  # TF-IDF: the products stay sparse until the max
     profile = matrix[rows] if sparse else np.asarray(matrix[rows], dtype=np.float32)  # (p, d)
 
-    def nearest_of(candidates) -> np.ndarray:
+    def nearest_of(candidates: Any) -> np.ndarray:
         products = candidates @ profile.T
         return (products.toarray() if sparse else np.asarray(products)).max(axis=1)
 
@@ -140,17 +140,29 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
     components: dict[str, np.ndarray] = {}
     for name in names:
         if name in PROFILE_MODELS and has_scorer(bundle, name):
-            components[name] = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache,
-                                             seed_anime=seed_anime))
+            key = ("zscore", name)  # the explanation reads the components the hybrid used
+            if cache is None or key not in cache:
+                z = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache,
+                                  seed_anime=seed_anime))
+                if cache is None:
+                    components[name] = z
+                    continue
+                cache[key] = z
+            components[name] = cache[key]
         elif name == "popularity" and "popular" in bundle.scores:
             components[name] = bundle.derived("log_popularity_prior", _log_popularity_prior)
         elif name == "franchise" and "franchise" in bundle.songs.columns:
+            if cache is not None and ("component", name) in cache:
+                components[name] = cache[("component", name)]
+                continue
             codes = bundle.derived("franchise_codes", _franchise_codes)
             present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
             present[codes[profile_rows]] = True
             if seed_anime is not None and len(seed_anime):
                 present[_franchise_codes_of_anime(bundle, seed_anime)] = True
             components[name] = present[codes].astype(np.float32)
+            if cache is not None:
+                cache[("component", name)] = components[name]
     return components
 
 

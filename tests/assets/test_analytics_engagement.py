@@ -13,11 +13,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 sys.path.insert(0, str(Path(__file__).parent))
-import analytics_data as data  # noqa: E402
+import analytics_data as data
 
-from animusic_assets.core.analytics import engagement, stats  # noqa: E402
-from animusic_assets.defs.analytics.engagement import engagement_report  # noqa: E402
-from animusic_assets.defs.analytics.resources import ServingDatabaseResource  # noqa: E402
+from animusic_assets.core.analytics import engagement, stats
+from animusic_assets.defs.analytics.engagement import engagement_report
+from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 
 
 def wilson_by_hand(k, n, z=1.96):
@@ -104,9 +104,8 @@ def seeded_db(database_url):
 
 def test_resource_is_read_only(seeded_db):
     resource = ServingDatabaseResource(url=seeded_db)
-    with pytest.raises(DBAPIError, match="read-only"):
-        with resource.read_only() as conn:
-            conn.execute(text("DELETE FROM feedback"))
+    with pytest.raises(DBAPIError, match="read-only"), resource.read_only() as conn:
+        conn.execute(text("DELETE FROM feedback"))
     impressions, feedback = resource.engagement_frames()
     assert (len(impressions), len(feedback)) == (8, 6)
 

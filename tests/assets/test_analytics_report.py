@@ -11,7 +11,7 @@ import pytest
 
 from animusic_assets.core.analytics import adaptation, engagement, html_report, plots
 
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def feedback_for(model: str, users: int, likes_by_exposure: list[bool]) -> pd.DataFrame:

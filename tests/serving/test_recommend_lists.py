@@ -6,7 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from animusic_serving.bundle import BundleBuilder, BundleError, load_bundle
+from animusic_serving.bundle import BundleError, load_bundle
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend import FeedbackRow, build_profile, recommend
 from animusic_serving.recommend.lists import (explain_lists_pick, lists_explanation,
                                               lists_scores, seed_indices, top_contributor)
@@ -132,3 +133,16 @@ def test_the_franchise_component_counts_the_imported_lists_franchises(make_bundl
     without = hybrid_components(bundle, rows[:1], ["franchise"])
     np.testing.assert_array_equal(without["franchise"],
                                   (bundle.songs["franchise"] == "f3").to_numpy().astype(np.float32))
+
+
+def test_a_lists_item_says_which_listed_anime_it_comes_from(make_bundle):
+    from animusic_serving.recommend import plan_playlist
+    from animusic_serving.recommend.explain import explain_playlist
+
+    bundle = make_bundle(n_anime=6)
+    planned = plan_playlist(bundle, [], [3], username="ann", day=DAY,
+                            rng=np.random.default_rng(0), models=["lists", "hybrid"])
+    why = explain_playlist(bundle, planned.profile, planned.items, planned.cache)
+    lists_item = next(i for i, item in enumerate(planned.items) if item.recommended_by == "lists")
+    assert anime_of(bundle, planned.items[lists_item].row) == 4
+    assert why[lists_item].text == "listeners who liked Anime 3 also liked this"

@@ -8,8 +8,10 @@ import html
 
 import pandas as pd
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:.6em 0}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222}
+table{border-collapse:collapse;font-size:13px;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img{max-width:100%}
 p.note{color:#555;font-size:14px}li{margin:.3em 0}"""
 
@@ -17,13 +19,15 @@ p.note{color:#555;font-size:14px}li{margin:.3em 0}"""
 class Figure(bytes):
     """PNG bytes with a caption."""
 
-    def __new__(cls, png: bytes, caption: str = ""):
+    caption: str
+
+    def __new__(cls, png: bytes, caption: str = "") -> Figure:
         obj = super().__new__(cls, png)
         obj.caption = caption
         return obj
 
 
-def _block(block) -> str:
+def _block(block: object) -> str:
     if isinstance(block, pd.DataFrame):
         return block.to_html(float_format=lambda v: f"{v:.3f}", na_rep="–", border=0)
     if isinstance(block, bytes):
@@ -39,7 +43,7 @@ def _block(block) -> str:
 def render(title: str, sections: list[tuple[str, list]], generated_at: dt.datetime | None = None) -> str:
     """``sections``: (heading, blocks); a block is text, a list of lines, a DataFrame or PNG
     bytes (wrap in ``Figure`` for a caption)."""
-    when = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="note">Generated {when}.</p>']
     for heading, blocks in sections:
         body.append(f"<h2>{html.escape(heading)}</h2>")

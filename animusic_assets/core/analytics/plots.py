@@ -5,11 +5,11 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from animusic_assets.core.evaluation.report import figure_png as _png  # noqa: E402
+from animusic_assets.core.evaluation.report import figure_png as _png
 
 
 def _empty(message: str) -> bytes:

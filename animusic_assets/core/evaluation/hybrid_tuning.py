@@ -13,6 +13,7 @@ from animusic_assets.core.evaluation.ranking import (
     evaluation_candidates,
 )
 from animusic_assets.core.evaluation.split import UserSplit
+from animusic_serving.bundle import Bundle
 from animusic_serving.recommend.scorers import SIMILARITY_MODELS, has_scorer, hybrid_components
 
 POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -27,7 +28,7 @@ POPULARITY_GRID_WITH_LISTS = (0.0, 0.25, 0.5, 1.0)
 FRANCHISE_GRID_WITH_LISTS = (0.0, 4.0, 8.0, 16.0, 32.0)
 
 
-def weight_grid(bundle) -> list[dict[str, float]]:
+def weight_grid(bundle: Bundle) -> list[dict[str, float]]:
     """TF-IDF is the anchor (weight 1); every other similarity model the bundle has is tried
     at 0 or 0.5, the priors over their grids, and ``lists`` (when present) over LISTS_GRID."""
     others = [m for m in SIMILARITY_MODELS if m != "tfidf" and has_scorer(bundle, m)]
@@ -39,14 +40,15 @@ def weight_grid(bundle) -> list[dict[str, float]]:
                                                     popularity, franchise,
                                                     *[EXTRA_SIMILARITY_GRID] * len(others)):
         weights = {"tfidf": 1.0, "popularity": pop, "franchise": fr}
-        weights.update({m: w for m, w in zip(others, extra) if w})
+        weights.update({m: w for m, w in zip(others, extra, strict=True) if w})
         if lists:
             weights["lists"] = lists
         grid.append(weights)
     return grid
 
 
-def tune_hybrid(bundle, tuning: list[UserSplit], k: int = 10) -> tuple[dict[str, float], list[dict]]:
+def tune_hybrid(bundle: Bundle, tuning: list[UserSplit],
+                k: int = 10) -> tuple[dict[str, float], list[dict]]:
     """Best weights by mean NDCG@k on ``tuning`` users, and every tried combination's score.
 
     Each user's components are computed once; every weight combination is then one matrix
@@ -71,5 +73,5 @@ def tune_hybrid(bundle, tuning: list[UserSplit], k: int = 10) -> tuple[dict[str,
         if ideal > 0:
             totals += (relevant / np.log2(np.arange(2, relevant.shape[1] + 2))).sum(axis=1) / ideal
     means = totals / max(len(tuning), 1)
-    trials = [{"weights": w, f"NDCG@{k}": float(v)} for w, v in zip(grid, means)]
+    trials = [{"weights": w, f"NDCG@{k}": float(v)} for w, v in zip(grid, means, strict=True)]
     return grid[int(np.argmax(means))], trials

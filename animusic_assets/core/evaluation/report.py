@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 import matplotlib
+from matplotlib.figure import Figure
 
 matplotlib.use("Agg")  # headless: no display on servers or in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 
 def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
@@ -39,7 +40,7 @@ def like_rate_by_exposure_png(by_exposure: pd.DataFrame) -> bytes:
     return figure_png(fig)
 
 
-def figure_png(fig) -> bytes:
+def figure_png(fig: Figure) -> bytes:
     """Render a matplotlib figure to PNG bytes and free it (shared by every report)."""
     buffer = io.BytesIO()
     fig.tight_layout()

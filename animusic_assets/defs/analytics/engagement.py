@@ -2,9 +2,15 @@
 
 import dagster as dg
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import adaptation, engagement, html_report, plots
 from animusic_assets.defs.analytics.common import png_md, reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.defs.external.api_tables import (
+    feedback_table,
+    impressions_table,
+    users_table,
+)
 
 
 class EngagementConfig(dg.Config):
@@ -16,6 +22,8 @@ class EngagementConfig(dg.Config):
 
 
 @dg.asset(group_name="analytics", kinds={"postgres", "pandas", "html"},
+          deps=[impressions_table, feedback_table, users_table],
+          automation_condition=daily_report(),
           description="Per model: impressions, plays, skips before play, like rate (Wilson CI), "
                       "watch ratio (bootstrap CI), by exposure number, and the early-vs-late "
                       "adaptation test; PNGs in metadata and a self-contained HTML report.")
@@ -48,8 +56,9 @@ def engagement_report(context: dg.AssetExecutionContext, config: EngagementConfi
     adapt.to_csv(out / "adaptation.csv")
     page = html_report.render("Animusic — engagement and adaptation per model", [
         ("What was measured", [
-            f"{counts['impressions']} impressions and {counts['feedback_rows']} feedback rows "
-            f"from {counts['users']} users ({counts['items']} distinct user–song items).",
+            f"{counts['impressions']} impressions and {counts['feedback_rows']} "
+            f"feedback rows from {counts['users']} users "
+            f"({counts['items']} distinct user–song items).",
             engagement.__doc__.split("\n\n", 1)[1].replace("\n", " ")]),
         ("Engagement per model", [html_report.Figure(pngs["engagement_by_model"],
                                                      "Like rate and watch ratio per model"),

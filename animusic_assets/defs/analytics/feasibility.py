@@ -2,16 +2,19 @@
 records, requests per host, artifact and database sizes, days to collect N anime under the
 configured limits, and a monthly cost from a configurable price table."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import feasibility, html_report
 from animusic_assets.defs.analytics.common import reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.resources.ingest_store import default_data_root
+from animusic_assets.defs.external.api_tables import API_TABLES
+from animusic_assets.defs.external.dagster_runs import dagster_run_records
+from animusic_assets.defs.publish.assets import model_bundle
+from animusic_assets.resources.settings import settings_from_env
 
 PARTITION_TAG = "dagster/partition"
 
@@ -21,7 +24,7 @@ class FeasibilityConfig(dg.Config):
     n_anime: int = 1500                 # collection target (README: the 1,500 most popular)
     mal_rate_per_s: float = 1.0         # the configured polite limits (DESIGN.md)
     anidb_rate_per_s: float = 0.5
-    anidb_daily_cap: int = int(os.environ.get("ANIMUSIC_ANIDB_DAILY_CAP", 200))
+    anidb_daily_cap: int = settings_from_env().anidb_daily_cap
     youtube_rate_per_s: float = 0.5
     songs_per_anime: float = 6.4        # all relations (2.9 for openings/endings only)
     # example list prices in USD; put your provider's here
@@ -46,6 +49,8 @@ def read_steps(instance: dg.DagsterInstance, max_runs: int) -> pd.DataFrame:
         for record in records:
             entry = record.event_log_entry
             event = entry.dagster_event
+            if event is None or event.asset_key is None or entry.step_key is None:
+                continue
             assets_of.setdefault(entry.step_key, []).append(event.asset_key.to_user_string())
             if event.partition:
                 partition_of[entry.step_key] = event.partition
@@ -69,6 +74,9 @@ def _gb(n: int | None) -> float:
 
 
 @dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
+          # reads the run records, the bundle store's size and every API table's size
+          deps=[dagster_run_records, model_bundle, *API_TABLES],
+          automation_condition=daily_report(),
           description="Time per step (per asset, per partition) from Dagster's run records, "
                       "requests per host, artifact and database sizes, days to collect N anime "
                       "under the rate limits, and a monthly cost from a price table.")
@@ -83,13 +91,14 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
                         .rename("successful_steps").to_frame())
     build_s = feasibility.build_seconds(per_asset, set(partitioned["asset"]))
 
-    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else default_data_root()
+    settings = settings_from_env()
+    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else settings.ingest_root()
     hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
 
     paths = {
-        "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
-        "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
-        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get("ANIMUSIC_MODELS_DIR", ".data/models"),
+        "bundle store (ANIMUSIC_BUNDLE_DIR)": str(settings.bundle_root()),
+        "embedding cache (ANIMUSIC_CACHE_DIR)": str(settings.cache_root()),
+        "transformer weights (ANIMUSIC_MODELS_DIR)": str(settings.models_root()),
         "live ingest state": str(ingest_dir),
         "reports": str(reports_dir(config.reports_dir).parent),
     }
@@ -135,8 +144,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     page = html_report.render("Animusic — feasibility (time, requests, sizes, cost)", [
         ("Answer", [answer]),
         ("Time per pipeline step (Dagster run and event records)", [
-            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; a step is named "
-            f"by the asset(s) it materialized.", per_asset]),
+            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; "
+            "a step is named by the asset(s) it materialized.", per_asset]),
         ("Time per scraping partition", [per_partition if not per_partition.empty else
                                          "no partitioned runs recorded (snapshot mode)"]),
         ("Requests per host (live ingestion)", [hosts_note] + ([hosts] if not hosts.empty else [])),

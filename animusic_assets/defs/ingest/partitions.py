@@ -1,12 +1,15 @@
 """Partitions of the live ingest: static batches of the top-N MAL anime by rank, plus single ids."""
 
-import os
-
 import dagster as dg
 
 DEFAULT_TOP_N = 1500
 DEFAULT_BATCH_SIZE = 50
 SINGLE_ANIME = dg.DynamicPartitionsDefinition(name="single_anime")
+
+# the last stage of each collection path: anime_records (unpartitioned) depends on every
+# partition of these, so the catalog changes once per finished collection, not per batch
+COLLECTED_STAGES = [dg.AssetKey("youtube_links"), dg.AssetKey("animethemes_links"),
+                    dg.AssetKey("single_anime")]
 
 
 def rank_batch_keys(top_n: int = DEFAULT_TOP_N, batch_size: int = DEFAULT_BATCH_SIZE) -> list[str]:
@@ -20,6 +23,6 @@ def parse_batch_key(key: str) -> tuple[int, int]:
 
 
 def rank_batches(top_n: int | None = None, batch_size: int | None = None) -> dg.StaticPartitionsDefinition:
-    top_n = top_n or int(os.environ.get("ANIMUSIC_TOP_N", DEFAULT_TOP_N))
-    batch_size = batch_size or int(os.environ.get("ANIMUSIC_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    top_n = top_n or DEFAULT_TOP_N  # the configured values come from AnimusicSettings
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
     return dg.StaticPartitionsDefinition(rank_batch_keys(top_n, batch_size))

@@ -10,8 +10,9 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from animusic_serving.api.deps import BundleDep
-from animusic_serving.api.schemas import ModelOut, ModelsOut, SongListOut, SongOut
+from animusic_serving.api.schemas import CleanText, ModelOut, ModelsOut, SongListOut, SongOut
 from animusic_serving.api.song_view import describe
+from animusic_serving.bundle import Bundle
 from animusic_serving.db.models import SONG_ID_MAX
 from animusic_serving.recommend import PlaylistItem, playlist_models
 from animusic_serving.recommend.scorers import has_scorer, score
@@ -22,7 +23,7 @@ SEARCH_COLUMNS = ("title", "anime_title", "anime_title_english", "anime_title_ja
                   "artists")
 
 
-def _out(bundle, row: int, model: str, position: int, value: float | None) -> SongOut:
+def _out(bundle: Bundle, row: int, model: str, position: int, value: float | None) -> SongOut:
     item = PlaylistItem(row, str(bundle.songs["song_id"].iat[row]), model, position)
     return SongOut(**describe(bundle, item).model_dump(),
                    score=None if value is None or not np.isfinite(value) else float(value))
@@ -30,7 +31,7 @@ def _out(bundle, row: int, model: str, position: int, value: float | None) -> So
 
 @router.get("/songs/search", response_model=SongListOut)
 def search(bundle: BundleDep,
-           q: Annotated[str, Query(min_length=1, max_length=200,
+           q: Annotated[CleanText, Query(min_length=1, max_length=200,
                                    description="words of the title, anime or artist")],
            limit: Annotated[int, Query(ge=1, le=50)] = 20) -> SongListOut:
     """Songs whose title, anime title or artist contains every word of ``q`` (case- and
@@ -56,8 +57,8 @@ def search(bundle: BundleDep,
 @router.get("/songs/{song_id}/similar", response_model=SongListOut,
             responses={404: {"description": "unknown song or model not in the bundle"}})
 def similar(bundle: BundleDep,
-            song_id: Annotated[str, Path(min_length=1, max_length=SONG_ID_MAX)],
-            model: Annotated[str, Query(description="hybrid, tfidf, minilm, mpnet or "
+            song_id: Annotated[CleanText, Path(min_length=1, max_length=SONG_ID_MAX)],
+            model: Annotated[CleanText, Query(description="hybrid, tfidf, minilm, mpnet or "
                                                     "node2vec (default: hybrid when served)",
                                         max_length=32)] = "",
             k: Annotated[int, Query(ge=1, le=100)] = 10) -> SongListOut:
@@ -105,7 +106,7 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _haystack(bundle) -> pd.Series:
+def _haystack(bundle: Bundle) -> pd.Series:
     parts = []
     for column in SEARCH_COLUMNS:
         if column not in bundle.songs.columns:
@@ -119,5 +120,5 @@ def _haystack(bundle) -> pd.Series:
     return joined.map(_normalise).astype("string")
 
 
-def _titles(bundle) -> pd.Series:
+def _titles(bundle: Bundle) -> pd.Series:
     return bundle.songs["title"].fillna("").astype(str).map(_normalise)

@@ -7,6 +7,12 @@ import json
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
+# one distinctive AniDB tag per anime, so a catalog built from the fake sites has songs that
+# resemble their own anime's songs (the TF-IDF blocking check asks for that)
+THEMES = ["baseball team rivalry", "cooking contest kitchen", "space opera fleet",
+          "samurai swordplay duel", "detective murder mystery", "mecha pilot war",
+          "vampire night hunter", "pirates treasure sea", "racing cars speed",
+          "swimming club pool", "chess prodigy tournament", "volleyball club spikes"]
 REAL_ANIDB_AID = 13734  # ../shared/fixtures/anidb/anime_13734.html (Grand Blue), served when present
 
 
@@ -17,6 +23,7 @@ def make_catalog(n: int = 12) -> list[dict]:
         aid = REAL_ANIDB_AID if i == 1 and (SHARED / "anidb" / "anime_13734.html").exists() else 5000 + i
         anime.append({
             "mal_id": 1000 + i, "rank": i, "aid": aid, "title": f"Fake Show {i}: Blue & Gold!",
+            "theme": THEMES[(i - 1) % len(THEMES)],
             "english": f"Fake Show {i} (English)", "japanese": f"偽の番組{i}",
             "songs": [{"id": 70000 + 10 * i + k, "relation": rel, "title": f"Song {rel.title()} {i}",
                        "vocals": [(900 + i, f"Singer {i}"), (950 + i, f"Chorus Member {i}")] if k == 0 else [(900 + i, f"Singer {i}")],
@@ -59,7 +66,8 @@ def mal_js_shell(a: dict) -> str:
 def anidb_html(a: dict) -> str:
     if a["aid"] == REAL_ANIDB_AID and (SHARED / "anidb" / "anime_13734.html").exists():
         return (SHARED / "anidb" / "anime_13734.html").read_text(encoding="utf-8")
-    rows, by_rel = [], {}
+    rows: list[str] = []
+    by_rel: dict[str, list[dict]] = {}
     for s in a["songs"]:
         by_rel.setdefault(s["relation"], []).append(s)
     for rel, songs in by_rel.items():
@@ -74,6 +82,7 @@ def anidb_html(a: dict) -> str:
                         f"<tr class='rowspan'><td class='credit'><a>Lyrics (作詞)</a></td><td class='name creator'>{lyrics}</td></tr>")
     return (f"<html><head><title>{a['title']} - Anime - AniDB</title></head><body>"
             f"<div class='g_section animetags'><div class='tag parent'><span class='tagname'>themes</span></div>"
+            f"<div class='tag' data-anidb-weight='500'><span class='tagname'>{a['theme']}</span></div>"
             f"<div class='tag' data-anidb-weight='400'><span class='tagname'>school life</span></div>"
             f"<div class='tag' data-anidb-weight='300'><span class='tagname'>friendship</span></div>"
             f"<div class='tag'><span class='tagname'>music</span></div></div>"
