@@ -92,7 +92,9 @@ def _parse(model: type[_Model], value: object) -> _Model:
         return model.model_validate(value)
     except ValidationError as exc:
         where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-        raise SourceError(502, f"AniList answered an unexpected shape (at {where})") from None
+        log.warning("AniList answered an unexpected shape (at %s)", where)
+        raise SourceError(502, "AniList answered in an unexpected shape; try again in a "
+                               "minute.") from None
 
 
 class AniListClient:
