@@ -1,15 +1,16 @@
 """Helpers shared by the analytics assets: where reports go, PNGs as inline metadata."""
 
 import base64
-import os
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.resources.settings import settings_from_env
+
 
 def reports_dir(configured: str) -> Path:
-    root = Path(configured or os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")) / "analytics"
+    root = Path(configured or settings_from_env().reports_root()) / "analytics"
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -6,7 +6,11 @@ from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import adaptation, engagement, html_report, plots
 from animusic_assets.defs.analytics.common import png_md, reports_dir, table_md
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.defs.external.api_tables import feedback_table, impressions_table, users_table
+from animusic_assets.defs.external.api_tables import (
+    feedback_table,
+    impressions_table,
+    users_table,
+)
 
 
 class EngagementConfig(dg.Config):

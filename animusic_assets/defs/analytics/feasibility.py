@@ -2,7 +2,6 @@
 records, requests per host, artifact and database sizes, days to collect N anime under the
 configured limits, and a monthly cost from a configurable price table."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +14,7 @@ from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.external.api_tables import API_TABLES
 from animusic_assets.defs.external.dagster_runs import dagster_run_records
 from animusic_assets.defs.publish.assets import model_bundle
-from animusic_assets.sources.ingest_store import default_data_root
+from animusic_assets.resources.settings import settings_from_env
 
 PARTITION_TAG = "dagster/partition"
 
@@ -25,7 +24,7 @@ class FeasibilityConfig(dg.Config):
     n_anime: int = 1500                 # collection target (README: the 1,500 most popular)
     mal_rate_per_s: float = 1.0         # the configured polite limits (DESIGN.md)
     anidb_rate_per_s: float = 0.5
-    anidb_daily_cap: int = int(os.environ.get("ANIMUSIC_ANIDB_DAILY_CAP", 200))
+    anidb_daily_cap: int = settings_from_env().anidb_daily_cap
     youtube_rate_per_s: float = 0.5
     songs_per_anime: float = 6.4        # all relations (2.9 for openings/endings only)
     # example list prices in USD; put your provider's here
@@ -92,13 +91,14 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
                         .rename("successful_steps").to_frame())
     build_s = feasibility.build_seconds(per_asset, set(partitioned["asset"]))
 
-    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else default_data_root()
+    settings = settings_from_env()
+    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else settings.ingest_root()
     hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
 
     paths = {
-        "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
-        "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
-        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get("ANIMUSIC_MODELS_DIR", ".data/models"),
+        "bundle store (ANIMUSIC_BUNDLE_DIR)": str(settings.bundle_root()),
+        "embedding cache (ANIMUSIC_CACHE_DIR)": str(settings.cache_root()),
+        "transformer weights (ANIMUSIC_MODELS_DIR)": str(settings.models_root()),
         "live ingest state": str(ingest_dir),
         "reports": str(reports_dir(config.reports_dir).parent),
     }

@@ -105,6 +105,8 @@ def _tuned_hybrid(context: dg.AssetExecutionContext, builder: BundleBuilder, lis
         return {"weights": DEFAULT_HYBRID_WEIGHTS, "tuned_on": f"nobody ({source})"}
     weights, trials = tune_hybrid(candidate, tuning)
     best = max(t["NDCG@10"] for t in trials)
-    context.log.info("hybrid weights %s: NDCG@10 %.4f on %d tuning users", weights, best, len(tuning))
+    context.log.info(
+        "hybrid weights %s: NDCG@10 %.4f on %d tuning users", weights, best, len(tuning)
+    )
     return {"weights": weights, "tuned_on": source, "tuning_users": len(tuning),
             "tuning_NDCG@10": round(best, 4), "split_seed": config.split_seed}

@@ -18,6 +18,7 @@ from animusic_serving.api.schemas import (
     AnimeListOut,
     AnimeOut,
     AnimeSearchOut,
+    CleanText,
     Username,
 )
 from animusic_serving.bundle import Bundle
@@ -38,7 +39,7 @@ def _anime_out(index: AnimeTitles, i: int) -> AnimeOut:
 
 @router.get("/anime/search", response_model=AnimeSearchOut, tags=["songs"])
 def search_anime(bundle: BundleDep,
-                 q: Annotated[str, Query(min_length=1, max_length=200,
+                 q: Annotated[CleanText, Query(min_length=1, max_length=200,
                                          description="words of a romaji, English or "
                                                      "Japanese title")],
                  limit: Annotated[int, Query(ge=1, le=50)] = 10) -> AnimeSearchOut:
