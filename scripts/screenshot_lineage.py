@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -91,7 +92,7 @@ CORNER_ASSETS = (
 )
 
 
-def _all_visible(page, viewport_height: int) -> bool:  # type: ignore[no-untyped-def]
+def _all_visible(page: Any, viewport_height: int) -> bool:
     for name in CORNER_ASSETS:
         node = page.get_by_text(name, exact=True).first
         box = node.bounding_box() if node.count() else None
