@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from animusic_serving.api.auth import make_signer
 from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
+from animusic_serving.api import metrics
 from animusic_serving.api.limits import BodySizeLimit
 from animusic_serving.api.routers import auth, feedback, health, playlist, profile, songs, web
 from animusic_serving.api.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     install_exception_handlers(app)
+    metrics.install(app)  # GET /metrics: the service's own latency and CPU per route
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -79,6 +80,13 @@ def _cell(value, digits: int) -> str:
             and abs(value) >= 1000:
         return f"{int(value):,}"
     return fmt(value, digits)
+
+
+def methods_md(docstring: str | None) -> str:
+    """A module docstring's body (after its first paragraph) as Markdown: its "- " lines
+    become a list and its double-backtick names code, rendered, never shown raw."""
+    body = inspect.cleandoc(docstring or "").split("\n\n", 1)
+    return body[1] if len(body) > 1 else body[0]
 
 
 def png_md(png: bytes, alt: str) -> str:

@@ -5,6 +5,7 @@
 
 import dagster as dg
 
+from animusic_assets.defs.analytics.adaptation import adaptation_report
 from animusic_assets.defs.analytics.engagement import engagement_report
 from animusic_assets.defs.analytics.feasibility import feasibility_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
@@ -23,7 +24,7 @@ daily_analytics = dg.ScheduleDefinition(
 
 def analytics_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[engagement_report, feasibility_report],
+        assets=[engagement_report, adaptation_report, feasibility_report],
         jobs=[analytics_job], schedules=[daily_analytics],
         resources={"serving_db": ServingDatabaseResource(url=dg.EnvVar("ANIMUSIC_DATABASE_URL"))},
     )
