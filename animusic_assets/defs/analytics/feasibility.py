@@ -8,12 +8,18 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from animusic_assets.core.analytics import feasibility, html_report
-from animusic_assets.defs.analytics.common import reports_dir, table_md
+import httpx
+
+from animusic_assets.core.analytics import costs, feasibility, plots_feasibility
+from animusic_assets.core.analytics.report_doc import Report, md_table, png_md
+from animusic_assets.defs.analytics.common import reports_dir, table_md, write_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.defs.analytics.run_records import read_steps
 from animusic_assets.resources.ingest_store import default_data_root
 
-PARTITION_TAG = "dagster/partition"
+
+
+DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
 
 class FeasibilityConfig(dg.Config):
@@ -24,68 +30,35 @@ class FeasibilityConfig(dg.Config):
     anidb_daily_cap: int = int(os.environ.get("ANIMUSIC_ANIDB_DAILY_CAP", 200))
     youtube_rate_per_s: float = 0.5
     songs_per_anime: float = 6.4        # all relations (2.9 for openings/endings only)
-    # example list prices in USD; put your provider's here
-    app_host_per_month: float = 24.0    # 2 vCPU / 4 GB VM: API + Dagster webserver & daemon
-    database_per_month: float = 15.0    # smallest managed PostgreSQL
-    storage_per_gb_month: float = 0.10
-    compute_per_hour: float = 0.0       # extra machine for builds (0: they run on the app host)
     builds_per_month: float = 30.0      # a daily rebuild
+    prices_file: str = ""               # default: $ANIMUSIC_PRICES_FILE, else config/prices.toml
+    api_url: str = ""                   # for GET /metrics; default: $ANIMUSIC_API_URL
     ingest_dir: str = ""                # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
     reports_dir: str = ""
-
-
-def read_steps(instance: dg.DagsterInstance, max_runs: int) -> pd.DataFrame:
-    """One row per finished step of the newest runs: run, job, partition, the asset(s) it
-    materialized (its step key when none), status and duration."""
-    rows = []
-    for run in instance.get_runs(limit=max_runs):
-        assets_of: dict[str, list[str]] = {}
-        partition_of: dict[str, str] = {}
-        records = instance.get_records_for_run(
-            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-        for record in records:
-            entry = record.event_log_entry
-            event = entry.dagster_event
-            assets_of.setdefault(entry.step_key, []).append(event.asset_key.to_user_string())
-            if event.partition:
-                partition_of[entry.step_key] = event.partition
-        for stat in instance.get_run_step_stats(run.run_id):
-            if stat.start_time is None or stat.end_time is None:
-                continue  # still running (this very step) or never started
-            rows.append({
-                "run_id": run.run_id, "job": run.job_name,
-                "partition": partition_of.get(stat.step_key, run.tags.get(PARTITION_TAG)),
-                "step_key": stat.step_key,
-                "asset": ",".join(sorted(set(assets_of.get(stat.step_key, [])))) or stat.step_key,
-                "status": stat.status.value if stat.status else "UNKNOWN",
-                "start": stat.start_time, "end": stat.end_time,
-                "duration_s": stat.end_time - stat.start_time,
-            })
-    return pd.DataFrame(rows, columns=feasibility.STEP_COLUMNS)
 
 
 def _gb(n: int | None) -> float:
     return (n or 0) / 1e9
 
 
-@dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
-          description="Time per step (per asset, per partition) from Dagster's run records, "
-                      "requests per host, artifact and database sizes, days to collect N anime "
-                      "under the rate limits, and a monthly cost from a price table.")
-def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityConfig,
-                       serving_db: ServingDatabaseResource) -> dg.MaterializeResult:
-    steps = read_steps(context.instance, config.max_runs)
-    steps = steps[steps["asset"] != context.asset_key.to_user_string()]  # not ourselves
-    per_asset = feasibility.step_summary(steps)
-    partitioned = steps[steps["partition"].notna()]
-    per_partition = feasibility.step_summary(partitioned, by=("asset", "partition"))
-    materializations = (steps[steps["status"] == "SUCCESS"].groupby("asset").size()
-                        .rename("successful_steps").to_frame())
-    build_s = feasibility.build_seconds(per_asset, set(partitioned["asset"]))
+def service_metrics(api_url: str) -> tuple[dict | None, str]:
+    """The API's own ``GET /metrics`` snapshot, or None and why not."""
+    url = (api_url or os.environ.get("ANIMUSIC_API_URL", "")).rstrip("/")
+    if not url:
+        return None, ("serving not measured: no API address (asset setting api_url or "
+                      "ANIMUSIC_API_URL)")
+    try:
+        response = httpx.get(f"{url}/metrics", timeout=5)
+        response.raise_for_status()
+        snapshot = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return None, f"serving not measured: {url}/metrics unavailable ({type(exc).__name__})"
+    return snapshot, (f"measured by the service itself ({url}/metrics, worker pid "
+                      f"{snapshot.get('pid')}, up {snapshot.get('uptime_s', 0):.0f} s)")
 
+
+def _sizes(config: FeasibilityConfig, serving_db: ServingDatabaseResource, log):
     ingest_dir = Path(config.ingest_dir) if config.ingest_dir else default_data_root()
-    hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
-
     paths = {
         "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
         "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
@@ -105,7 +78,27 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     except Exception as exc:  # the report still answers the rest
         databases = pd.DataFrame(columns=["bytes", "role", "MB"])
         db_note = f"database sizes unavailable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        context.log.warning(db_note)
+        log.warning(db_note)
+    return ingest_dir, artifacts, databases, db_note
+
+
+@dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
+          description="Time per step (per asset, per partition) from Dagster's run records, "
+                      "days to collect N anime under the rate limits, serving latency and CPU "
+                      "per 1,000 playlists from the API's /metrics, and the monthly bill from "
+                      "the price sheet (config/prices.toml), against the original study.")
+def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityConfig,
+                       serving_db: ServingDatabaseResource) -> dg.MaterializeResult:
+    steps = read_steps(context.instance, config.max_runs)
+    steps = steps[steps["asset"] != context.asset_key.to_user_string()]  # not ourselves
+    per_asset = feasibility.step_summary(steps)
+    per_asset.insert(0, "stage", [feasibility.step_stage(a) for a in per_asset.index])
+    partitioned = steps[steps["partition"].notna()]
+    per_partition = feasibility.step_summary(partitioned, by=("asset", "partition"))
+    build_s = feasibility.build_seconds(per_asset, set(partitioned["asset"]))
+    train_s = float(per_asset.loc[per_asset["stage"] == "training", "median_s"].fillna(0).sum())
+    ingest_dir, artifacts, databases, db_note = _sizes(config, serving_db, context.log)
+    hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
 
     limits = feasibility.CollectionLimits(
         mal_rate_per_s=config.mal_rate_per_s, anidb_rate_per_s=config.anidb_rate_per_s,
@@ -114,50 +107,74 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     plan = feasibility.collection_plan(config.n_anime, limits)
     days = float(plan["days"].max())
     storage_gb = _gb(int(artifacts["bytes"].fillna(0).sum())) + _gb(int(databases["bytes"].fillna(0).sum()))
-    cost = feasibility.monthly_cost(
-        {"app_host_per_month": config.app_host_per_month,
-         "database_per_month": config.database_per_month,
-         "storage_per_gb_month": config.storage_per_gb_month,
-         "compute_per_hour": config.compute_per_hour},
-        storage_gb=storage_gb, build_hours=build_s / 3600,
-        builds_per_month=config.builds_per_month)
-    monthly = float(cost.loc["total", "monthly"])
-    bottleneck = plan["days"].idxmax()
-    answer = (f"A full build takes {build_s:.1f} s of step time (median per asset over "
-              f"{steps['run_id'].nunique()} recorded runs); collecting {config.n_anime} anime "
-              f"takes {days:.1f} days under the configured limits ({bottleneck} is the "
-              f"bottleneck); storage is {storage_gb:.3f} GB; the monthly bill at the configured "
-              f"prices is ${monthly:.2f}.")
+    prices_path = config.prices_file or os.environ.get("ANIMUSIC_PRICES_FILE") or str(DEFAULT_PRICES)
+    sheet = costs.read_prices(prices_path)
+    snapshot, metrics_note = service_metrics(config.api_url)
+    serving = costs.serving_table(snapshot) if snapshot else pd.DataFrame()
+    cpu1000 = costs.cpu_s_per_1000_playlists(snapshot) if snapshot else None
+    cost, info = costs.hosting(sheet, cpu1000, storage_gb, build_s / 3600, config.builds_per_month)
+    monthly = info["monthly_usd"]
+    orig = sheet.get("original_study", {})
+
+    if cpu1000 is not None:
+        p95 = serving.loc[costs.PLAYLIST_ROUTE, "p95 ms"]
+        serving_words = (f"serving takes {cpu1000:.2f} CPU seconds per 1,000 playlists "
+                         f"(GET /playlist p95 {p95:.1f} ms over "
+                         f"{int(serving.loc[costs.PLAYLIST_ROUTE, 'requests']):,} playlists, "
+                         f"measured by the service)")
+    else:
+        serving_words = f"serving CPU was not measured ({metrics_note})"
+    answer = (f"**Feasibility:** collecting {config.n_anime:,} anime takes {days:.1f} days under "
+              f"the configured limits ({plan['days'].idxmax()} is the bottleneck; original "
+              f"study: {orig.get('collection', '–')}); one full build takes {build_s:.1f} s of "
+              f"step time, {train_s:.1f} s of it training the models (original: "
+              f"{orig.get('training', '–')}); {serving_words}; for "
+              f"{info['playlists_per_month']:,.0f} playlists a month that is {info['hosts']} "
+              f"host(s) and {monthly:.2f} USD a month at the price sheet, plus a "
+              f"{info['store_fee_usd']:.0f} USD store fee (original study: about "
+              f"{orig.get('hosting_usd_per_month', float('nan')):.0f} USD a month and "
+              f"{orig.get('store_fee_usd', float('nan')):.0f} USD).")
     context.log.info(answer)
 
     out = reports_dir(config.reports_dir)
     steps.to_csv(out / "feasibility_steps.csv", index=False)
-    page = html_report.render("Animusic — feasibility (time, requests, sizes, cost)", [
-        ("Answer", [answer]),
-        ("Time per pipeline step (Dagster run and event records)", [
-            f"{len(steps)} finished steps in {steps['run_id'].nunique()} runs; a step is named "
-            f"by the asset(s) it materialized.", per_asset]),
-        ("Time per scraping partition", [per_partition if not per_partition.empty else
-                                         "no partitioned runs recorded (snapshot mode)"]),
-        ("Requests per host (live ingestion)", [hosts_note] + ([hosts] if not hosts.empty else [])),
-        (f"Days to collect {config.n_anime} anime under the configured limits", [plan]),
-        ("Artifact and database sizes", [artifacts, db_note, databases]),
-        ("Monthly cost (configurable price table)", [cost]),
-    ])
-    (out / "feasibility.html").write_text(page, encoding="utf-8")
+    report = Report("Animusic — feasibility (time and money per step)",
+                    f"this instance's Dagster run records ({steps['run_id'].nunique()} runs, "
+                    f"{len(steps)} steps), the API's own metrics, and the price sheet "
+                    f"{Path(prices_path).name}.", [answer])
+    report.add("Time per pipeline step", png_md(plots_feasibility.steps_png(per_asset),
+                                                "Seconds per step by asset and stage"),
+               md_table(per_asset.drop(columns=["mean_s"], errors="ignore"), digits=2))
+    report.add("Time per scraping partition",
+               md_table(per_partition, digits=2) if not per_partition.empty else
+               "No partitioned runs recorded (snapshot mode).")
+    report.add(f"Collection per site under its limits ({config.n_anime:,} anime)",
+               png_md(plots_feasibility.collection_png(plan, config.n_anime,
+                                                       orig.get("collection_days")),
+                      "Days to collect per site"),
+               md_table(plan.drop(columns=["hours_of_requests"]), digits=2),
+               hosts_note, md_table(hosts) if not hosts.empty else "")
+    report.add("Serving: latency and CPU", metrics_note,
+               md_table(serving, digits=2) if not serving.empty else "")
+    report.add("Money", png_md(plots_feasibility.cost_png(
+        monthly, info["store_fee_usd"], orig.get("hosting_usd_per_month"),
+        orig.get("store_fee_usd")), "Monthly hosting and store fee against the original study"),
+        f"Price sheet: `{prices_path}` (edit it for your provider). Hosts are sized so the "
+        f"measured CPU per playlist stays under the sheet's target utilisation.",
+        md_table(cost, digits=2))
+    report.add("Storage", md_table(artifacts.drop(columns=["bytes"]), digits=2), db_note,
+               md_table(databases.drop(columns=["bytes"]), digits=2))
     return dg.MaterializeResult(metadata={
-        "answer": answer, "runs_read": int(steps["run_id"].nunique()),
-        "steps_read": len(steps), "build_seconds": round(build_s, 2),
-        "collection_days": days, "monthly_cost_usd": round(monthly, 2),
-        "storage_gb": round(storage_gb, 4),
+        **write_report(report, out, "feasibility"),
+        "runs_read": int(steps["run_id"].nunique()), "steps_read": len(steps),
+        "build_seconds": round(build_s, 2), "collection_days": days,
+        "monthly_cost_usd": round(monthly, 2), "storage_gb": round(storage_gb, 4),
+        "cpu_s_per_1000_playlists": round(cpu1000, 3) if cpu1000 is not None else None,
         "time_per_asset": table_md(per_asset),
         "time_per_partition": table_md(per_partition),
-        "materializations": table_md(materializations),
         "requests_per_host": dg.MetadataValue.md(hosts_note + "\n\n" + (
             hosts.to_markdown() if not hosts.empty else "")),
-        "collection_plan": table_md(plan),
-        "artifacts": table_md(artifacts),
-        "databases": table_md(databases),
-        "monthly_cost": table_md(cost, ".2f"),
-        "html_report": dg.MetadataValue.path(str((out / "feasibility.html").resolve())),
+        "collection_plan": table_md(plan), "artifacts": table_md(artifacts),
+        "databases": table_md(databases), "monthly_cost": table_md(cost, ".2f"),
+        "serving": table_md(serving, ".2f"),
     })
