@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 N_BOOT = 2000
+MIN_USERS = 5  # fewer users than this: no test is run (a bootstrap over 2 users says nothing)
 TEST_NAME = "paired bootstrap over users"
 _N, _X, _Y, _XY, _XX = range(5)
 
@@ -77,7 +78,7 @@ class Comparison:
 
     @property
     def real(self) -> bool:
-        return bool(self.diff.low > 0 or self.diff.high < 0)
+        return bool(self.users >= MIN_USERS and (self.diff.low > 0 or self.diff.high < 0))
 
 
 def _interval(boot: np.ndarray, value: float) -> Estimate:
@@ -129,6 +130,9 @@ def est(e: Estimate, digits: int = 3) -> str:
 
 def verdict(c: Comparison, digits: int = 3, unit: str = "") -> str:
     d = c.diff
+    if c.users < MIN_USERS:
+        return (f"with {c.users} users the difference {d.value:+.{digits}f}{unit} cannot be "
+                f"tested (a {TEST_NAME} needs at least {MIN_USERS})")
     what = "a real difference" if c.real else "not a detectable difference"
     return (f"the difference {d.value:+.{digits}f}{unit} (95 % CI {d.low:+.{digits}f} to "
             f"{d.high:+.{digits}f}; {TEST_NAME}, {c.users} users, p = {c.p:.3f}) is {what}")
@@ -179,8 +183,9 @@ def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> 
     if c is None:
         return ("**Adaptation:** not answerable yet — no two models have items at more than "
                 "one exposure number."), {}
-    rising = [m for m, (e, _) in slopes.items() if e.low > 0]
-    falling = [m for m, (e, _) in slopes.items() if e.high < 0]
+    testable = n_users >= MIN_USERS
+    rising = [m for m, (e, _) in slopes.items() if testable and e.low > 0]
+    falling = [m for m, (e, _) in slopes.items() if testable and e.high < 0]
     pct = 100.0
     spread = (f"like rate rises significantly with exposure for {len(rising)} of {len(slopes)} "
               f"models ({', '.join(rising) or 'none'})"

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from animusic_assets.core.evaluation import feedback_loop, ranking, report
+from animusic_assets.core.evaluation import feedback_loop, ranking, report, report_html
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.defs.publish.assets import model_bundle
 from animusic_assets.resources import BundleStoreResource, UserListsResource
@@ -38,8 +38,9 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         context.log.warning("evaluation skipped: %s", reason)
         return dg.MaterializeResult(value=pd.DataFrame(), metadata={"skipped": reason})
     models = playlist_models(bundle)
+    per_user: list[pd.DataFrame] = []
     table = ranking.evaluate_ranking(bundle, report_users, models, config.k, config.recall_k,
-                                     seed=config.split_seed)
+                                     seed=config.split_seed, per_user=per_user)
     events = feedback_loop.simulate(bundle, report_users[: config.loop_users], config.playlists,
                                     seed=config.split_seed)
     by_exposure = feedback_loop.like_rate_by_exposure(events)
@@ -60,11 +61,21 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         f"{len(report_users[: config.loop_users])} in the feedback loop.",
         verdict, report.markdown_table(table), report.markdown_table(likes)])
     (out / "evaluation.md").write_text(markdown + "\n")
+    page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
+                             metric=ndcg, bundle_version=bundle.version, source=source,
+                             verdict_lines=verdict.split("; ") if verdict else [],
+                             seed=config.split_seed, max_exposure=config.playlists)
+    html = page.html()
+    (out / "evaluation.html").write_text(html, encoding="utf-8")
+    (Path(reports_dir) / "evaluation.html").write_text(html, encoding="utf-8")  # the latest
     return dg.MaterializeResult(
         value=table,
         metadata={
             "bundle_version": bundle.version, "users": len(report_users), "user_lists": source,
             "verdict": verdict,
+            "report": dg.MetadataValue.md(page.markdown()),
+            "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in page.answers)),
+            "html_report": dg.MetadataValue.path(str((out / "evaluation.html").resolve())),
             "ranking": dg.MetadataValue.md(report.markdown_table(table)),
             "like_rate": dg.MetadataValue.md(report.markdown_table(likes)),
             "like_rate_by_exposure": dg.MetadataValue.md(
