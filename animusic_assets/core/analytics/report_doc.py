@@ -50,6 +50,10 @@ def fmt(value, digits: int = 3) -> str:
         return str(value)
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def ci(value: float, low: float, high: float, digits: int = 3) -> str:
     """``0.275 [0.201, 0.350]``: a value and its 95 % interval in one cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

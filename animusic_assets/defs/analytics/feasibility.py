@@ -11,7 +11,7 @@ import pandas as pd
 import httpx
 
 from animusic_assets.core.analytics import costs, feasibility, plots_feasibility
-from animusic_assets.core.analytics.report_doc import Report, md_table, png_md
+from animusic_assets.core.analytics.report_doc import Report, md_table, plural, png_md
 from animusic_assets.defs.analytics.common import reports_dir, table_md, write_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.analytics.run_records import read_steps
@@ -130,7 +130,7 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
               f"step time, {train_s:.1f} s of it training the models (original: "
               f"{orig.get('training', '–')}); {serving_words}; for "
               f"{info['playlists_per_month']:,.0f} playlists a month that is {info['hosts']} "
-              f"host(s) and {monthly:.2f} USD a month at the price sheet, plus a "
+              f"host{'s' if info['hosts'] != 1 else ''} and {monthly:.2f} USD a month at the price sheet, plus a "
               f"{info['store_fee_usd']:.0f} USD store fee (original study: about "
               f"{orig.get('hosting_usd_per_month', float('nan')):.0f} USD a month and "
               f"{orig.get('store_fee_usd', float('nan')):.0f} USD).")
@@ -139,8 +139,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     out = reports_dir(config.reports_dir)
     steps.to_csv(out / "feasibility_steps.csv", index=False)
     report = Report("Animusic — feasibility (time and money per step)",
-                    f"this instance's Dagster run records ({steps['run_id'].nunique()} runs, "
-                    f"{len(steps)} steps), the API's own metrics, and the price sheet "
+                    f"this instance's Dagster run records ({plural(steps['run_id'].nunique(), 'run')}, "
+                    f"{plural(len(steps), 'step')}), the API's own metrics, and the price sheet "
                     f"{Path(prices_path).name}.", [answer])
     report.add("Time per pipeline step", png_md(plots_feasibility.steps_png(per_asset),
                                                 "Seconds per step by asset and stage"),

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Screenshots of the reports for the README (docs/screenshots/report_*.png).
+
+    .venv/bin/python scripts/screenshot_reports.py [--out docs/screenshots]
+
+Builds the reports with the browser test's small `make run`-like stack
+(tests/e2e/report_stack.py: a temporary PostgreSQL on a free port, the real API on
+127.0.0.1, seeded simulated listeners, a few seconds of scripts/simulate_traffic.py, the
+analytics assets and the offline evaluation's report), opens each in the system Chromium and
+saves the top of the page: the data origin, the answers and the first plot. Everything it
+starts is stopped by PID; the temporary files are removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _local_postgres():
+    spec = importlib.util.spec_from_file_location("local_postgres",
+                                                  ROOT / "scripts" / "local_postgres.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--height", type=int, default=1500, help="pixels of each page to keep")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    from animusic_serving.db.migrate import upgrade
+    from tests.e2e.client_support import CHROMIUM
+    from tests.e2e.report_stack import build_reports
+
+    pg = _local_postgres()
+    base = Path(tempfile.mkdtemp(prefix="animusic-shots-"))
+    base.chmod(0o755)  # the postgres user (when run as root) must reach its data dir
+    try:
+        server = pg.start(base / "pg", free_port(), {"fsync": "off"})
+        url = server.create_database("reports")
+        upgrade(url)
+        paths = build_reports(url, base / "work")
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1100, "height": args.height})
+            for name, path in paths.items():
+                page.goto(path.as_uri())
+                target = out / f"report_{name}.png"
+                page.screenshot(path=str(target))
+                print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+            browser.close()
+    finally:
+        pg.stop(base / "pg")
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
