@@ -435,17 +435,21 @@ def traffic_and_reports(args, bindir: Path, api_url: str, env: dict, children: l
     if wait_for(traffic, args.traffic_seconds + 60) != 0:
         say(f"traffic simulation failed (continuing):\n{traffic.tail(10)}")
     say("materializing the analytics reports (group analytics)")
+    # the feasibility report reads the service's own latency and CPU from GET /metrics
     reports = Child("analytics", [str(bindir / "dagster"), "asset", "materialize",
                                   "--select", "group:analytics", "-m", CODE_LOCATION_MODULE,
-                                  "--config-json", json.dumps(MATERIALIZE_RUN_CONFIG)], env)
+                                  "--config-json", json.dumps(MATERIALIZE_RUN_CONFIG)],
+                    {**env, "ANIMUSIC_API_URL": api_url})
     children.append(reports)
     write_state(children, pg_pid)
     if wait_for(reports, 300) != 0:
         say(f"analytics reports failed (the service keeps running):\n{reports.tail(10)}")
         return
-    folder = Path(env["ANIMUSIC_REPORTS_DIR"]) / "analytics"
-    say(f"reports: {folder}/engagement.html and {folder}/feasibility.html; "
-        f"offline evaluation: {Path(env['ANIMUSIC_REPORTS_DIR'])}/evaluation-*/")
+    root = Path(env["ANIMUSIC_REPORTS_DIR"]).resolve()
+    pages = [root / "analytics" / f"{name}.html"
+             for name in ("engagement", "adaptation", "feasibility")] + [root / "evaluation.html"]
+    print("\n  Reports (open in a browser; also each asset's metadata in the Dagster UI):\n"
+          + "\n".join(f"    {p.as_uri()}" for p in pages if p.is_file()) + "\n", flush=True)
 
 
 def smoke(api_url: str) -> None:

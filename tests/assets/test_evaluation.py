@@ -151,7 +151,8 @@ def test_html_report_has_answers_intervals_and_integers():
     events = feedback_loop.simulate(bundle, users[:5], n_playlists=3)
     report = report_html.build(table, per_user_frame, events, metric="NDCG@3",
                                bundle_version="v1", source="test users",
-                               verdict_lines=["tfidf: better than random"], max_exposure=3)
+                               verdict_lines=["tfidf: better than random"], max_exposure=3,
+                               models_meta=bundle.manifest["models"])
     assert report.origin.startswith("offline evaluation, not live listeners: 8 users' lists")
     assert report.answers[0].startswith("**Ranking:**") and "paired bootstrap" in report.answers[0]
     assert report.answers[1].startswith("**Feedback loop:**")
@@ -159,3 +160,4 @@ def test_html_report_has_answers_intervals_and_integers():
     assert "<strong>Ranking:</strong>" in page and "**" not in page
     assert "| 8 |" in report.markdown() and "8.000" not in report.markdown()  # users as integers
     assert page.count("data:image/png;base64,") == 2 and "<table>" in page
+    assert "Tuned weights of this bundle" in page  # the hybrid's, from the manifest

@@ -91,8 +91,9 @@ def loop_exposure(events: pd.DataFrame) -> pd.DataFrame:
 
 def build(table: pd.DataFrame, per_user: pd.DataFrame, events: pd.DataFrame, *,
           metric: str, bundle_version: str, source: str, verdict_lines: list[str],
-          seed: int = 0, max_exposure: int = 20) -> Report:
-    """The whole report from the evaluation's outputs."""
+          seed: int = 0, max_exposure: int = 20, models_meta: dict | None = None) -> Report:
+    """The whole report from the evaluation's outputs. ``models_meta``: the bundle manifest's
+    ``models`` (tuned weights, e.g. the hybrid's, are shown as this build chose them)."""
     intervals = metric_intervals(per_user, seed)
     n_users = int(per_user["user_id"].nunique())
     ndcg = answers.compare_best(intervals[metric], n_users)
@@ -130,6 +131,15 @@ def build(table: pd.DataFrame, per_user: pd.DataFrame, events: pd.DataFrame, *,
                png_md(plots.adaptation_png(loop_exposure(events), trends, "like_rate",
                                            max_exposure), "Like rate by exposure number"),
                md_table(loop_table))
+    weights = {name: m["params"]["weights"] for name, m in (models_meta or {}).items()
+               if isinstance(m.get("params", {}).get("weights"), dict)}
+    if weights:
+        frame = pd.DataFrame(weights).fillna(0.0)
+        frame.index.name = "component"
+        report.add("Tuned weights of this bundle",
+                   "Chosen on the tuning half of the users at this build (they change with "
+                   "the catalogue and the users; the served values: `GET /models`).",
+                   md_table(frame))
     report.add("Methods",
                "Per user, a seeded half of the anime they rated 8 or more is their imported "
                "list and the rest is held out; a recommended song is a hit when its anime is "

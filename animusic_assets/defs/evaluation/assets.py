@@ -64,7 +64,8 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
                              metric=ndcg, bundle_version=bundle.version, source=source,
                              verdict_lines=verdict.split("; ") if verdict else [],
-                             seed=config.split_seed, max_exposure=config.playlists)
+                             seed=config.split_seed, max_exposure=config.playlists,
+                             models_meta=bundle.manifest.get("models", {}))
     html = page.html()
     (out / "evaluation.html").write_text(html, encoding="utf-8")
     (Path(reports_dir) / "evaluation.html").write_text(html, encoding="utf-8")  # the latest
