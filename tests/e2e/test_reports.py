@@ -70,6 +70,9 @@ def test_report_opens_with_its_answers_and_no_raw_markdown(report_paths, browser
         assert raw_markdown(text) == []
         # tables fit the page: nothing scrolls sideways
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        wide = page.evaluate("[...document.querySelectorAll('table')]"
+                             ".filter(t => t.scrollWidth > t.clientWidth + 1).length")
+        assert wide == 0, f"{wide} table(s) wider than the page"
         images = page.locator("img")
         assert images.count() >= 1
         for i in range(images.count()):

@@ -25,8 +25,8 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 p.origin,blockquote{background:#f6f8fa;border-left:4px solid #3b6ea8;margin:.5em 0;
 padding:.5em .9em}blockquote p{margin:.2em 0}
 table{border-collapse:collapse;font-size:13px;margin:.6em 0;display:block;max-width:100%;
-overflow-x:auto}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;
-white-space:nowrap}th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
+overflow-x:auto}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;
+white-space:nowrap}th{background:#f2f2f2;white-space:normal;vertical-align:bottom}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;height:auto}ol.answers li{margin:.5em 0;font-size:1.05em}
 .generated{color:#666;font-size:13px}"""
 
