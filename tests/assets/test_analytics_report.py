@@ -12,7 +12,7 @@ import pytest
 from animusic_assets.core.analytics import adaptation, answers, engagement, origin, plots
 from animusic_assets.core.analytics.report_doc import Report, fmt, md_table, png_md
 
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def feedback_for(model: str, users: int, likes_by_exposure: list[bool]) -> pd.DataFrame:

@@ -82,7 +82,7 @@ def requests_per_host(ingest_dir: str | Path) -> tuple[pd.DataFrame, str]:
                 state = con.execute("SELECT host, day, day_count, blocked_until, reason FROM hosts").fetchall()
             lim = pd.DataFrame(state, columns=["limiter_host", "day", "requests_that_day",
                                                "blocked_until", "block_reason"])
-            note += f"; rate limiter: " + ", ".join(
+            note += "; rate limiter: " + ", ".join(
                 f"{r.limiter_host} {r.requests_that_day} requests on {r.day or '–'}"
                 + (f" (blocked: {r.block_reason})" if r.block_reason else "")
                 for r in lim.itertuples())

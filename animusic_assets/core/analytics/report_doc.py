@@ -120,7 +120,7 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
-        when = (self.generated_at or dt.datetime.now(dt.timezone.utc)).strftime(
+        when = (self.generated_at or dt.datetime.now(dt.UTC)).strftime(
             "%Y-%m-%d %H:%M UTC")
         body = [f"<h1>{html.escape(self.title)}</h1>",
                 f'<p class="origin"><strong>Data:</strong> {_inline(self.origin)}</p>',

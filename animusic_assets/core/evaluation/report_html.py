@@ -65,13 +65,13 @@ def ranking_table(table: pd.DataFrame, intervals: dict[str, dict], metric: str) 
     """Best first by ``metric``; each per-user metric as "value [low, high]"."""
     table = table.loc[table[metric].sort_values(ascending=False).index]
     out = pd.DataFrame(index=table.index)
-    for metric, est in intervals.items():
-        if metric == "mean_pop_rank":
-            out["mean popularity rank"] = table[metric].round().astype(int)
-        elif metric == "ILS":  # a property of a list, not a quality: no interval needed here
-            out["ILS"] = table[metric]
+    for name, est in intervals.items():
+        if name == "mean_pop_rank":
+            out["mean popularity rank"] = table[name].round().astype(int)
+        elif name == "ILS":  # a property of a list, not a quality: no interval needed here
+            out["ILS"] = table[name]
         else:
-            out[f"{metric} [95 % CI]"] = [ci(*_triple(est[m][0])) for m in table.index]
+            out[f"{name} [95 % CI]"] = [ci(*_triple(est[m][0])) for m in table.index]
     if "coverage" in table:
         out["coverage"] = table["coverage"]
     return out

@@ -4,8 +4,13 @@ import dagster as dg
 
 from animusic_assets.core.analytics import adaptation, answers, engagement, plots
 from animusic_assets.core.analytics.report_doc import Report, md_table, methods_md, png_md
-from animusic_assets.defs.analytics.common import (ListenerConfig, load_listeners,
-                                                   reports_dir, table_md, write_report)
+from animusic_assets.defs.analytics.common import (
+    ListenerConfig,
+    load_listeners,
+    reports_dir,
+    table_md,
+    write_report,
+)
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 
 
@@ -40,9 +45,8 @@ def adaptation_report(context: dg.AssetExecutionContext, config: AdaptationConfi
                                      min_users=config.min_users, seed=config.seed)
     context.log.info(answer)
     pngs = {"like_rate": plots.adaptation_png(exposure, like, "like_rate", config.max_exposure),
-            "watch_ratio": plots.adaptation_png(
-                exposure, watch.assign(slope=watch["slope"]), "watch_ratio",
-                config.max_exposure)}
+            "watch_ratio": plots.adaptation_png(exposure, watch, "watch_ratio",
+                                                config.max_exposure)}
     out = reports_dir(config.reports_dir)
     for name, png in pngs.items():
         (out / f"adaptation_{name}.png").write_bytes(png)

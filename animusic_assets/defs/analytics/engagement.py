@@ -4,8 +4,13 @@ import dagster as dg
 
 from animusic_assets.core.analytics import answers, engagement, plots
 from animusic_assets.core.analytics.report_doc import Report, ci, md_table, methods_md, png_md
-from animusic_assets.defs.analytics.common import (ListenerConfig, load_listeners,
-                                                   reports_dir, table_md, write_report)
+from animusic_assets.defs.analytics.common import (
+    ListenerConfig,
+    load_listeners,
+    reports_dir,
+    table_md,
+    write_report,
+)
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 
 

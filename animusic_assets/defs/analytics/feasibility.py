@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
-
 import httpx
+import pandas as pd
 
 from animusic_assets.core.analytics import costs, feasibility, plots_feasibility
 from animusic_assets.core.analytics.report_doc import Report, md_table, plural, png_md
@@ -16,8 +15,6 @@ from animusic_assets.defs.analytics.common import reports_dir, table_md, write_r
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.analytics.run_records import read_steps
 from animusic_assets.resources.ingest_store import default_data_root
-
-
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
