@@ -64,6 +64,7 @@ class Estimate:
     value: float
     low: float
     high: float
+    users: int = 0  # users with at least one item behind the value
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,12 @@ class Comparison:
         return bool(self.users >= MIN_USERS and (self.diff.low > 0 or self.diff.high < 0))
 
 
-def _interval(boot: np.ndarray, value: float) -> Estimate:
+def _interval(boot: np.ndarray, value: float, users: int) -> Estimate:
     boot = boot[~np.isnan(boot)]
     if np.isnan(value) or len(boot) == 0:
-        return Estimate(float(value), float("nan"), float("nan"))
+        return Estimate(float(value), float("nan"), float("nan"), users)
     low, high = np.percentile(boot, [2.5, 97.5])
-    return Estimate(float(value), float(low), float(high))
+    return Estimate(float(value), float(low), float(high), users)
 
 
 def per_model(items: pd.DataFrame, outcome: str, stat=mean_stat, seed: int = 0,
@@ -103,25 +104,29 @@ def per_model(items: pd.DataFrame, outcome: str, stat=mean_stat, seed: int = 0,
             continue
         value = float(stat(m.sum(axis=0)))
         boot = stat(weights @ m)
-        out[model] = (_interval(boot, value), boot)
+        out[model] = (_interval(boot, value, int((m[:, _N] > 0).sum())), boot)
     return out
 
 
 def compare_best(estimates: dict[str, tuple[Estimate, np.ndarray]], n_users: int,
                  higher_is_better: bool = True) -> Comparison | None:
     """The best model against the runner-up: the difference with its interval and a
-    two-sided bootstrap p-value (resamples share their users, so the test is paired)."""
+    two-sided bootstrap p-value (resamples share their users, so the test is paired). Models
+    with fewer than MIN_USERS users are not ranked (a few lucky items are no answer) unless
+    no two models have that many."""
     ranked = [m for m in sorted(estimates, key=lambda k: estimates[k][0].value,
                                 reverse=higher_is_better) if not np.isnan(estimates[m][0].value)]
+    enough = [m for m in ranked if estimates[m][0].users >= MIN_USERS]
+    ranked = enough if len(enough) >= 2 else ranked
     if len(ranked) < 2:
         return None
     best, runner = ranked[0], ranked[1]
     (b, b_boot), (r, r_boot) = estimates[best], estimates[runner]
     diff_boot = b_boot - r_boot
-    diff = _interval(diff_boot, b.value - r.value)
+    diff = _interval(diff_boot, b.value - r.value, min(b.users, r.users))
     ok = diff_boot[~np.isnan(diff_boot)]
     p = float(min(1.0, 2 * min((ok <= 0).mean(), (ok >= 0).mean()))) if len(ok) else float("nan")
-    return Comparison(best, runner, b, r, diff, p, n_users)
+    return Comparison(best, runner, b, r, diff, p, min(n_users, b.users, r.users))
 
 
 def est(e: Estimate, digits: int = 3) -> str:
@@ -168,10 +173,12 @@ def trend_table(items: pd.DataFrame, outcome: str, max_exposure: int,
         intercept = (total[_Y] - e.value * total[_X]) / total[_N]
         rows.append({"model": m, "slope": e.value, "slope_ci_low": e.low,
                      "slope_ci_high": e.high, "intercept": intercept,
-                     "trend": ("rising" if e.low > 0 else "falling" if e.high < 0 else "flat")
-                     if not np.isnan(e.low) else "too few exposures"})
-    return pd.DataFrame(rows, columns=["model", "slope", "slope_ci_low", "slope_ci_high",
-                                       "intercept", "trend"]).set_index("model")
+                     "users": e.users,
+             "trend": "too few exposures" if np.isnan(e.low) else
+                      f"too few users (< {MIN_USERS})" if e.users < MIN_USERS else
+                      "rising" if e.low > 0 else "falling" if e.high < 0 else "flat"})
+    return pd.DataFrame(rows, columns=["model", "users", "slope", "slope_ci_low",
+                                       "slope_ci_high", "intercept", "trend"]).set_index("model")
 
 
 def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> tuple[str, dict]:
@@ -183,13 +190,14 @@ def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> 
     if c is None:
         return ("**Adaptation:** not answerable yet — no two models have items at more than "
                 "one exposure number."), {}
-    testable = n_users >= MIN_USERS
-    rising = [m for m, (e, _) in slopes.items() if testable and e.low > 0]
-    falling = [m for m, (e, _) in slopes.items() if testable and e.high < 0]
+    rising = [m for m, (e, _) in slopes.items() if e.users >= MIN_USERS and e.low > 0]
+    falling = [m for m, (e, _) in slopes.items() if e.users >= MIN_USERS and e.high < 0]
+    few = [m for m, (e, _) in slopes.items() if e.users < MIN_USERS]
     pct = 100.0
     spread = (f"like rate rises significantly with exposure for {len(rising)} of {len(slopes)} "
               f"models ({', '.join(rising) or 'none'})"
-              + (f" and falls for {', '.join(falling)}" if falling else ""))
+              + (f" and falls for {', '.join(falling)}" if falling else "")
+              + (f" ({', '.join(few)}: too few users to tell)" if few else ""))
     text = (f"**Adaptation:** over exposures 1–{max_exposure}, {spread}; the steepest trend is "
             f"**{c.best}**, {c.best_est.value * pct:+.2f} points of like rate per exposure "
             f"(95 % CI {c.best_est.low * pct:+.2f} to {c.best_est.high * pct:+.2f}), against "
@@ -201,6 +209,6 @@ def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> 
 
 def _scaled(c: Comparison, k: float) -> Comparison:
     def s(e: Estimate) -> Estimate:
-        return Estimate(e.value * k, e.low * k, e.high * k)
+        return Estimate(e.value * k, e.low * k, e.high * k, e.users)
     return Comparison(c.best, c.runner_up, s(c.best_est), s(c.runner_est), s(c.diff), c.p,
                       c.users)

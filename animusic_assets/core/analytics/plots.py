@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from animusic_assets.core.evaluation.report import figure_png as _png  # noqa: E402
 
@@ -108,6 +109,7 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
         ax.set_title(title, fontsize=9)
         ax.set_ylim(0, 1.05)
         ax.set_xlabel("exposure number", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)
     for ax in axes[:, 0]:
         ax.set_ylabel(label)

@@ -36,7 +36,8 @@ def metric_intervals(per_user: pd.DataFrame, seed: int = 0) -> dict[str, dict]:
             seen = ~np.isnan(v)
             with np.errstate(invalid="ignore", divide="ignore"):
                 boot = (weights @ np.nan_to_num(v)) / (weights @ seen)
-            out[metric][model] = (answers._interval(boot, float(np.nanmean(v))), boot)
+            out[metric][model] = (answers._interval(boot, float(np.nanmean(v)),
+                                                    int(seen.sum())), boot)
     return out
 
 

@@ -21,7 +21,7 @@ class AdaptationConfig(ListenerConfig):
 
 
 def trend_md(like, watch) -> str:
-    table = like[["slope", "slope_ci_low", "slope_ci_high", "trend"]].rename(columns={
+    table = like[["users", "slope", "slope_ci_low", "slope_ci_high", "trend"]].rename(columns={
         "slope": "like rate / exposure", "slope_ci_low": "low", "slope_ci_high": "high",
         "trend": "like trend"})
     table["watch ratio / exposure"] = watch["slope"].reindex(table.index)
