@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 STEP_COLUMNS = ["run_id", "job", "partition", "step_key", "asset", "status", "start", "end",
-                "duration_s"]
+                "duration_s", "kind"]
 
 
 def step_summary(steps: pd.DataFrame, by: tuple[str, ...] = ("asset",)) -> pd.DataFrame:

@@ -88,7 +88,8 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
                        serving_db: ServingDatabaseResource) -> dg.MaterializeResult:
     steps = read_steps(context.instance, config.max_runs)
     steps = steps[steps["asset"] != context.asset_key.to_user_string()]  # not ourselves
-    per_asset = feasibility.step_summary(steps)
+    checks = steps[steps["kind"] == "check"]
+    per_asset = feasibility.step_summary(steps[steps["kind"] != "check"])
     per_asset.insert(0, "stage", [feasibility.step_stage(a) for a in per_asset.index])
     partitioned = steps[steps["partition"].notna()]
     per_partition = feasibility.step_summary(partitioned, by=("asset", "partition"))
@@ -141,7 +142,9 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
                     f"{Path(prices_path).name}.", [answer])
     report.add("Time per pipeline step", png_md(plots_feasibility.steps_png(per_asset),
                                                 "Seconds per step by asset and stage"),
-               md_table(per_asset.drop(columns=["mean_s"], errors="ignore"), digits=2))
+               md_table(per_asset.drop(columns=["mean_s"], errors="ignore"), digits=2),
+               f"Asset checks: {plural(len(checks), 'step')}, "
+               f"{checks['duration_s'].sum():.1f} s in all.")
     report.add("Time per scraping partition",
                md_table(per_partition, digits=2) if not per_partition.empty else
                "No partitioned runs recorded (snapshot mode).")
