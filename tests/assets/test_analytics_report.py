@@ -131,3 +131,9 @@ def test_empty_plots_render():
     empty = engagement.build_items(None, None)
     assert plots.model_summary_png(engagement.model_summary(empty)).startswith(b"\x89PNG")
     assert plots.exposure_png(engagement.by_exposure(empty)).startswith(b"\x89PNG")
+
+
+def test_error_bars_are_never_negative():
+    # a percentile interval that misses its mean by a rounding error (all draws equal)
+    err = plots.error_bars([0.2, np.nan], [0.2 + 1e-17, np.nan], [0.2 - 1e-17, 0.5])
+    assert (err >= 0).all() and err.shape == (2, 2)

@@ -13,6 +13,14 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from animusic_assets.core.evaluation.report import figure_png as _png  # noqa: E402
 
 
+def error_bars(value, low, high) -> np.ndarray:
+    """matplotlib's (2, n) yerr from an interval: NaN as 0, and never negative (a percentile
+    interval can miss its own mean by a rounding error, or wholly when all draws agree)."""
+    value = np.asarray(value, dtype=float)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return np.clip(np.nan_to_num(np.vstack([value - low, high - value])), 0, None)
+
+
 def _empty(message: str) -> bytes:
     fig, ax = plt.subplots(figsize=(6, 1.5))
     ax.axis("off")
@@ -31,7 +39,7 @@ def model_summary_png(summary: pd.DataFrame) -> bytes:
         value = summary[metric].to_numpy(dtype=float)
         low = summary[f"{metric}_ci_low"].to_numpy(dtype=float)
         high = summary[f"{metric}_ci_high"].to_numpy(dtype=float)
-        err = np.nan_to_num(np.vstack([value - low, high - value]))
+        err = error_bars(value, low, high)
         colours = ["#888888" if m in ("popular", "random") else "#3b6ea8" for m in summary.index]
         ax.bar(x, np.nan_to_num(value), yerr=err, capsize=3, color=colours)
         ax.set_xticks(x, summary.index, rotation=30, ha="right")
@@ -94,8 +102,7 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
         ax.set_zorder(bars.get_zorder() + 1)
         ax.patch.set_visible(False)
         value = g[outcome].to_numpy(dtype=float)
-        err = np.nan_to_num(np.vstack([value - g[f"{outcome}_ci_low"].to_numpy(dtype=float),
-                                       g[f"{outcome}_ci_high"].to_numpy(dtype=float) - value]))
+        err = error_bars(value, g[f"{outcome}_ci_low"], g[f"{outcome}_ci_high"])
         ax.errorbar(g["exposure"], value, yerr=err, fmt="o", ms=3, capsize=2, color="#3b6ea8",
                     label=f"{label} (95 % CI)")
         title = model

@@ -49,8 +49,8 @@ def intervals_png(intervals: dict[str, dict]) -> bytes:
         est = intervals[metric]
         order = sorted(est, key=lambda m: est[m][0].value, reverse=metric != "mean_pop_rank")
         value = np.array([est[m][0].value for m in order])
-        err = np.nan_to_num(np.vstack([value - [est[m][0].low for m in order],
-                                       [est[m][0].high for m in order] - value]))
+        err = plots.error_bars(value, [est[m][0].low for m in order],
+                               [est[m][0].high for m in order])
         ax.bar(order, value, yerr=err, capsize=3,
                color=["#888888" if m in BASELINES else "#3b6ea8" for m in order])
         ax.set_title(metric, fontsize=10)
