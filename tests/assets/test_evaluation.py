@@ -158,6 +158,10 @@ def test_html_report_has_answers_intervals_and_integers():
     assert report.origin.startswith("offline evaluation, not live listeners: 8 users' lists")
     assert report.answers[0].startswith("**Ranking:**") and "paired bootstrap" in report.answers[0]
     assert report.answers[1].startswith("**Feedback loop:**")
+    beat = int((table.loc[["tfidf", "hybrid"], "NDCG@3"] > table.loc[["popular", "random"],
+                                                                  "NDCG@3"].max()).sum())
+    assert report.answers[2].startswith(f"**Against the baselines:** {beat} of 2 models beat "
+                                        "popular and random on NDCG@3 (")
     page = report.html()
     assert "<strong>Ranking:</strong>" in page and "**" not in page
     md = report.markdown()

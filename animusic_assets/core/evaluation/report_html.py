@@ -91,6 +91,24 @@ def loop_exposure(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def baselines_answer(table: pd.DataFrame, metric: str) -> str:
+    """One sentence: how many models beat both baselines on ``metric``, and by how much."""
+    models = [m for m in table.index if m not in BASELINES]
+    have = [b for b in BASELINES if b in table.index]
+    if not models or not have:
+        return "**Against the baselines:** nothing to compare (no model or no baseline)."
+    beat = [m for m in models if all(table.loc[m, metric] > table.loc[b, metric] for b in have)]
+    parts = []
+    if "random" in have and table.loc["random", metric] > 0:
+        ratio = table.loc[models, metric] / table.loc["random", metric]
+        parts.append(f"{ratio.min():.1f}–{ratio.max():.1f}× random")
+    if "popular" in have and table.loc["popular", metric] > 0:
+        lift = table.loc[models, metric] / table.loc["popular", metric] - 1
+        parts.append(f"{lift.min():+.0%} to {lift.max():+.0%} against popular")
+    return (f"**Against the baselines:** {len(beat)} of {len(models)} models beat "
+            f"{' and '.join(have)} on {metric} ({'; '.join(parts)}); per model below.")
+
+
 def build(table: pd.DataFrame, per_user: pd.DataFrame, events: pd.DataFrame, *,
           metric: str, bundle_version: str, source: str, verdict_lines: list[str],
           seed: int = 0, max_exposure: int = 20, models_meta: dict | None = None) -> Report:
@@ -113,8 +131,7 @@ def build(table: pd.DataFrame, per_user: pd.DataFrame, events: pd.DataFrame, *,
                      f"like rate, {answers.est(loop.best_est)}, against runner-up "
                      f"{loop.runner_up} at {answers.est(loop.runner_est)}; "
                      f"{answers.verdict(loop)}.")
-    found.append("**Against the baselines:** " + "; ".join(verdict_lines) + "."
-                 if verdict_lines else "**Against the baselines:** no model besides them.")
+    found.append(baselines_answer(table, metric))
     trends = answers.trend_table(events, "liked", max_exposure, seed)
     report = Report("Animusic — offline evaluation",
                     f"offline evaluation, not live listeners: {n_users:,} users' lists "
