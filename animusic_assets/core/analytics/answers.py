@@ -198,7 +198,8 @@ def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> 
               f"models ({', '.join(rising) or 'none'})"
               + (f" and falls for {', '.join(falling)}" if falling else "")
               + (f" ({', '.join(few)}: too few users to tell)" if few else ""))
-    text = (f"**Adaptation:** over exposures 1–{max_exposure}, {spread}; the steepest trend is "
+    reached = int(min(max_exposure, items["exposure"].max()))
+    text = (f"**Adaptation:** over exposures 1–{reached}, {spread}; the steepest trend is "
             f"**{c.best}**, {c.best_est.value * pct:+.2f} points of like rate per exposure "
             f"(95 % CI {c.best_est.low * pct:+.2f} to {c.best_est.high * pct:+.2f}), against "
             f"runner-up {c.runner_up} at {c.runner_est.value * pct:+.2f} "

@@ -134,8 +134,8 @@ def build(table: pd.DataFrame, per_user: pd.DataFrame, events: pd.DataFrame, *,
     found.append(baselines_answer(table, metric))
     trends = answers.trend_table(events, "liked", max_exposure, seed)
     report = Report("Animusic — offline evaluation",
-                    f"offline evaluation, not live listeners: {n_users:,} users' lists "
-                    f"({source}) against bundle {bundle_version}; "
+                    f"offline evaluation, not live listeners: {n_users:,} users' lists, "
+                    f"source: {source}; bundle {bundle_version}; "
                     f"{events['user_id'].nunique():,} of them in the simulated feedback loop.",
                     found)
     report.add(f"Ranking quality ({metric} and more)",
