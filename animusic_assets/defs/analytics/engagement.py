@@ -20,7 +20,8 @@ class EngagementConfig(ListenerConfig):
 
 def engagement_table(summary):
     """The per-model table, narrow enough for the page: counts and value [95 % CI]."""
-    table = summary[["users", "items", "plays", "skipped_before_play", "likes"]].copy()
+    table = summary[["users", "items", "plays", "skipped_before_play", "likes"]].rename(
+        columns={"skipped_before_play": "skipped before play"})
     table["like rate [95 % CI]"] = [ci(r.like_rate, r.like_rate_ci_low, r.like_rate_ci_high)
                                     for r in summary.itertuples()]
     table["watch ratio [95 % CI]"] = [ci(r.watch_ratio, r.watch_ratio_ci_low,
@@ -59,7 +60,10 @@ def engagement_report(context: dg.AssetExecutionContext, config: EngagementConfi
                     [answer, adapt_answer + " (details: the adaptation report)"])
     report.add("Like rate and watch ratio per model",
                png_md(png, "Like rate and mean watch ratio per model with 95 % intervals"),
-               md_table(engagement_table(summary)))
+               md_table(engagement_table(summary)),
+               "The table's intervals treat items as independent (Wilson for the like rate, "
+               "a bootstrap over items for the watch ratio); the answers' intervals resample "
+               "listeners, so they are the wider, honest ones for comparing models.")
     report.add("Methods",
                f"{counts['impressions']} impressions and {counts['feedback_rows']} feedback "
                f"rows from {counts['users']} users ({counts['items']} distinct user–song items; "
