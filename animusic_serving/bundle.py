@@ -236,7 +236,7 @@ def list_versions(root: str | Path) -> list[str]:
 
 def new_version_id() -> str:
     """Sortable by time, unique across processes."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 

@@ -18,11 +18,28 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from animusic_serving.bundle import (_MODEL_NAME_RE, _VERSION_RE, MANIFEST_FILE,
-                                     REQUIRED_SONG_COLUMNS, SCHEMA_VERSION, SONGS_FILE,
-                                     TFIDF_MATRIX_FILE, TFIDF_VOCAB_FILE, VERSIONS_DIR, Bundle,
-                                     BundleError, _fsync_dir, _sha256, coarse_files, knn_files,
-                                     l2_normalise, load_bundle, new_version_id, set_current)
+from animusic_serving.bundle import (
+    _MODEL_NAME_RE,
+    _VERSION_RE,
+    MANIFEST_FILE,
+    REQUIRED_SONG_COLUMNS,
+    SCHEMA_VERSION,
+    SONGS_FILE,
+    TFIDF_MATRIX_FILE,
+    TFIDF_VOCAB_FILE,
+    VERSIONS_DIR,
+    Bundle,
+    BundleError,
+    _fsync_dir,
+    _sha256,
+    coarse_files,
+    knn_files,
+    l2_normalise,
+    load_bundle,
+    new_version_id,
+    set_current,
+)
+
 
 @dataclass
 class _ModelEntry:
@@ -145,7 +162,7 @@ class BundleBuilder:
     def set_metrics(self, name: str, metrics: dict) -> None:
         self._models[name].metrics.update(metrics)
 
-    def as_bundle(self) -> "Bundle":
+    def as_bundle(self) -> Bundle:
         """An in-memory, unpublished view with the same shape a loaded bundle has, so the
         offline evaluation and hybrid tuning can run the serving code before publishing."""
         models = {name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
@@ -195,7 +212,7 @@ class BundleBuilder:
             np.save(out / rows_file, knn_rows, allow_pickle=False)
             np.save(out / sims_file, knn_sims, allow_pickle=False)
         for name, arrays in self._coarse.items():
-            for file, array in zip(coarse_files(name), arrays):
+            for file, array in zip(coarse_files(name), arrays, strict=True):
                 np.save(out / file, array, allow_pickle=False)
         if self._tfidf is not None:
             matrix, vocabulary, idf = self._tfidf
@@ -207,7 +224,7 @@ class BundleBuilder:
         return {
             "schema_version": SCHEMA_VERSION,
             "version": version,
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "catalog_hash": catalog_hash,
             "n_songs": self.n_songs,
             "models": {

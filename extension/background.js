@@ -284,6 +284,12 @@ async function openItem(index, { activeTabId = null, useActiveTab = false } = {}
                     playlist_id: playlist.playlist_id, openedAt },
     });
   });
+  if (!videoId) {  // a search link: recorded as opened (what plays next is measured as usual)
+    const liked = (await local.get("liked", {}))[item.song_id];
+    await enqueue({ method: "POST", path: "/feedback",
+                    body: { ...feedbackBody(item, playlist.playlist_id, null, liked), opened: true },
+                    label: `${item.title} (opened)` });
+  }
   return { tabId };
 }
 

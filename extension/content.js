@@ -1,17 +1,19 @@
 // Animusic content script on YouTube: measures how long the video was actually played (the
 // sum of the intervals in which it was playing, in media seconds: 10 s at 2x count 20 s;
-// seeking does not count, ads do not count), the furthest position and the duration. It
-// reports to the service worker when the video ends, when the page navigates to another
-// video or away, and answers "measure" (prev/next, like) at any time.
+// seeking does not count, ads do not count), the furthest position and the duration, with
+// the web page's own PlayMeter (lib/listening.js, loaded before this script). It reports to
+// the service worker when the video ends, when the page navigates to another video or away,
+// and answers "measure" (prev/next, like) at any time.
 (() => {
   if (window.__animusicContent) return;
   window.__animusicContent = true;
+  const { PlayMeter } = globalThis.AnimusicListening;
 
   const TICK_MS = 500;
   const PROGRESS_EVERY_MS = 5000;
 
   let video = null;
-  let session = null; // {videoId, played, since, rate, furthest, duration}
+  let session = null; // {videoId, meter: PlayMeter, startedAt}
   let lastProgressAt = 0;
 
   const now = () => performance.now();
@@ -31,31 +33,25 @@
   }
 
   function openInterval() {
-    if (session && session.since === null && isPlaying()) {
-      session.since = now();
-      session.rate = video.playbackRate || 1;
-    }
+    if (session && isPlaying()) session.meter.play(video.playbackRate || 1);
   }
 
   function closeInterval() {
-    if (session && session.since !== null) {
-      session.played += ((now() - session.since) / 1000) * session.rate;
-      session.since = null;
-    }
+    session?.meter.stop();
   }
 
   function measurement() {
     if (!session) return null;
-    if (video && session.videoId === videoIdOf(location.href)) {
-      if (Number.isFinite(video.duration) && video.duration > 0) session.duration = video.duration;
-      if (!adShowing()) session.furthest = Math.max(session.furthest, video.currentTime || 0);
+    const meter = session.meter;
+    if (video && session.videoId === videoIdOf(location.href) && !adShowing()) {
+      meter.setDuration(video.duration);  // an ad's duration is not the song's
+      meter.seen(video.currentTime || 0);
     }
-    const open = session.since !== null ? ((now() - session.since) / 1000) * session.rate : 0;
     return {
       videoId: session.videoId,
-      watch_time: session.played + open,
-      furthest: session.furthest,
-      duration: session.duration,
+      watch_time: meter.watched(),
+      furthest: meter.furthest,
+      duration: meter.duration,
       startedAt: session.startedAt,
     };
   }
@@ -75,7 +71,7 @@
 
   const onStop = () => closeInterval();
   const onPlay = () => openInterval();
-  const onRate = () => { closeInterval(); openInterval(); };
+  const onRate = () => { if (session) session.meter.setRate(video.playbackRate || 1); };
   const onEnded = () => { closeInterval(); reportNow("ended"); };
   const EVENTS = { playing: onPlay, seeked: onPlay, timeupdate: onPlay, pause: onStop,
                    waiting: onStop, seeking: onStop, emptied: onStop, abort: onStop,
@@ -94,12 +90,11 @@
     const videoId = videoIdOf(location.href);
     if (!session || session.videoId !== videoId) {  // navigated (YouTube is a single-page app)
       if (session) { closeInterval(); reportNow("navigate"); }
-      session = videoId ? { videoId, played: 0, since: null, rate: 1, furthest: 0, duration: 0,
-                             startedAt: Date.now() } : null;
+      session = videoId ? { videoId, meter: new PlayMeter(), startedAt: Date.now() } : null;
     }
     if (!session) return;
     if (isPlaying()) openInterval(); else closeInterval();
-    if (session.since !== null && now() - lastProgressAt > PROGRESS_EVERY_MS) {
+    if (session.meter.playing && now() - lastProgressAt > PROGRESS_EVERY_MS) {
       lastProgressAt = now();
       send({ type: "progress", measurement: measurement() });
     }

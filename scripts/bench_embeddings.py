@@ -96,23 +96,23 @@ def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
     warm = docs[-32:]
     plain.encode(warm, batch_size=32)
     fast_backend = emb._choose_backend("fast", None, emb.pick_device())[0]
-    variants = {"plain ST fp32 bs32": None, f"ours fast ({fast_backend})": fast_backend}
+    variants: dict[str, str | None] = {"plain ST fp32 bs32": None, f"ours fast ({fast_backend})": fast_backend}
     for b in extra_backends:
         if b != fast_backend:
             variants[f"ours {b}"] = b
-    for backend in filter(None, variants.values()):  # load + warm each encoder, no cache
-        emb.encode_documents(model, warm, None, backend=backend)
+    for warm_backend in filter(None, variants.values()):  # load + warm each encoder, no cache
+        emb.encode_documents(model, warm, None, backend=warm_backend)
     times: dict[str, list[float]] = {k: [] for k in variants}
     cpu_times: dict[str, list[float]] = {k: [] for k in variants}
     vectors: dict[str, np.ndarray] = {}
     for _ in range(rounds):
         for name, backend in variants.items():
             if backend is None:
-                seconds, cpu, v = _timed_cpu(lambda: plain.encode(docs, batch_size=32,
-                                                                  normalize_embeddings=True))
+                seconds, cpu, v = _timed_cpu(lambda p=plain: p.encode(docs, batch_size=32,
+                                                                    normalize_embeddings=True))
             else:
-                seconds, cpu, v = _timed_cpu(lambda: emb.encode_documents(model, docs, None,
-                                                                          backend=backend))
+                seconds, cpu, v = _timed_cpu(lambda b=backend: emb.encode_documents(model, docs, None,
+                                                                             backend=b))
             times[name].append(seconds)
             cpu_times[name].append(cpu)
             vectors[name] = np.asarray(v, dtype=np.float32)
@@ -139,7 +139,7 @@ def bench_incremental(model: str, docs: list[str], anime: list[int]) -> dict:
         full_s, (_, full) = _timed(lambda: emb.encode_documents_with_stats(model, docs, cache))
         changed_anime = list(dict.fromkeys(anime))[:50]
         chosen = set(changed_anime)
-        changed = [d + ". themes: Remastered" if a in chosen else d for d, a in zip(docs, anime)]
+        changed = [d + ". themes: Remastered" if a in chosen else d for d, a in zip(docs, anime, strict=True)]
         inc_s, (_, inc) = _timed(lambda: emb.encode_documents_with_stats(model, changed, cache))
         same_s, (_, same) = _timed(lambda: emb.encode_documents_with_stats(model, changed, cache))
     return {"model": model, "docs": len(docs), "backend": full.backend,

@@ -13,7 +13,7 @@ For each catalogue it measures, each in a fresh subprocess (so RSS is the servin
   ratio baseline / vectorised is reported (at 1M songs the loop is timed on the first 50,000
   candidates and extrapolated per candidate, which the table says);
 * over HTTP (``--http-sizes``): the real service (``python -m animusic_serving --workers 2``)
-  against a real PostgreSQL (scripts/local_postgres.py, default durability settings), 64
+  against a real PostgreSQL (animusic_devtools/local_postgres.py, default durability settings), 64
   users with 100 feedback rows each, signed session tokens, 32 keep-alive connections from
   an asyncio client in this process (it shares the machine's cores with the server).
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import shutil
@@ -156,12 +155,12 @@ def measure(root: Path, requests: int) -> dict:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
+    from threadpoolctl import threadpool_limits
+
     from animusic_serving.api.song_view import describe
     from animusic_serving.bundle import load_bundle
     from animusic_serving.recommend import build_profile, recommend
     from animusic_serving.recommend.playlist import candidate_mask, playlist_models
-
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # as in each served worker (python -m animusic_serving --workers 2)
     t = time.perf_counter()
@@ -242,15 +241,6 @@ def loop_playlist(bundle, positive_rows, candidates, models):
 # --------------------------------------------------------------------------- over HTTP
 
 
-def load_local_postgres():
-    spec = importlib.util.spec_from_file_location("local_postgres",
-                                                  ROOT / "scripts" / "local_postgres.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def free_port() -> int:
     import socket
 
@@ -265,11 +255,11 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
     from sqlalchemy import create_engine, text
 
     sys.path.insert(0, str(ROOT))
+    from animusic_devtools import local_postgres as lp
     from animusic_serving.api.auth import SessionSigner
     from animusic_serving.bundle import load_bundle
     from animusic_serving.db.migrate import upgrade
 
-    lp = load_local_postgres()
     data_dir = workdir / "pg"
     workdir.chmod(0o755)
     pg = lp.start(data_dir, free_port())
@@ -298,7 +288,7 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
         env.update({"ANIMUSIC_DATABASE_URL": url, "ANIMUSIC_BUNDLE_DIR": str(root),
                     "ANIMUSIC_SESSION_SECRET": secret})
-        log = open(workdir / "api.log", "wb")
+        log = open(workdir / "api.log", "wb")  # noqa: SIM115 (the server writes to it)
         server = subprocess.Popen([sys.executable, "-m", "animusic_serving", "--port", str(port),
                                    "--workers", "2", "--log-level", "warning"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

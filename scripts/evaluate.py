@@ -46,13 +46,16 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import dagster as dg
 
-    from animusic_assets import definitions
+    from animusic_assets.build_selection import build_assets_and_checks
     from animusic_assets.resources import AnimusicCsvSource, BundleStoreResource, UserListsResource
+    from animusic_assets.resources.embedder import EmbeddingCacheResource
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        assets = [a for a in definitions.all_assets
-                  if not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
+        build = build_assets_and_checks()
+        checks = [a for a in build if isinstance(a, dg.AssetChecksDefinition)]
+        assets = [a for a in build if not isinstance(a, dg.AssetChecksDefinition)
+                  and not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
         run_config = {"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(Path(tmp) / "reports"), "loop_users": args.loop_users,
             "max_report_users": args.report_users}}}}
@@ -74,8 +77,8 @@ def main() -> int:
                 value = raw
             run_config["ops"].setdefault(asset, {"config": {}})["config"][key] = value
         result = dg.materialize(
-            assets + list(definitions.all_checks),
-            resources={**definitions.extra_resources(),
+            assets + checks,
+            resources={"embedding_cache": EmbeddingCacheResource(),
                        "anime_source": AnimusicCsvSource(path=args.catalog),
                        "bundle_store": BundleStoreResource(root=str(Path(tmp) / "bundles")),
                        "user_lists": UserListsResource(path=args.user_lists)},
@@ -85,14 +88,14 @@ def main() -> int:
         publish = result.asset_materializations_for_node("model_bundle")[0].metadata
         if args.html and "html_report" in meta:
             Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(meta["html_report"].value, args.html)
+            shutil.copyfile(str(meta["html_report"].value), args.html)
     print(f"catalog {args.catalog}; {meta['users'].value} report users ({meta['user_lists'].value})")
     print(f"hybrid weights (tuned on the other half): {publish['hybrid_weights'].value}\n")
     print(meta["ranking"].value, "\n")
     print(meta["like_rate"].value, "\n")
     print(meta["verdict"].value)
     if "answers" in meta:
-        print("\n" + meta["answers"].value)
+        print(f"\n{meta['answers'].value}")
     if args.html and "html_report" in meta:
         print(f"\nHTML report: {Path(args.html).resolve().as_uri()}")
     print(f"\n{time.perf_counter() - started:.0f} s")

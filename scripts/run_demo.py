@@ -43,15 +43,17 @@ DAGSTER_HOME = DATA / "dagster_home"
 BUNDLE_DIR = DATA / "bundles"
 STATE_FILE = DATA / "run" / "demo.json"
 CODE_LOCATION_MODULE = "animusic_assets.definitions"
+# the build (animusic_assets/build_selection.py): not the live collection, not the reports
+BUILD_SELECTION = "not group:analytics and not group:ingest_live"
 # run config for the default multi_or_in_process executor
-MATERIALIZE_RUN_CONFIG = {"execution": {"config": {"in_process": {}}}}
+MATERIALIZE_RUN_CONFIG: dict = {"execution": {"config": {"in_process": {}}}}
 # the demo tunes and evaluates on fewer users than scripts/evaluate.py, to start in under a minute
 BUILD_RUN_CONFIG = {**MATERIALIZE_RUN_CONFIG, "ops": {
     "model_bundle": {"config": {"max_tuning_users": 200}},
     "offline_evaluation": {"config": {"loop_users": 50, "max_report_users": 400}}}}
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import local_postgres  # noqa: E402  (scripts/local_postgres.py, stdlib only at import)
+sys.path.insert(0, str(ROOT))
+from animusic_devtools import local_postgres  # noqa: E402  (stdlib only at import)
 
 STOP = threading.Event()  # set by SIGINT/SIGTERM; every wait below polls it
 STOP_SIGNAL: list[str] = []
@@ -312,17 +314,21 @@ def run(args: argparse.Namespace) -> int:
             raise DemoError(f"migrations failed:\n{migrate.tail()}")
         timings["migrate"] = time.monotonic() - t
 
-        # 3. the whole asset graph (snapshot mode), asset checks included
+        # 3. the whole asset graph (snapshot mode), asset checks included; first the snapshot's
+        # AnimeThemes links (one bounded step, 2 requests; without network one line and on)
+        if not args.skip_materialize and env["ANIMUSIC_MODE"] == "snapshot":
+            from animusic_assets.demo.animethemes_links import demo_links_step
+            say(demo_links_step(DATA, env))
         if args.skip_materialize:
             say("skipping materialization (--skip-materialize)")
         else:
             t = time.monotonic()
-            say(f"materializing every asset in {env['ANIMUSIC_MODE']} mode "
+            say(f"materializing the build in {env['ANIMUSIC_MODE']} mode "
                 f"(log: {LOG_DIR.relative_to(ROOT)}/materialize.log)")
             # in one process: a subprocess per step re-imports torch & co (80 s against 12 s
             # for the demo graph on two cores), and the demo's steps are small
             mat = Child("materialize", [str(bindir / "dagster"), "asset", "materialize",
-                                        "--select", "not group:analytics", "-m", CODE_LOCATION_MODULE,
+                                        "--select", BUILD_SELECTION, "-m", CODE_LOCATION_MODULE,
                                         "--config-json", json.dumps(BUILD_RUN_CONFIG)], env)
             children.append(mat)
             write_state(children, pg.pid)

@@ -16,7 +16,6 @@ starts is stopped by PID; the temporary files are removed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import socket
 import sys
@@ -25,15 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _local_postgres():
-    spec = importlib.util.spec_from_file_location("local_postgres",
-                                                  ROOT / "scripts" / "local_postgres.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def free_port() -> int:
@@ -49,8 +39,9 @@ def shoot(paths: dict[str, Path], out: Path, height: int) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_page(viewport={"width": 1100, "height": height})
         for name, path in paths.items():
             page.goto(path.resolve().as_uri())
@@ -68,18 +59,20 @@ def main() -> int:
     args = ap.parse_args()
     if args.reports:
         root = Path(args.reports)
-        paths = {name: root / "analytics" / f"{name}.html"
-                 for name in ("engagement", "adaptation", "feasibility")}
+        paths = {
+            name: root / "analytics" / f"{name}.html"
+            for name in ("engagement", "adaptation", "feasibility")
+        }
         paths["evaluation"] = root / "evaluation.html"
         missing = [str(p) for p in paths.values() if not p.is_file()]
         if missing:
             ap.error(f"not found (run `make run` first): {', '.join(missing)}")
         shoot(paths, Path(args.out), args.height)
         return 0
+    from animusic_devtools import local_postgres as pg
     from animusic_serving.db.migrate import upgrade
     from tests.e2e.report_stack import build_reports
 
-    pg = _local_postgres()
     base = Path(tempfile.mkdtemp(prefix="animusic-shots-"))
     base.chmod(0o755)  # the postgres user (when run as root) must reach its data dir
     try:

@@ -16,7 +16,8 @@ and only talks to 127.0.0.1 / localhost. Auth: in the API's dev mode plain usern
 enough; with auth on pass session tokens (``--token NAME=TOKEN``, repeatable, or
 ``--tokens-file`` JSON ``{"name": "token"}``) and those users are simulated.
 
-    python scripts/simulate_traffic.py --api http://127.0.0.1:8000 --users 20 --playlists 8 --seconds 20
+    python scripts/simulate_traffic.py --api http://127.0.0.1:8000 --users 20 --playlists 8 \
+        --seconds 20
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def choose_users(args, names: list[str]) -> list[UserSplit]:
                          "--bundle-dir (synthetic users from the served catalog)")
     if names:  # auth on: the token holders are the listeners, with the model users' tastes
         splits = [UserSplit(name, s.imported, s.held_out)
-                  for name, s in zip(names, splits * (len(names) // len(splits) + 1))]
+                  for name, s in zip(names, splits * (len(names) // len(splits) + 1), strict=False)]
     else:
         splits = [UserSplit(f"{args.prefix}{s.user_id}".replace(":", "_")[:64], s.imported,
                             s.held_out) for s in splits]
@@ -117,7 +118,7 @@ def simulate(args, tokens: dict[str, str]) -> dict:
                       json={"anilist_username": u.user_id,
                             "mal_ids": [int(a) for a in u.imported]})
             stats["users"] += ok is not None
-        for round_ in range(args.playlists):
+        for _round in range(args.playlists):
             for u in users:
                 if time.monotonic() > deadline:
                     return stats

@@ -7,31 +7,18 @@ SQLite, no mocks). ``make test`` installs PostgreSQL 15 when it is missing.
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import re
 import shutil
 import socket
-import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+from animusic_devtools import local_postgres
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _load_local_postgres():
-    """scripts/ is not a package: load scripts/local_postgres.py by path."""
-    spec = importlib.util.spec_from_file_location("local_postgres",
-                                                  REPO / "scripts" / "local_postgres.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-local_postgres = _load_local_postgres()
 
 
 def _free_port() -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -115,8 +116,8 @@ def _song_row(anime: dict, song: dict) -> dict:
     anidb_song_id = song.get("anidb_song_id")
     song_id = str(anidb_song_id) if anidb_song_id else hashed_song_id(anime_title, title, relation)
     credits = [_credit(c) for c in song.get("credits") or []]
-    links = [_link(l) for l in song.get("links") or []]
-    youtube = [l for l in links if l["platform"] == "youtube"]
+    links = [_link(link) for link in song.get("links") or []]
+    youtube = [link for link in links if link["platform"] == "youtube"]
     return {
         "song_id": song_id,
         "anidb_song_id": anidb_song_id,
@@ -144,8 +145,8 @@ def _song_row(anime: dict, song: dict) -> dict:
         "mal_popularity": anime.get("mal_popularity"),
         "mal_members": parse_count(anime.get("mal_members")),
         "links": links,
-        "views": _max_or_none(l["views"] for l in youtube),
-        "likes": _max_or_none(l["likes"] for l in youtube),
+        "views": _max_or_none(link["views"] for link in youtube),
+        "likes": _max_or_none(link["likes"] for link in youtube),
     }
 
 
@@ -159,6 +160,9 @@ def _credit(credit: dict) -> dict:
     return {"creator_id": credit.get("creator_id"), "name": name, "role": role}
 
 
+PLAYABLE_LINK_FIELDS = ("audio_url", "episodes", "nsfw", "spoiler", "resolution")
+
+
 def _link(link: dict) -> dict:
     return {
         "platform": str(link.get("platform") or "").lower(),
@@ -167,6 +171,8 @@ def _link(link: dict) -> dict:
         "views": parse_count(link.get("views")),
         "likes": parse_count(link.get("likes")),
         "fetched_at": link.get("fetched_at"),
+        # AnimeThemes rows: the ogg, the episodes and the flags the player and nsfw filter need
+        **{key: link[key] for key in PLAYABLE_LINK_FIELDS if key in link},
     }
 
 
@@ -178,9 +184,9 @@ def _merge_rows(old: dict, new: dict) -> dict:
     merged["credits"] = _unique_dicts(old["credits"] + new["credits"])
     merged["artists"] = _unique(old["artists"] + new["artists"])
     merged["links"] = _unique_dicts(old["links"] + new["links"], key=("platform", "url", "video_id"))
-    youtube = [l for l in merged["links"] if l["platform"] == "youtube"]
-    merged["views"] = _max_or_none(l["views"] for l in youtube)
-    merged["likes"] = _max_or_none(l["likes"] for l in youtube)
+    youtube = [link for link in merged["links"] if link["platform"] == "youtube"]
+    merged["views"] = _max_or_none(link["views"] for link in youtube)
+    merged["likes"] = _max_or_none(link["likes"] for link in youtube)
     return merged
 
 

@@ -38,7 +38,7 @@ def parse_count(value: object) -> int | None:
         # "1.2M" uses the dot as a decimal point; "1,2M" (some locales) a comma
         number = number.replace(",", ".")
         try:
-            return int(round(float(number) * _SUFFIX[suffix.lower()]))
+            return round(float(number) * _SUFFIX[suffix.lower()])
         except ValueError:
             return None
     digits = number.replace(",", "").replace(".", "")

@@ -17,8 +17,9 @@ def song_document(row: dict) -> str:
     then relation words, credits by role, tags, genres, themes, studios and source."""
     parts: list[str] = [str(row["title"])]
     titles = [row.get("anime_title_english"), row.get("anime_title")]
-    parts.extend(t for t in dict.fromkeys(titles) if _present(t))
-    parts.append(_RELATION_WORDS.get(row.get("relation"), str(row.get("relation") or "")))
+    parts.extend(str(t) for t in dict.fromkeys(titles) if _present(t))
+    relation = str(row.get("relation") or "")
+    parts.append(_RELATION_WORDS.get(relation, relation))
     by_role: dict[str, list[str]] = {}
     for credit in _as_list(row.get("credits")):
         by_role.setdefault(credit["role"], []).append(credit["name"])

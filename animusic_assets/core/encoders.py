@@ -11,12 +11,16 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from animusic_assets.core.plain_pipeline import (PlainPipeline, UnsupportedPipeline,
-                                                 declared_max_seq_length, length_sorted_batches)
+from animusic_assets.core.plain_pipeline import (
+    PlainPipeline,
+    UnsupportedPipeline,
+    declared_max_seq_length,
+    length_sorted_batches,
+)
 
 if TYPE_CHECKING:
     from animusic_assets.core.embeddings import ModelSpec
@@ -60,7 +64,8 @@ class _TorchEncoder:
     def __init__(self, path: Path, device: str, backend: str, max_seq_length: int | None):
         self.backend, self.device, self.note = backend, device, ""
         self.default_batch_size = _DEFAULT_BATCH[backend]
-        self.plain = self.model = None
+        self.plain: PlainPipeline | None = None
+        self.model: Any = None  # a SentenceTransformer, imported only when needed
         if backend != "torch-fp32":
             try:
                 self.plain = PlainPipeline(path, device, max_seq_length)
@@ -171,7 +176,7 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
             self.st = st
 
         def forward(self, *inputs):
-            return self.st(dict(zip(names, inputs)))["sentence_embedding"]
+            return self.st(dict(zip(names, inputs, strict=True)))["sentence_embedding"]
 
     samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
                "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",

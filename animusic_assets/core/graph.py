@@ -35,9 +35,10 @@ Pure numpy/scipy/pandas; no Dagster.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,14 +87,14 @@ class SongGraph:
 
     def node_counts(self) -> dict[str, int]:
         counts = np.bincount(self.node_type, minlength=len(NODE_TYPES))
-        return {t: int(c) for t, c in zip(NODE_TYPES, counts)}
+        return {t: int(c) for t, c in zip(NODE_TYPES, counts, strict=True)}
 
     def edge_counts(self) -> dict[str, int]:
         """Typed edges per type; song–creator also per role (``song-creator:vocals`` …)."""
         counts = np.bincount(self.edge_type, minlength=len(EDGE_TYPES))
-        out = {t: int(c) for t, c in zip(EDGE_TYPES, counts)}
+        out = {t: int(c) for t, c in zip(EDGE_TYPES, counts, strict=True)}
         credit = self.edge_role[self.edge_role >= 0]
-        for role, c in zip(CREDIT_ROLES, np.bincount(credit, minlength=len(CREDIT_ROLES))):
+        for role, c in zip(CREDIT_ROLES, np.bincount(credit, minlength=len(CREDIT_ROLES)), strict=True):
             if c:
                 out[f"song-creator:{role}"] = int(c)
         return out
@@ -161,7 +162,7 @@ def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | 
 
     row_node = np.empty(len(catalog), dtype=np.int64)
     anime_rows: dict[int, list[int]] = {}
-    for r, (song_id, anime_id, song_credits) in enumerate(zip(song_ids, anime_ids, credits)):
+    for r, (song_id, anime_id, song_credits) in enumerate(zip(song_ids, anime_ids, credits, strict=True)):
         song = builder.node(f"song:{song_id}", "song")
         row_node[r] = song
         if anime_id is not None:

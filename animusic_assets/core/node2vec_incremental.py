@@ -31,7 +31,7 @@ def fold_in(graph: SongGraph, known_nodes: list[str], known_vectors: np.ndarray,
     index = graph.index()
     vectors = np.zeros((graph.n_nodes, known_vectors.shape[1]), dtype=np.float32)
     known = np.zeros(graph.n_nodes, dtype=bool)
-    for node, vector in zip(known_nodes, known_vectors):
+    for node, vector in zip(known_nodes, known_vectors, strict=True):
         i = index.get(node)
         if i is not None:
             vectors[i], known[i] = vector, True

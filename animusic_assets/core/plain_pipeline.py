@@ -63,7 +63,7 @@ def length_sorted_batches(tokenizer, texts: list[str], max_length: int, batch_si
     to keep (default: input ids, attention mask and token type ids when present)."""
     encoded = tokenizer(texts, truncation=True, max_length=max_length, padding=False)
     if names is None:
-        names = [k for k in encoded.keys()
+        names = [k for k in encoded
                  if k in ("input_ids", "attention_mask", "token_type_ids")]
     order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
     for start in range(0, len(texts), batch_size):

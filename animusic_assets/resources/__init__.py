@@ -7,5 +7,11 @@ from animusic_assets.resources.anime_source import (
 from animusic_assets.resources.bundle_store import BundleStoreResource
 from animusic_assets.resources.user_lists import UserListsResource
 
-__all__ = ["AnimeSourceResource", "AnimusicCsvSource", "DemoSnapshotSource", "JsonFileAnimeSource", "BundleStoreResource",
-           "UserListsResource"]
+__all__ = [
+    "AnimeSourceResource",
+    "AnimusicCsvSource",
+    "BundleStoreResource",
+    "DemoSnapshotSource",
+    "JsonFileAnimeSource",
+    "UserListsResource",
+]

@@ -20,17 +20,24 @@ class AnimeSourceResource(dg.ConfigurableResource, ABC):
 
 
 class DemoSnapshotSource(AnimeSourceResource):
-    """The hand-written demo snapshot that ships with the package (offline, deterministic)."""
+    """The hand-written demo snapshot that ships with the package (offline, deterministic),
+    with the AnimeThemes links ``make run`` resolved into ``animethemes_links`` when set."""
+
+    animethemes_links: str = ""  # a file under .data/ written by demo/animethemes_links.py
 
     def fetch_anime_records(self) -> list[dict]:
         from animusic_assets import demo  # read the JSON only when the asset runs
+        from animusic_assets.demo.animethemes_links import overlay_snapshot
 
-        return demo.load_snapshot()
+        return overlay_snapshot(demo.load_snapshot(), self.animethemes_links)[0]
 
     def describe(self) -> str:
         from animusic_assets import demo
+        from animusic_assets.demo.animethemes_links import load_demo_links
 
-        return f"embedded demo snapshot ({demo.SNAPSHOT_AS_OF})"
+        links = load_demo_links(self.animethemes_links)
+        extra = f" + AnimeThemes links from {self.animethemes_links}" if links else ""
+        return f"embedded demo snapshot ({demo.SNAPSHOT_AS_OF}){extra}"
 
 
 class JsonFileAnimeSource(AnimeSourceResource):

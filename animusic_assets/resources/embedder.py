@@ -1,7 +1,6 @@
 """Where transformer embeddings are cached between runs (see core/embedding_cache.py)."""
 
 import os
-from typing import Optional
 
 import dagster as dg
 from pydantic import Field
@@ -14,12 +13,12 @@ class EmbeddingCacheResource(dg.ConfigurableResource):
     ``<root>/embeddings/<model>.sqlite3`` and exported ONNX graphs in ``<root>/onnx/``.
     ``models_dir`` overrides ``$ANIMUSIC_MODELS_DIR`` (where the MPNet weights are unpacked)."""
 
-    root: Optional[str] = Field(default=None, description="cache root (default $ANIMUSIC_CACHE_DIR or .data/cache)")
-    models_dir: Optional[str] = Field(default=None, description="transformer weights (default $ANIMUSIC_MODELS_DIR or .data/models)")
+    root: str | None = Field(default=None, description="cache root (default $ANIMUSIC_CACHE_DIR or .data/cache)")
+    models_dir: str | None = Field(default=None, description="transformer weights (default $ANIMUSIC_MODELS_DIR or .data/models)")
     enabled: bool = Field(default=True, description="False: embed every document, read and write no cache")
 
     def resolved_root(self) -> str:
         return self.root or os.environ.get("ANIMUSIC_CACHE_DIR") or DEFAULT_CACHE_DIR
 
-    def get_cache(self) -> Optional[EmbeddingCache]:
+    def get_cache(self) -> EmbeddingCache | None:
         return EmbeddingCache(self.resolved_root()) if self.enabled else None

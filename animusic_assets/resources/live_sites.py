@@ -10,15 +10,15 @@ import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
-from animusic_assets.resources.ingest_store import IngestStore, default_data_root
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.polite_fetcher import PoliteFetcher, RetryPolicy
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
-from animusic_assets.resources.site_clients import SiteBases, SiteClients
+from animusic_assets.sources.ingest_store import IngestStore, default_data_root
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.polite_fetcher import PoliteFetcher, RetryPolicy
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
+from animusic_assets.sources.site_clients import SiteBases, SiteClients
 
 
 class LiveSitesResource(dg.ConfigurableResource):
-    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube and AniList."""
+    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube, AniList and AnimeThemes."""
 
     mal_client_id: str = ""
     mal_api_base: str = "https://api.myanimelist.net"
@@ -26,12 +26,14 @@ class LiveSitesResource(dg.ConfigurableResource):
     anidb_base: str = "https://anidb.net"
     youtube_base: str = "https://www.youtube.com"
     anilist_url: str = "https://graphql.anilist.co"
+    animethemes_url: str = "https://api.animethemes.moe"
     data_dir: str = ""  # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
     mal_rate_per_s: float = 1.0
     anidb_rate_per_s: float = 0.5
     anidb_daily_cap: int = 200
     youtube_rate_per_s: float = 0.5
     anilist_rate_per_s: float = 0.5  # 30 / min
+    animethemes_rate_per_s: float = 1.0  # 60 / min
     retry_attempts: int = 5
     backoff_base_s: float = 2.0
     max_backoff_s: float = 300.0
@@ -55,6 +57,7 @@ class LiveSitesResource(dg.ConfigurableResource):
             "anidb": HostLimit(self.anidb_rate_per_s, daily_cap=self.anidb_daily_cap),
             "youtube": HostLimit(self.youtube_rate_per_s),
             "anilist": HostLimit(self.anilist_rate_per_s),
+            "animethemes": HostLimit(self.animethemes_rate_per_s),
         })
 
     def clients(self, log=None) -> SiteClients:
@@ -73,6 +76,6 @@ class LiveSitesResource(dg.ConfigurableResource):
     def _browser(self):
         if not self.browser_fallback:
             return None
-        from animusic_assets.resources.browser_fetch import render_page
+        from animusic_assets.sources.browser_fetch import render_page
 
         return lambda url: render_page(url, self.chromium_path, self.timeout_s, self.user_agent)

@@ -4,10 +4,9 @@ The partitioned raw assets write parsed stage results to the store; this source 
 anime that has MAL details, so ``anime_records -> catalog -> ...`` stays unchanged.
 """
 
-import dagster as dg
 
 from animusic_assets.resources.anime_source import AnimeSourceResource
-from animusic_assets.resources.ingest_store import IngestStore, default_data_root
+from animusic_assets.sources.ingest_store import IngestStore, default_data_root
 from animusic_assets.sources.records import assemble_record
 
 
@@ -29,7 +28,8 @@ class LiveAnimeSource(AnimeSourceResource):
             if details is None:
                 continue
             records.append(assemble_record(details, store.get("mal_page", mal_id),
-                                           store.get("anidb", mal_id), store.get("youtube", mal_id)))
+                                           store.get("anidb", mal_id), store.get("youtube", mal_id),
+                                           store.get("animethemes", mal_id)))
         return records
 
     def describe(self) -> str:

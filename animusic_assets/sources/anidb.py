@@ -102,7 +102,7 @@ def _new_song(cell: Node, relation: str | None, songs: list[dict]) -> dict:
     link = cell.find("a")
     match = re.search(r"/song/(\d+)", link.attrs.get("href", "")) if link else None
     sequence = sum(1 for s in songs if s["relation"] == relation) + 1
-    song = {"anidb_song_id": int(match.group(1)) if match else None, "title": cell.text(),
+    song: dict = {"anidb_song_id": int(match.group(1)) if match else None, "title": cell.text(),
             "relation": relation, "sequence": sequence, "episodes": None, "rating": None,
             "votes": None, "credits": [], "links": []}
     songs.append(song)

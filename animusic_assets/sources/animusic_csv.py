@@ -77,7 +77,7 @@ def _song(row: dict, anime: dict) -> dict:
     credits = [{"role": role, "name": name, "creator_id": None}
                for column, role in CREDIT_COLUMNS.items() for name in _split(row.get(column))]
     slug = _SLUG.match(row.get("theme_slug") or "")
-    artists = " ".join(c["name"] for c in credits if c["role"] == "vocals")
+    artists = " ".join(str(c["name"]) for c in credits if c["role"] == "vocals")
     query = " ".join(filter(None, [anime["title_romaji"], row["song"], artists]))
     links = [{"platform": "youtube",
               "url": row.get("youtube_url") or

@@ -13,10 +13,11 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 
 
 class Node:
-    __slots__ = ("tag", "attrs", "children", "parent")
+    __slots__ = ("attrs", "children", "parent", "tag")
 
-    def __init__(self, tag: str, attrs: dict[str, str], parent: "Node | None" = None):
-        self.tag, self.attrs, self.children, self.parent = tag, attrs, [], parent
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None = None):
+        self.children: list[Node] = []
+        self.tag, self.attrs, self.parent = tag, attrs, parent
 
     @property
     def classes(self) -> set[str]:
@@ -39,19 +40,19 @@ class Node:
                 yield child
                 yield from child.iter()
 
-    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list["Node"]:
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
         return [n for n in self.iter()
                 if (tag is None or n.tag == tag) and (cls is None or cls in n.classes)
                 and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
 
-    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> "Node | None":
+    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Node | None:
         for n in self.iter():
             if ((tag is None or n.tag == tag) and (cls is None or cls in n.classes)
                     and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())):
                 return n
         return None
 
-    def element_children(self, tag: str | None = None) -> list["Node"]:
+    def element_children(self, tag: str | None = None) -> list[Node]:
         return [c for c in self.children if isinstance(c, Node) and (tag is None or c.tag == tag)]
 
 
@@ -71,10 +72,11 @@ class _Builder(HTMLParser):
         self.current.children.append(Node(tag, {k: (v or "") for k, v in attrs}, self.current))
 
     def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
+        node: Node | None = self.current
+        while node is not None and node is not self.root and node.tag != tag:
             node = node.parent
-        if node is not self.root:  # close it (and anything left open inside it)
+        # close it (and anything left open inside it); only the root has no parent
+        if node is not None and node.parent is not None:
             self.current = node.parent
 
     def handle_data(self, data):

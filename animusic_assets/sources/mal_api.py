@@ -66,7 +66,7 @@ def parse_details(payload: dict) -> dict:
         "themes": [n for n in names if n in _THEMES],
         "demographic": next((n for n in names if n in _DEMOGRAPHICS), None),
         "studios": [s.get("name") for s in payload.get("studios") or [] if s.get("name")],
-        "source": _SOURCES.get(payload.get("source"), payload.get("source")),
+        "source": _SOURCES.get(payload.get("source") or "", payload.get("source")),
         "media_type": payload.get("media_type"),
         "start_year": int(start[:4]) if start[:4].isdigit() else None,
         "num_episodes": payload.get("num_episodes"),

@@ -14,7 +14,8 @@ class MalPageError(ValueError):
 
 
 def anidb_id_from_links(html: str) -> int | None:
-    """The AniDB id from either link form (``anidb.net/anime/N``, ``animedb.pl?show=anime&aid=N``)."""
+    """The AniDB id from either link form (``anidb.net/anime/N``,
+    ``animedb.pl?show=anime&aid=N``)."""
     match = _ANIDB_LINK.search(html.replace("&amp;", "&"))
     return int(match.group(1)) if match else None
 

@@ -100,5 +100,6 @@ def parse_watch(html: str) -> dict:
         likes = parse_count(first.group(1))
     else:
         other = _LIKES[1].search(html)
-        likes = parse_count(other.group(1)) + 1 if other and parse_count(other.group(1)) is not None else None
+        lower_bound = parse_count(other.group(1)) if other else None
+        likes = lower_bound + 1 if lower_bound is not None else None
     return {"views": views, "likes": likes}

@@ -13,12 +13,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from animusic_serving.api import metrics
 from animusic_serving.api.auth import make_signer
 from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
-from animusic_serving.api import metrics
 from animusic_serving.api.limits import BodySizeLimit
-from animusic_serving.api.routers import auth, feedback, health, playlist, profile, songs, web
+from animusic_serving.api.rate_limits import ClientLimits
+from animusic_serving.api.routers import (
+    anime,
+    auth,
+    feedback,
+    health,
+    playlist,
+    profile,
+    songs,
+    web,
+)
 from animusic_serving.api.settings import Settings
 from animusic_serving.clients.anilist import AniListClient
 from animusic_serving.clients.mal import MalClient
@@ -54,17 +64,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   summary="Anime-song recommendations from public metadata")
     app.state.settings = settings
     app.state.signer = make_signer(settings)
+    app.state.client_limits = ClientLimits(settings.sign_in_rate_limit,
+                                           settings.import_rate_limit)
     app.state.anilist = AniListClient(settings.anilist_graphql_url,
                                       settings.anilist_min_interval_seconds,
-                                      settings.import_timeout_seconds)
+                                      settings.import_timeout_seconds,
+                                      burst=settings.anilist_burst)
     mal_id = settings.mal_client_id.get_secret_value() if settings.mal_client_id else None
     app.state.mal = MalClient(settings.mal_api_url, mal_id, settings.mal_min_interval_seconds,
-                              settings.import_timeout_seconds)
+                              settings.import_timeout_seconds, web_url=settings.mal_web_url)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    for module in (health, auth, playlist, profile, feedback, songs):
+    for module in (health, auth, playlist, profile, anime, feedback, songs):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     install_exception_handlers(app)

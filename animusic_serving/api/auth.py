@@ -56,11 +56,15 @@ class SessionSigner:
         return f"{payload}.{self._mac(payload)}", expires
 
     def verify(self, token: str, now: float | None = None) -> dict:
+        # a header may carry any Latin-1 character; ours are URL-safe base64 only (and
+        # compare_digest refuses non-ASCII str), so anything else is simply not our token
+        if not token.isascii():
+            raise InvalidToken("malformed session token")
         try:
             payload, mac = token.split(".")
         except ValueError:
             raise InvalidToken("malformed session token") from None
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
             raise InvalidToken("invalid session token signature")
         try:
             claims = json.loads(_unb64(payload))

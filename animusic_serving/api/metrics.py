@@ -50,18 +50,28 @@ class MetricsStore:
             routes = {}
             for name, s in sorted(self.routes.items()):
                 lat = np.fromiter(s.latencies_ms, dtype=float)
-                p50, p95, p99 = (np.percentile(lat, [50, 95, 99]).round(3).tolist()
-                                 if len(lat) else (None, None, None))
-                routes[name] = {"count": s.count, "errors": s.errors,
-                                "latency_ms_p50": p50, "latency_ms_p95": p95,
-                                "latency_ms_p99": p99, "latency_window": len(lat),
-                                "cpu_s": round(s.cpu_s, 6),
-                                "cpu_ms_per_request": round(1000 * s.cpu_s / s.count, 4)
-                                if s.count else None}
-        return {"pid": os.getpid(), "started_at": self.started,
-                "uptime_s": round(time.time() - self.started, 3),
-                "process_cpu_s": round(time.process_time() - self.cpu_at_start, 6),
-                "routes": routes}
+                p50, p95, p99 = (
+                    np.percentile(lat, [50, 95, 99]).round(3).tolist()
+                    if len(lat)
+                    else (None, None, None)
+                )
+                routes[name] = {
+                    "count": s.count,
+                    "errors": s.errors,
+                    "latency_ms_p50": p50,
+                    "latency_ms_p95": p95,
+                    "latency_ms_p99": p99,
+                    "latency_window": len(lat),
+                    "cpu_s": round(s.cpu_s, 6),
+                    "cpu_ms_per_request": round(1000 * s.cpu_s / s.count, 4) if s.count else None,
+                }
+        return {
+            "pid": os.getpid(),
+            "started_at": self.started,
+            "uptime_s": round(time.time() - self.started, 3),
+            "process_cpu_s": round(time.process_time() - self.cpu_at_start, 6),
+            "routes": routes,
+        }
 
 
 class RequestMetrics:
@@ -87,10 +97,14 @@ class RequestMetrics:
             await self.app(scope, receive, send_status)
         finally:
             route = scope.get("route")
-            name = f"{scope['method']} {route.path}" if route is not None and \
-                hasattr(route, "path") else "other"
-            self.store.record(name, time.perf_counter() - t0, time.process_time() - c0,
-                              status["code"])
+            name = (
+                f"{scope['method']} {route.path}"
+                if route is not None and hasattr(route, "path")
+                else "other"
+            )
+            self.store.record(
+                name, time.perf_counter() - t0, time.process_time() - c0, status["code"]
+            )
 
 
 router = APIRouter(tags=["health"])

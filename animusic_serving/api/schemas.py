@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Literal
 
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -21,14 +23,35 @@ from animusic_serving.recommend import PLAYLIST_MODELS
 # a video may report a little more watch time than its duration (player rounding, seeking
 # past the end), so allow this much before calling a report inconsistent
 WATCH_TIME_SLACK_SECONDS = 5.0
+# no video is longer than this (YouTube's own limit is 12 h): bounds watch_time also when the
+# duration is unknown (total_video_time 0)
+MAX_VIDEO_SECONDS = 24 * 3600.0
 MAX_ANIME_LIST = 50_000
+# AniList names are letters and digits, MyAnimeList names add "_" and "-": one pattern for the
+# OpenAPI schema and the server (no stripping, so both judge the same string)
+USERNAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+_UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=USERNAME_MAX,
-                                            pattern=r"^[^\s\x00-\x1f\x7f]+$")]
-SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                          max_length=SONG_ID_MAX)]
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="seconds, >= 0")]
+
+def _clean_text(value: str) -> str:
+    """Reject what PostgreSQL and UTF-8 cannot hold: NUL and lone surrogates."""
+    bad = _UNENCODABLE.search(value)
+    if bad is not None:
+        what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate (not Unicode)"
+        raise ValueError(f"must not contain {what} (at position {bad.start()})")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+"""Any request string that may reach the database or a log: no NUL, no lone surrogate. Use it
+for body fields and for path and query parameters alike."""
+
+Username = Annotated[CleanText, StringConstraints(min_length=1, max_length=USERNAME_MAX,
+                                                  pattern=USERNAME_PATTERN)]
+SongId = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
+                                                max_length=SONG_ID_MAX)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_VIDEO_SECONDS, allow_inf_nan=False,
+                                 description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}")]
 
 
 def _known_model(name: str) -> str:
@@ -37,15 +60,22 @@ def _known_model(name: str) -> str:
     return name
 
 
-ModelName = Annotated[str, AfterValidator(_known_model)]
+# the enum comes from PLAYLIST_MODELS, so a new model is one edit there
+ModelName = Annotated[str, AfterValidator(_known_model),
+                      WithJsonSchema({"type": "string", "enum": list(PLAYLIST_MODELS)})]
 
 
 class Link(BaseModel):
     model_config = ConfigDict(extra="allow")  # platforms may add fields (views, likes, ...)
 
     platform: str | None = None
-    url: str | None = None
-    video_id: str | None = None
+    url: str | None = Field(default=None, description="the page or the video file to play")
+    video_id: str | None = Field(default=None, description="YouTube video id, when known")
+    audio_url: str | None = Field(default=None,
+                                  description="audio-only file (AnimeThemes: ogg)")
+    episodes: str | None = Field(default=None, description="episodes the version plays in")
+    nsfw: bool | None = Field(default=None, description="the video shows adult content")
+    spoiler: bool | None = Field(default=None, description="the video shows plot spoilers")
 
 
 class PlaylistItemOut(BaseModel):
@@ -58,6 +88,9 @@ class PlaylistItemOut(BaseModel):
     links: list[Link]
     recommended_by: str
     position: int
+    explanation: str = Field(default="", description="why this song is here, in one line")
+    because_song_id: str | None = Field(
+        default=None, description="the song of yours it is closest to, when one explains it")
 
 
 Relation = Literal["opening", "ending", "insert", "image"]
@@ -115,8 +148,8 @@ class AnimeListOut(BaseModel):
 
 class AuthIn(BaseModel):
     # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
-    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                   max_length=4096, pattern=r"^[!-~]+$")]
+    access_token: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
+                                                         max_length=4096, pattern=r"^[!-~]+$")]
 
 
 class AuthOut(BaseModel):
@@ -134,6 +167,9 @@ class FeedbackIn(BaseModel):
     watch_time: Seconds
     total_video_time: Seconds
     liked: bool = False
+    opened: bool = Field(default=False, description="the listener opened the song's link "
+                                                    "elsewhere (a search link): nothing "
+                                                    "could be measured")
     playlist_id: uuid.UUID | None = None
     position: Annotated[int, Field(ge=0, lt=1000)] | None = None
 
@@ -156,6 +192,7 @@ class FeedbackOut(BaseModel):
     watch_time: float
     total_video_time: float
     liked: bool
+    opened: bool = False
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -166,3 +203,32 @@ class ReadinessOut(BaseModel):
     database: str
     reasons: list[str] = Field(default_factory=list)
 
+
+
+class AnimeOut(BaseModel):
+    anime_id: int = Field(description="MyAnimeList id")
+    title: str = Field(description="romaji title (or the best title known)")
+    title_english: str | None = None
+    title_japanese: str | None = None
+    songs: int = Field(description="songs of this anime in the catalogue")
+
+
+class AnimeSearchOut(BaseModel):
+    bundle_version: str
+    items: list[AnimeOut]
+
+
+class AnimeListEntryOut(BaseModel):
+    anime_id: int
+    title: str | None = Field(description="None when the anime is not in the catalogue")
+    in_catalog: bool
+
+
+class AnimeListItemsOut(BaseModel):
+    anilist_username: str
+    items: list[AnimeListEntryOut]
+
+
+class AnimeAddIn(BaseModel):
+    anilist_username: Username | None = None
+    mal_ids: list[Annotated[int, Field(gt=0, lt=2**31)]] = Field(min_length=1, max_length=500)

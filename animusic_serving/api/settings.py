@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,10 @@ class Settings(BaseSettings):
     # origins allowed to call from a browser, comma-separated in the environment
     # (e.g. "chrome-extension://<id>,http://localhost:3000"); empty = no CORS headers
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # where the web page may play media from (its Content-Security-Policy media-src):
+    # AnimeThemes' video and audio hosts; a local demo adds its own media server
+    media_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["https://v.animethemes.moe", "https://a.animethemes.moe"])
 
     # --- users and auth
     # dev mode (local demo only; `make run` switches it on): a plain ?anilist_username= /
@@ -33,12 +38,20 @@ class Settings(BaseSettings):
     # --- the sites a list is imported from (tests point these at local stubs)
     anilist_graphql_url: str = "https://graphql.anilist.co"
     anilist_min_interval_seconds: float = Field(default=2.0, ge=0)  # AniList allows 30/min
+    # requests AniList may get at once after a quiet spell (its limit is per minute)
+    anilist_burst: int = Field(default=30, ge=1)
     mal_api_url: str = "https://api.myanimelist.net/v2"
+    # without a client id, lists come from the site's public load.json under this root
+    mal_web_url: str = "https://myanimelist.net"
     mal_client_id: SecretStr | None = None
     mal_min_interval_seconds: float = Field(default=1.0, ge=0)
     import_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # --- limits
+    # per client ("N/second|minute|hour|day", ";"-separated): sign-in per client address,
+    # list imports per user and per address; over the limit -> 429 with Retry-After
+    sign_in_rate_limit: str = "3/minute;20/hour"
+    import_rate_limit: str = "5/minute;30/hour"
     max_body_bytes: int = Field(default=1_000_000, gt=0)  # 413 above this
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
@@ -51,6 +64,14 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters")
         return value
 
+    @field_validator("sign_in_rate_limit", "import_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from animusic_serving.api.rate_limits import parse_limits
+
+        parse_limits(value)
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str) -> str:
@@ -58,11 +79,19 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL (postgresql+psycopg2://user@host:port/db)")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "media_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("media_origins")
+    @classmethod
+    def _plain_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:  # they go into a CSP header: no spaces, quotes or semicolons
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://host[:port]")
         return value
 
 

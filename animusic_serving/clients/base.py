@@ -18,31 +18,36 @@ class SourceError(RuntimeError):
 
 
 class MinIntervalLimiter:
-    """At most one request every ``min_interval`` seconds (per process). A caller that would
-    wait longer than ``max_wait`` gets ``SourceError(503)`` instead of blocking a worker."""
+    """At most one request every ``min_interval`` seconds on average (per process), with up
+    to ``burst`` requests at once after a quiet spell (a token bucket in its GCRA form;
+    ``burst=1`` is strict spacing). A caller that would wait longer than ``max_wait`` gets
+    ``SourceError(503)`` instead of blocking a worker."""
 
-    def __init__(self, min_interval: float, max_wait: float = 10.0,
+    def __init__(self, min_interval: float, max_wait: float = 10.0, burst: int = 1,
                  clock=time.monotonic, sleep=time.sleep):
         self.min_interval = min_interval
         self.max_wait = max_wait
-        self._next = 0.0
+        self.burst = max(1, burst)
+        self._next = 0.0  # the theoretical time of the next request at the sustained rate
         self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
 
     def acquire(self) -> None:
         with self._lock:
             now = self._clock()
-            start = max(now, self._next)
+            start = max(now, self._next - (self.burst - 1) * self.min_interval)
             if start - now > self.max_wait:
-                raise SourceError(503, "too many imports right now; retry in a minute")
-            self._next = start + self.min_interval
+                raise SourceError(503, "Too many imports right now; try again in a minute.")
+            self._next = max(self._next, now) + self.min_interval
         if start > now:
             self._sleep(start - now)
 
     def back_off(self, seconds: float) -> None:
         """The site said Retry-After: nobody in this process asks before then."""
         with self._lock:
-            self._next = max(self._next, self._clock() + seconds)
+            # (the burst allowance is spent too: nothing goes before ``seconds`` have passed)
+            self._next = max(self._next, self._clock() + seconds
+                             + (self.burst - 1) * self.min_interval)
 
 
 def retry_after_seconds(value: str | None, default: float = 60.0) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 import uuid
 
 from sqlalchemy import (
@@ -15,12 +14,13 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
-    Integer,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -91,6 +91,8 @@ class Feedback(Base):
     watch_time: Mapped[float] = mapped_column(Float)
     total_video_time: Mapped[float] = mapped_column(Float)
     liked: Mapped[bool] = mapped_column(Boolean)
+    # the song was opened elsewhere (a search link, where the page cannot measure listening)
+    opened: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),

@@ -39,6 +39,28 @@ def replace_anime_list(session: Session, user: User, mal_ids: Iterable[int]) -> 
     return len(unique_ids)
 
 
+def add_to_anime_list(session: Session, user: User, mal_ids: Iterable[int]) -> int:
+    """Add anime to the user's list (those already on it stay). Returns the list's size."""
+    unique_ids = list(dict.fromkeys(int(m) for m in mal_ids))
+    if unique_ids:
+        session.execute(insert(AnimeListEntry)
+                        .values([{"user_id": user.id, "mal_id": m} for m in unique_ids])
+                        .on_conflict_do_nothing())
+    return anime_list_size(session, user)
+
+
+def remove_from_anime_list(session: Session, user: User, mal_id: int) -> bool:
+    """Take one anime off the user's list. False: it was not on it."""
+    result = session.execute(delete(AnimeListEntry).where(AnimeListEntry.user_id == user.id,
+                                                          AnimeListEntry.mal_id == mal_id))
+    return bool(result.rowcount)
+
+
+def anime_list_size(session: Session, user: User) -> int:
+    return int(session.scalar(select(func.count()).select_from(AnimeListEntry)
+                              .where(AnimeListEntry.user_id == user.id)) or 0)
+
+
 def get_anime_list(session: Session, user: User) -> list[int]:
     return list(session.scalars(select(AnimeListEntry.mal_id)
                                 .where(AnimeListEntry.user_id == user.id)
@@ -48,24 +70,26 @@ def get_anime_list(session: Session, user: User) -> list[int]:
 def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_by: str,
                     watch_time: float, total_video_time: float, liked: bool,
                     playlist_id: uuid.UUID | None = None,
-                    position: int | None = None) -> Feedback:
+                    position: int | None = None, opened: bool = False) -> Feedback:
     """Merge one report into the (user, song) row in ONE statement, so concurrent reports
-    never lose an update: times keep their maximum, a like is sticky, and recommended_by
+    never lose an update: times keep their maximum, a like (and "opened") is sticky, and
+    recommended_by
     (and the playlist context) keep what the first report said."""
-    stmt = insert(Feedback).values(
+    values = insert(Feedback).values(
         user_id=user.id, song_id=song_id, recommended_by=recommended_by,
         watch_time=watch_time, total_video_time=total_video_time, liked=liked,
-        playlist_id=playlist_id, position=position,
+        playlist_id=playlist_id, position=position, opened=opened,
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = values.on_conflict_do_update(
         index_elements=[Feedback.user_id, Feedback.song_id],
         set_={
-            "watch_time": func.greatest(Feedback.watch_time, stmt.excluded.watch_time),
+            "watch_time": func.greatest(Feedback.watch_time, values.excluded.watch_time),
             "total_video_time": func.greatest(Feedback.total_video_time,
-                                              stmt.excluded.total_video_time),
-            "liked": Feedback.liked | stmt.excluded.liked,
-            "playlist_id": func.coalesce(Feedback.playlist_id, stmt.excluded.playlist_id),
-            "position": func.coalesce(Feedback.position, stmt.excluded.position),
+                                              values.excluded.total_video_time),
+            "liked": Feedback.liked | values.excluded.liked,
+            "opened": Feedback.opened | values.excluded.opened,
+            "playlist_id": func.coalesce(Feedback.playlist_id, values.excluded.playlist_id),
+            "position": func.coalesce(Feedback.position, values.excluded.position),
             "updated_at": func.now(),
         },
     ).returning(Feedback)
@@ -152,7 +176,7 @@ def playlist_inputs(session: Session, username: str) -> PlaylistInputs:
         return PlaylistInputs(None, [], [])
     user_id, anilist_id, songs, liked, watch, total, anime = row
     feedback = list(map(FeedbackTuple._make, zip(songs or [], liked or [], watch or [],
-                                                  total or [])))
+                                                  total or [], strict=True)))
     return PlaylistInputs(user_id, feedback, list(anime or []), anilist_id)
 
 
@@ -161,8 +185,8 @@ _LOG_PLAYLIST = text("""
 SET LOCAL synchronous_commit TO OFF;
 WITH p AS (
     INSERT INTO playlists (id, user_id, bundle_version, model_order, seed, params)
-    VALUES (CAST(:id AS uuid), :user_id, :bundle_version, CAST(:model_order AS varchar(32)[]), :seed,
-            CAST(:params AS jsonb))
+    VALUES (CAST(:id AS uuid), :user_id, :bundle_version, CAST(:model_order AS varchar(32)[]),
+            :seed, CAST(:params AS jsonb))
     RETURNING id
 )
 INSERT INTO impressions (playlist_id, user_id, song_id, position, recommended_by)

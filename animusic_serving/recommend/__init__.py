@@ -25,6 +25,8 @@ from animusic_serving.recommend.profile import (
                                                  user_day_seed,
 )
 from animusic_serving.recommend.recommender import (
+    PlannedPlaylist,
+    plan_playlist,
     popular_artist_mask,
     recommend,
     relation_mask,
@@ -36,5 +38,5 @@ __all__ = [
     "COLD_START_K", "PLAYLIST_MODELS", "FeedbackRow", "PlaylistItem", "Profile",
     "build_playlist", "build_profile", "candidate_mask", "is_positive", "playlist_models",
     "recommend", "user_day_seed", "shuffled_models", "relation_mask", "popular_artist_mask",
-    "score", "hybrid_components", "DEFAULT_HYBRID_WEIGHTS",
+    "score", "hybrid_components", "DEFAULT_HYBRID_WEIGHTS", "PlannedPlaylist", "plan_playlist",
 ]

@@ -3,9 +3,10 @@
 The nearest-profile models (the sentence transformers, node2vec and TF-IDF) score a
 candidate by its cosine to the *nearest* profile song (see ``scorers``). Done directly, that
 is a (songs x dim) x (dim x profile) product per request: 12 ms for MPNet at 15,000 songs and
-59 profile songs on one core, more than the whole playlist's budget. Every row's top ``k`` neighbours change only when the bundle does,
-so the publisher stores them (``<model>.knn_rows.npy`` int32 and ``<model>.knn_sims.npy``
-float32, best first) and a request only gathers ``profile x k`` entries.
+59 profile songs on one core, more than the whole playlist's budget. Every row's top ``k``
+neighbours change only when the bundle does, so the publisher stores them
+(``<model>.knn_rows.npy`` int32 and ``<model>.knn_sims.npy`` float32, best first) and a
+request only gathers ``profile x k`` entries.
 
 What the lists give exactly. Let ``tau`` be the largest k-th-neighbour similarity over the
 profile rows. A song missing from row r's list has cosine <= that list's k-th value to r, so

@@ -68,10 +68,13 @@ def candidate_mask(anime_ids: np.ndarray, profile: Profile, *,
 def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = None,
                    rng: np.random.Generator | None = None, *,
                    allowed: np.ndarray | None = None,
-                   preferred: np.ndarray | None = None) -> list[PlaylistItem]:
+                   preferred: np.ndarray | None = None,
+                   cache: dict | None = None) -> list[PlaylistItem]:
     """``bundle``: a ``Bundle`` (or anything with ``songs``, ``model_names``, ``dense``,
     ``tfidf``, ``scores``, ``manifest``, ``n_songs``). ``models`` default: ``playlist_models``.
-    ``allowed`` / ``preferred``: boolean row masks, see ``candidate_mask``.
+    ``allowed`` / ``preferred``: boolean row masks, see ``candidate_mask``. ``cache``: a dict
+    the caller owns for this profile; the scores computed are left there (``explain`` reuses
+    them).
 
     Work per request: one score vector per model (matrix-vector products over the whole
     catalogue; the hybrid reuses the similarity models' vectors) and a few boolean masks;
@@ -82,7 +85,7 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
     song_ids = bundle.derived("song_id_array", _song_id_array)
     available = candidate_mask(anime_ids, profile, allowed=allowed, preferred=preferred)
     anime_taken = np.zeros(len(anime_ids), dtype=bool)
-    cache: dict = {}
+    cache = {} if cache is None else cache
     items: list[PlaylistItem] = []
     for model in models:
         new_anime = available & ~anime_taken

@@ -28,10 +28,15 @@ POSITIVE_WATCH_FRACTION = 0.5
 
 
 class FeedbackLike(Protocol):
-    song_id: str
-    liked: bool
-    watch_time: float
-    total_video_time: float
+    # read-only properties: a frozen dataclass or a NamedTuple satisfies them
+    @property
+    def song_id(self) -> str: ...
+    @property
+    def liked(self) -> bool: ...
+    @property
+    def watch_time(self) -> float: ...
+    @property
+    def total_video_time(self) -> float: ...
 
 
 @dataclass(frozen=True)

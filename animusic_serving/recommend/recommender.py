@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 
 from animusic_serving.recommend.playlist import (PlaylistItem, anime_id_array, build_playlist,
                                                 playlist_models)
-from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, build_profile
+from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, Profile, build_profile
 
 # "popular artists" for exclude_popular_artists: the artists holding this share of the
 # catalogue's artists with the highest summed song popularity (at least one artist)
@@ -41,12 +42,25 @@ def popular_artist_mask(bundle: Any) -> np.ndarray:
 
 
 def recommend(bundle: Any, feedback: Iterable[FeedbackLike], anime_list: Iterable[int] = (),
-              *, username: str = "", day: dt.date | None = None,
-              rng: np.random.Generator | None = None, models: list[str] | None = None,
-              shuffle_models: bool = True, k: int = COLD_START_K,
-              exclude_popular_artists: bool = False,
-              relations: Iterable[str] | None = None) -> list[PlaylistItem]:
-    """The playlist for one user.
+              **kwargs: Any) -> list[PlaylistItem]:
+    """The playlist for one user (``plan_playlist`` without the profile and scores)."""
+    return plan_playlist(bundle, feedback, anime_list, **kwargs).items
+
+
+@dataclass(frozen=True)
+class PlannedPlaylist:
+    items: list[PlaylistItem]
+    profile: Profile
+    cache: dict  # the scores computed for the profile (``explain`` reuses them)
+
+
+def plan_playlist(bundle: Any, feedback: Iterable[FeedbackLike],
+                  anime_list: Iterable[int] = (), *, username: str = "",
+                  day: dt.date | None = None, rng: np.random.Generator | None = None,
+                  models: list[str] | None = None, shuffle_models: bool = True,
+                  k: int = COLD_START_K, exclude_popular_artists: bool = False,
+                  relations: Iterable[str] | None = None) -> PlannedPlaylist:
+    """The playlist for one user, with the profile it was built from.
 
     ``shuffle_models``: the order in which models pick (and so the item positions) is drawn
     from ``rng``, so no model systematically gets the first pick or the first slot, which
@@ -65,7 +79,10 @@ def recommend(bundle: Any, feedback: Iterable[FeedbackLike], anime_list: Iterabl
         models = shuffled_models(bundle, rng, models)
     allowed = relation_mask(bundle, relations) if relations else None
     preferred = ~popular_artist_mask(bundle) if exclude_popular_artists else None
-    return build_playlist(bundle, profile, models, rng, allowed=allowed, preferred=preferred)
+    cache: dict = {}
+    items = build_playlist(bundle, profile, models, rng, allowed=allowed, preferred=preferred,
+                           cache=cache)
+    return PlannedPlaylist(items, profile, cache)
 
 
 def _relation_codes(bundle: Any) -> tuple[np.ndarray, list[str]]:

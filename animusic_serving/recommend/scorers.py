@@ -132,7 +132,14 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
     components: dict[str, np.ndarray] = {}
     for name in names:
         if name in SIMILARITY_MODELS and has_scorer(bundle, name):
-            components[name] = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache))
+            key = ("zscore", name)  # the explanation reads the components the hybrid used
+            if cache is None or key not in cache:
+                z = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache))
+                if cache is None:
+                    components[name] = z
+                    continue
+                cache[key] = z
+            components[name] = cache[key]
         elif name == "popularity" and "popular" in bundle.scores:
             components[name] = bundle.derived("log_popularity_prior", _log_popularity_prior)
         elif name == "franchise" and "franchise" in bundle.songs.columns:

@@ -1,16 +1,26 @@
 // Animusic web page: sign in (AniList implicit grant, or a plain name on a dev-mode server),
-// fetch a playlist, play it in the embedded YouTube player, like, prev/next. Watch time is
-// the time the video actually played (the sum of the playing intervals, in media seconds),
-// not the playhead. Feedback is queued in localStorage and retried with backoff, so a report
-// made while the API is unreachable arrives once it is back.
+// say what you like (anime picker, list import: picker.js), get a playlist, play it inline
+// (player.js), like, prev/next. What was played of a song (listening.js) is reported on
+// next, prev, another song, the end of the song and leaving the page, so a skip is 0 s.
+// Reports are queued in localStorage and retried with backoff; reporting twice is harmless
+// (the API keeps the maximum watch time and a sticky like).
 "use strict";
 
 (() => {
+  const A = (window.Animusic = window.Animusic || {});
   const KEY = "animusic.";
   const BACKOFF_BASE_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
   const AUTHORIZE_URL = "https://anilist.co/api/v2/oauth/authorize";
-  const YT_API = "https://www.youtube.com/iframe_api";
+  const MODEL_TIPS = {
+    tfidf: "TF-IDF: songs whose words (titles, artists, staff, tags, genres) match songs you like",
+    minilm: "MiniLM: songs whose descriptions read like those of songs you like (sentence embeddings)",
+    mpnet: "MPNet: songs whose descriptions read like those of songs you like (a larger sentence model)",
+    node2vec: "node2vec: songs close in the graph of songs, artists, anime, studios and tags",
+    popular: "popular: the most-viewed songs you have not heard here",
+    random: "random: any song of the catalogue, for discovery",
+    hybrid: "hybrid: a tuned mix of the similarity models and a popularity prior",
+  };
 
   const $ = (id) => document.getElementById(id);
   const store = {
@@ -38,12 +48,12 @@
     return null;
   }
 
-  async function api(method, path, body, { signedIn = true, keepalive = false } = {}) {
+  function request(method, path, body, signedIn) {
     const url = new URL(path, location.origin);
     const headers = { Accept: "application/json" };
     if (signedIn) {
       const who = auth();
-      if (!who) throw new ApiError(401, "sign in first");
+      if (!who) throw new ApiError(401, "Sign in first.");
       Object.assign(headers, who.headers);
       if (who.username) {
         if (body !== undefined) body = { ...body, anilist_username: who.username };
@@ -51,17 +61,22 @@
       }
     }
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    return { url, headers, body };
+  }
+
+  async function api(method, path, body, { signedIn = true, keepalive = false } = {}) {
+    const req = request(method, path, body, signedIn);
     let response;
     try {
-      response = await fetch(url, { method, headers, keepalive, credentials: "omit",
-                                    body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(req.url, { method, headers: req.headers, keepalive, credentials: "omit",
+                                        body: req.body === undefined ? undefined : JSON.stringify(req.body) });
     } catch {
-      throw new ApiError(0, "the Animusic API is unreachable");
+      throw new ApiError(0, "The Animusic API cannot be reached right now.");
     }
     let data = null;
     try { data = await response.json(); } catch { /* no body */ }
     if (!response.ok) {
-      if (response.status === 401 && headers.Authorization) {  // expired or revoked session
+      if (response.status === 401 && req.headers.Authorization) {  // expired or revoked session
         store.set("session", null);
         setTimeout(render, 0);
       }
@@ -70,18 +85,33 @@
     return data;
   }
 
+  // leaving the page: sendBeacon outlives it (a dev-mode name travels in the body; a bearer
+  // token needs a header, which only a keepalive fetch can carry)
+  function beacon(path, body) {
+    const req = request("POST", path, body, true);
+    const payload = JSON.stringify(req.body);
+    if (!req.headers.Authorization && navigator.sendBeacon) {
+      return navigator.sendBeacon(req.url, new Blob([payload], { type: "application/json" }));
+    }
+    fetch(req.url, { method: "POST", headers: req.headers, body: payload, keepalive: true,
+                     credentials: "omit" }).catch(() => {});
+    return true;
+  }
+
   // ------------------------------------------------------------------ feedback queue
 
   let flushing = false;
   let retryTimer = null;
   const retryable = (s) => s === 0 || s === 408 || s === 429 || s >= 500;
 
-  function enqueue(entry) {
+  function enqueue(entry, { leaving = false } = {}) {
     const queue = store.get("queue", []);
     queue.push({ id: `${Date.now()}-${Math.random().toString(36).slice(2)}`, attempts: 0, nextAt: 0, ...entry });
     store.set("queue", queue);
     renderPending();
-    flush();
+    // leaving: the beacon goes now; the entry stays queued and is sent again on the next
+    // visit in case the beacon was lost (a second copy changes nothing)
+    if (leaving) beacon(entry.path, entry.body); else flush();
   }
 
   function updateQueue(fn) {
@@ -89,20 +119,20 @@
     renderPending();
   }
 
-  async function flush({ keepalive = false } = {}) {
+  async function flush() {
     if (flushing) return;
     flushing = true;
     try {
       for (;;) {
         const entry = store.get("queue", [])[0];
         if (!entry) return;
-        if (entry.nextAt > Date.now() && !keepalive) {
+        if (entry.nextAt > Date.now()) {
           clearTimeout(retryTimer);
           retryTimer = setTimeout(flush, entry.nextAt - Date.now());
           return;
         }
         try {
-          await api(entry.method, entry.path, entry.body, { keepalive });
+          await api(entry.method, entry.path, entry.body);
           updateQueue((q) => q.filter((e) => e.id !== entry.id));
           setApiDown(false);
         } catch (err) {
@@ -138,125 +168,58 @@
     $("pending").textContent = n ? `${n} feedback waiting${apiDown ? " — API unreachable, retrying" : ""}` : "";
   }
 
-  // ------------------------------------------------------------------ measurement
+  // ------------------------------------------------------------------ listening
 
-  let player = null;       // YT.Player
-  let ytReady = null;      // Promise<YT>
-  let watch = null;        // {index, videoId, played, since, rate, furthest, duration}
-  const now = () => performance.now();
+  let playingIndex = -1; // the item whose meter is running (-1: none)
 
-  function openInterval() {
-    if (watch && watch.since === null) {
-      watch.since = now();
-      watch.rate = player?.getPlaybackRate?.() || 1;
-    }
-  }
-  function closeInterval() {
-    if (watch && watch.since !== null) {
-      watch.played += ((now() - watch.since) / 1000) * watch.rate;
-      watch.since = null;
-    }
-  }
-  function sample() {
-    if (!watch || !player?.getCurrentTime) return;
-    const t = Number(player.getCurrentTime()) || 0;
-    const d = Number(player.getDuration()) || 0;
-    watch.furthest = Math.max(watch.furthest, t);
-    if (d > 0) watch.duration = d;
-  }
-  function measurement() {
-    if (!watch) return null;
-    sample();
-    const open = watch.since !== null ? ((now() - watch.since) / 1000) * watch.rate : 0;
-    return { watch_time: watch.played + open, furthest: watch.furthest, duration: watch.duration };
-  }
-
-  function feedbackBody(item, m, liked) {
-    const duration = m && m.duration > 0 ? m.duration : 0;
-    let watched = m && m.watch_time > 0 ? m.watch_time : 0;
-    if (duration > 0) watched = Math.min(watched, duration);
+  function feedbackBody(item, m, extra = {}) {
     const playlist = store.get("playlist", null);
     const body = { song_id: item.song_id, recommended_by: item.recommended_by,
-                   watch_time: Math.round(watched * 100) / 100,
-                   total_video_time: Math.round(duration * 100) / 100, liked: !!liked };
+                   watch_time: m ? m.watch_time : 0, total_video_time: m ? m.total_video_time : 0,
+                   liked: !!store.get("liked", {})[item.song_id], ...extra };
     if (playlist?.playlist_id) body.playlist_id = playlist.playlist_id;
     if (Number.isInteger(item.position)) body.position = item.position;
     return body;
   }
 
-  // report what was played of the current song (prev/next, ended, leaving the page)
-  function reportCurrent({ keepalive = false } = {}) {
+  // the current song is done with (next, prev, ended, another song, leaving): report it
+  function finishCurrent({ leaving = false } = {}) {
     const playlist = store.get("playlist", null);
-    const m = measurement();
-    if (!playlist || !watch || !m || (m.watch_time <= 0 && m.furthest <= 0)) return;
-    const item = playlist.items[watch.index];
-    if (!item) return;
-    const liked = !!store.get("liked", {})[item.song_id];
-    enqueue({ method: "POST", path: "/feedback", body: feedbackBody(item, m, liked) });
-    if (keepalive) flush({ keepalive: true });
-  }
-
-  // ------------------------------------------------------------------ player
-
-  function videoOf(item) {
-    const links = item.links || [];
-    const withId = links.find((l) => l.platform === "youtube" && l.video_id);
-    const any = links.find((l) => l.platform === "youtube" && l.url) || links.find((l) => l.url);
-    return { videoId: withId?.video_id || null, url: withId?.url || any?.url || null };
-  }
-
-  function loadYouTube() {
-    if (!ytReady) {
-      ytReady = new Promise((resolve, reject) => {
-        window.onYouTubeIframeAPIReady = () => resolve(window.YT);
-        const script = document.createElement("script");
-        script.src = YT_API;
-        script.onerror = () => { ytReady = null; reject(new Error("the YouTube player did not load")); };
-        document.head.append(script);
-      });
-    }
-    return ytReady;
-  }
-
-  async function playVideo(videoId) {
-    const YT = await loadYouTube();
-    if (player) {
-      player.loadVideoById(videoId);
-      return;
-    }
-    await new Promise((resolve) => {
-      player = new YT.Player("player", {
-        videoId,
-        playerVars: { autoplay: 1, playsinline: 1, rel: 0 },
-        events: {
-          onReady: (e) => { e.target.playVideo(); resolve(); },
-          onStateChange: (e) => {
-            if (e.data === YT.PlayerState.PLAYING) openInterval(); else closeInterval();
-            if (e.data === YT.PlayerState.ENDED) reportCurrent();
-          },
-          onPlaybackRateChange: () => { closeInterval(); if (player.getPlayerState() === YT.PlayerState.PLAYING) openInterval(); },
-        },
-      });
-    });
+    const item = playlist?.items[playingIndex];
+    const m = leaving ? A.player.report() : A.player.finish();
+    if (item && m) enqueue({ method: "POST", path: "/feedback", body: feedbackBody(item, m) }, { leaving });
+    if (!leaving) playingIndex = -1;
   }
 
   async function play(index) {
     const playlist = store.get("playlist", null);
     const item = playlist?.items[index];
     if (!item) return;
-    if (watch) reportCurrent();
-    closeInterval();
+    finishCurrent();
     playlist.index = index;
     store.set("playlist", playlist);
-    const { videoId, url } = videoOf(item);
-    watch = videoId ? { index, videoId, played: 0, since: null, rate: 1, furthest: 0, duration: 0 } : null;
+    playingIndex = index;
+    mediaError = null;
     render();
-    if (videoId) {
-      try { await playVideo(videoId); } catch (err) { say(err.message, true); }
-    } else {
-      player?.stopVideo?.();
-      $("search-link").href = url || "https://www.youtube.com/";
+    const source = await A.player.start(item, {
+      onEnded: () => step(+1),  // autoplay: the next song starts at the end of this one
+      onError: (message) => { mediaError = message; render(); },
+    });
+    if (source.kind === "search") $("search-link").href = source.url || "https://www.youtube.com/";
+  }
+
+  let mediaError = null;
+
+  async function step(delta) {
+    const playlist = store.get("playlist", null);
+    if (!playlist) return;
+    let index = (playlist.index ?? -1) + delta;
+    if (index >= playlist.items.length) {
+      finishCurrent();
+      if (!(await fetchPlaylist())) return;
+      index = 0;
     }
+    await play(Math.max(0, index));
   }
 
   // ------------------------------------------------------------------ UI
@@ -291,11 +254,15 @@
       const tag = document.createElement("span");
       tag.className = "tag";
       tag.textContent = item.recommended_by;
+      tag.title = MODEL_TIPS[item.recommended_by] || `picked by ${item.recommended_by}`;
       title.append(tag, item.title);
       const anime = document.createElement("div");
       anime.className = "anime";
       anime.textContent = `${item.anime_title} · ${item.relation}${item.artists?.length ? " · " + item.artists.join(", ") : ""}`;
-      text.append(title, anime);
+      const why = document.createElement("div");
+      why.className = "why muted";
+      why.textContent = item.explanation || "";
+      text.append(title, anime, why);
       li.append(text);
       if (liked[item.song_id]) {
         const heart = document.createElement("span");
@@ -307,15 +274,20 @@
       list.append(li);
     });
     const item = items[index];
+    const active = !!item && playingIndex === index;
     $("now-title").textContent = item ? item.title : "—";
     $("now-sub").textContent = item ? `${item.anime_title} · picked by ${item.recommended_by}` : "";
+    $("now-why").textContent = item?.explanation || "";
     $("like").disabled = !item;
     $("like").setAttribute("aria-pressed", String(!!(item && liked[item.song_id])));
     $("like").textContent = item && liked[item.song_id] ? "♥" : "♡";
     $("prev").disabled = !item || index <= 0;
     $("next").disabled = !items.length;
-    $("empty").hidden = !!item;
-    $("no-video").hidden = !item || !!videoOf(item).videoId;
+    $("empty").hidden = active || !!item;
+    const kind = item ? A.player.sourceOf(item).kind : null;
+    $("no-video").hidden = !item || kind !== "search" || !!mediaError;
+    $("media-error").hidden = !active || !mediaError;
+    $("media-error-text").textContent = mediaError || "";
     renderPending();
   }
 
@@ -333,19 +305,6 @@
     }
   }
 
-  async function step(delta) {
-    const playlist = store.get("playlist", null);
-    if (!playlist) return;
-    let index = (playlist.index ?? -1) + delta;
-    if (index >= playlist.items.length) {
-      reportCurrent();
-      watch = null;
-      if (!(await fetchPlaylist())) return;
-      index = 0;
-    }
-    await play(Math.max(0, index));
-  }
-
   function toggleLike() {
     const playlist = store.get("playlist", null);
     const item = playlist?.items[playlist.index];
@@ -358,10 +317,17 @@
     } else {
       liked[item.song_id] = true;
       store.set("liked", liked);
-      const m = watch && watch.index === playlist.index ? measurement() : null;
-      enqueue({ method: "POST", path: "/feedback", body: feedbackBody(item, m, true) });
+      const m = playingIndex === playlist.index ? A.player.report() : null;
+      enqueue({ method: "POST", path: "/feedback", body: feedbackBody(item, m) });
     }
     render();
+  }
+
+  // a search link opened elsewhere: nothing to measure, but the listener went for it
+  function openedSearch() {
+    const playlist = store.get("playlist", null);
+    const item = playlist?.items[playlist.index];
+    if (item) enqueue({ method: "POST", path: "/feedback", body: feedbackBody(item, null, { opened: true }) });
   }
 
   async function signInDev(event) {
@@ -369,11 +335,12 @@
     const username = $("dev-name").value.trim();
     if (!username) return;
     store.set("session", { dev: true, username });
-    try {
+    try {  // a playlist comes with it (a list of yours, picked or imported, shapes it)
       const data = await api("GET", "/playlist");
       store.set("playlist", { playlist_id: data.playlist_id, items: data.items, index: -1 });
       store.set("liked", {});
       render();
+      A.picker.refresh();
     } catch (err) {
       store.set("session", null);
       render();
@@ -417,23 +384,12 @@
   }
 
   function signOut() {
-    reportCurrent();
-    closeInterval();
-    watch = null;
-    player?.stopVideo?.();
+    finishCurrent();
     for (const name of ["session", "playlist", "liked"]) store.set(name, null);
     render();
   }
 
-  async function importAniList() {
-    say("Importing your AniList list…");
-    try {
-      const out = await api("POST", "/import/anilist", {});
-      say(`Imported ${out.anime_count} anime from AniList. Get a new playlist to use it.`);
-    } catch (err) {
-      say(err.message, true);
-    }
-  }
+  Object.assign(A, { api, say, render, store, fetchPlaylist });
 
   async function main() {
     $("redirect-url").textContent = location.origin + "/";
@@ -445,14 +401,21 @@
     $("anilist-sign-in").addEventListener("click", signInAniList);
     $("dev-form").addEventListener("submit", signInDev);
     $("sign-out").addEventListener("click", signOut);
-    $("fetch").addEventListener("click", async () => { reportCurrent(); watch = null; await fetchPlaylist(); });
-    $("import").addEventListener("click", importAniList);
+    $("fetch").addEventListener("click", async () => { finishCurrent(); render(); await fetchPlaylist(); });
     $("next").addEventListener("click", () => step(+1));
+    $("error-next").addEventListener("click", () => step(+1));
     $("prev").addEventListener("click", () => step(-1));
     $("like").addEventListener("click", toggleLike);
-    window.addEventListener("pagehide", () => { closeInterval(); reportCurrent({ keepalive: true }); });
+    $("search-link").addEventListener("click", openedSearch);
+    $("audio-only").checked = !!store.get("audioOnly", false);
+    A.audioOnly = () => $("audio-only").checked;
+    $("audio-only").addEventListener("change", () => {
+      store.set("audioOnly", $("audio-only").checked);
+      A.player.switchAudio();
+      render();
+    });
+    window.addEventListener("pagehide", () => finishCurrent({ leaving: true }));
     window.addEventListener("online", () => flush());
-    setInterval(sample, 1000);
     await finishAniList();
     render();
     const playlist = store.get("playlist", null);
@@ -461,8 +424,9 @@
       store.set("playlist", playlist);
       render();
     }
+    if (auth()) A.picker.refresh();
     flush();
   }
 
-  main();
+  document.addEventListener("DOMContentLoaded", main);
 })();

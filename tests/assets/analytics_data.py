@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 UA, UB = 1, 2
 P = {name: f"00000000-0000-0000-0000-00000000000{i}" for i, name in enumerate("pqrstu", 1)}
 

@@ -13,12 +13,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 sys.path.insert(0, str(Path(__file__).parent))
-import analytics_data as data  # noqa: E402
+import analytics_data as data
 
-from animusic_assets.core.analytics import engagement, stats  # noqa: E402
-from animusic_assets.defs.analytics.adaptation import adaptation_report  # noqa: E402
-from animusic_assets.defs.analytics.engagement import engagement_report  # noqa: E402
-from animusic_assets.defs.analytics.resources import ServingDatabaseResource  # noqa: E402
+from animusic_assets.core.analytics import engagement, stats
+from animusic_assets.defs.analytics.adaptation import adaptation_report
+from animusic_assets.defs.analytics.engagement import engagement_report
+from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 
 
 def wilson_by_hand(k, n, z=1.96):

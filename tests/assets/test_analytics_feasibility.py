@@ -10,8 +10,8 @@ import pytest
 from animusic_assets.core.analytics import feasibility
 from animusic_assets.defs.analytics.feasibility import feasibility_report, read_steps
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 
 
 def test_collection_plan_matches_the_limits():

@@ -59,7 +59,7 @@ class Server:
         full = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
         full.update({"ANIMUSIC_DATABASE_URL": database_url, "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
                      **env})
-        self.log = open(log, "wb")
+        self.log = open(log, "wb")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
              self.url.rsplit(":", 1)[1], "--log-level", "warning"],

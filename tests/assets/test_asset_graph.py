@@ -6,8 +6,10 @@ import dagster as dg
 import pytest
 
 from animusic_assets import definitions
+from animusic_assets.build_selection import build_assets_and_checks
 from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource, UserListsResource
 from animusic_assets.resources.embedder import EmbeddingCacheResource
+from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_serving.bundle import load_bundle, read_current
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
@@ -15,29 +17,33 @@ FIXTURE = Path(__file__).parent / "fixtures" / "mini_anime_records.json"
 
 def _materialize(tmp_path, records_path=FIXTURE):
     return dg.materialize(
-        [*definitions.all_assets, *definitions.all_checks],  # the build, without analytics
+        build_assets_and_checks(),  # the build, without collection and analytics
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path="", synthetic_users=60),
-                   **definitions.extra_resources(),
                    "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
         raise_on_error=False,
     )
 
 
 def test_definitions_load_with_every_asset_and_check():
-    graph = definitions.defs.resolve_asset_graph()
+    defs = definitions.defs()
+    graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"anime_records", "catalog", "song_documents", "tfidf_model",
+    assert keys >= {"anime_records", "catalog", "song_documents", "tfidf_model",
                     "popularity_model", "node2vec_model", "minilm_model", "mpnet_model",
                     "model_bundle", "offline_evaluation", "engagement_report", "adaptation_report",
-                    "feasibility_report"}
+                    "feasibility_report",
+                    # live collection: in every mode, the mode only chooses what anime_records reads
+                    "mal_ranking", "mal_details", "mal_pages", "anidb_anime", "youtube_links",
+                    "single_anime"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
             "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid", "minilm_vectors_valid",
             "mpnet_vectors_valid"} <= checks
-    assert definitions.defs.resolve_job_def("build_and_publish")
+    assert defs.resolve_job_def("build_and_publish")
+    assert defs.resolve_job_def("ingest_rank_batch").partitions_def is not None
 
 
 def test_graph_materializes_and_publishes_a_bundle(tmp_path):
@@ -64,12 +70,11 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
     from animusic_assets.resources import DemoSnapshotSource
 
     result = dg.materialize(
-        [*definitions.all_assets],
+        [a for a in build_assets_and_checks() if not isinstance(a, dg.AssetChecksDefinition)],
         resources={"anime_source": DemoSnapshotSource(),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path=str(tmp_path / "absent.csv"),
                                                    synthetic_users=80),
-                   **definitions.extra_resources(),
                    "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
         run_config={"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(tmp_path / "reports"), "loop_users": 10, "playlists": 3}}}},
@@ -103,4 +108,4 @@ def test_a_failing_blocking_check_stops_publishing(tmp_path):
 
 def test_unknown_mode_is_a_clear_error():
     with pytest.raises(ValueError, match="ANIMUSIC_MODE"):
-        definitions.anime_source_for_mode("bogus")
+        anime_source_for_mode("bogus")

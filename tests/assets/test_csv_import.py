@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from animusic_assets.core.catalog import build_catalog_with_rejects
-from animusic_assets.definitions import anime_source_for_mode
+from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_assets.sources.animusic_csv import CsvImportError, read_animusic_csv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "animusic_songs.csv"
@@ -22,7 +22,7 @@ def test_csv_rows_become_anime_records():
     assert fma["mal_popularity"] == 3 and fma["anidb_anime_id"] == 6107
     again = fma["songs"][0]
     assert again["sequence"] == 1 and again["credits"][0] == {"role": "vocals", "name": "YUI", "creator_id": None}
-    platforms = [l["platform"] for l in again["links"]]
+    platforms = [link["platform"] for link in again["links"]]
     assert platforms == ["youtube", "animethemes"]
     assert again["links"][0]["video_id"] is None  # never an invented id: a search URL
     assert again["links"][0]["url"].startswith("https://www.youtube.com/results?search_query=")

@@ -1,4 +1,5 @@
-"""MiniLM/MPNet embeddings: normalised vectors, incremental cache, fast ≈ exact, damage-proof cache."""
+"""MiniLM/MPNet embeddings: normalised vectors, incremental cache, fast ≈ exact, damage-proof
+cache."""
 
 import os
 import sqlite3
@@ -11,10 +12,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from animusic_assets.core import embeddings as emb  # noqa: E402
-from animusic_assets.core.embedding_cache import EmbeddingCache  # noqa: E402
-from animusic_assets.defs.models.transformers import minilm_model, mpnet_model  # noqa: E402
-from animusic_assets.resources.embedder import EmbeddingCacheResource  # noqa: E402
+from animusic_assets.core import embeddings as emb
+from animusic_assets.core.embedding_cache import EmbeddingCache
+from animusic_assets.defs.models.transformers import minilm_model, mpnet_model
+from animusic_assets.resources.embedder import EmbeddingCacheResource
 
 _SONGS = [("Unravel", "Tokyo Ghoul", "TK from Ling tosite Sigure"),
           ("Gurenge", "Demon Slayer", "LiSA"), ("Blue Bird", "Naruto Shippuden", "Ikimono-gakari"),

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from animusic_assets.core.evaluation import feedback_loop, metrics as M, ranking
+from animusic_assets.core.evaluation import feedback_loop, ranking
+from animusic_assets.core.evaluation import metrics as M
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import (
     UserSplit,
@@ -35,7 +36,7 @@ def test_metrics_match_hand_computed_values():
 
 def test_split_is_seeded_half_and_halves_are_disjoint():
     lists = pd.DataFrame({"user_id": ["a"] * 6 + ["b"] * 3 + ["c"] * 8,
-                          "mal_id": list(range(1, 7)) + [1, 2, 3] + list(range(1, 9)),
+                          "mal_id": [*range(1, 7), 1, 2, 3, *range(1, 9)],
                           "rating": [9, 8, 10, 9, 8, 2] + [9, 9, 9] + [10] * 8})
     splits = split_users(lists, catalog_anime=np.arange(1, 9), min_liked=4)
     assert [s.user_id for s in splits] == ["a", "c"]  # b has too few liked anime
@@ -43,7 +44,7 @@ def test_split_is_seeded_half_and_halves_are_disjoint():
     assert len(a.imported) == 2 and len(a.held_out) == 3  # rating 2 is not liked
     assert not set(a.imported) & set(a.held_out)
     again = split_users(lists, catalog_anime=np.arange(1, 9), min_liked=4)
-    assert all((x.imported == y.imported).all() for x, y in zip(splits, again))
+    assert all((x.imported == y.imported).all() for x, y in zip(splits, again, strict=True))
     tuning, report = tuning_and_report_halves(splits)
     assert {s.user_id for s in tuning} | {s.user_id for s in report} == {"a", "c"}
     assert not {s.user_id for s in tuning} & {s.user_id for s in report}
@@ -101,7 +102,7 @@ def test_feedback_loop_likes_only_held_out_anime_and_counts_exposures():
     bundle = b.as_bundle()
     users = [UserSplit("u", np.array([2]), np.array([4, 6]))]
     events = feedback_loop.simulate(bundle, users, n_playlists=3)
-    anime_of = dict(zip(bundle.songs["song_id"], bundle.songs["anime_id"]))
+    anime_of = dict(zip(bundle.songs["song_id"], bundle.songs["anime_id"], strict=True))
     assert len(events) == 3 * 4  # four models, three playlists
     assert set(events.groupby("model")["exposure"].max()) == {3}
     by = feedback_loop.like_rate_by_exposure(events)

@@ -44,7 +44,7 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     fake.inject("mal_web", "/anime/1005", "timeout=1.5")  # client timeout 1 s, then retried
     fake.inject("youtube", "/results", "slow=0.3")
     resource = live_sites(fake, tmp_path / "ingest")
-    defs = ingest_definitions("live", live_sites=resource, top_n=6, batch_size=2)
+    defs = ingest_definitions(live_sites=resource, top_n=6, batch_size=2)
     keys = defs.resolve_job_def("ingest_rank_batch").partitions_def.get_partition_keys()
     assert keys == ["0001-0002", "0003-0004", "0005-0006"]
     instance = dg.DagsterInstance.ephemeral()
@@ -68,7 +68,8 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     for site in ("anidb", "youtube"):
         assert max_in_window([r["t"] for r in log if r["site"] == site], 1.0) <= FAST_RATE + 1
     (tmp_path / "requests_per_minute.json").write_text(json.dumps(per_minute))
-    print(f"\nbackfill of 3 partitions: {len(log)} requests in {elapsed:.1f} s; per host per minute: {per_minute}")
+    print(f"\nbackfill of 3 partitions: {len(log)} requests in {elapsed:.1f} s; "
+          f"per host per minute: {per_minute}")
 
     # catalog through the unchanged anime_records -> catalog chain
     result = dg.materialize([ingest_assets.anime_records, catalog_assets.catalog],
@@ -80,7 +81,7 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     fake_rows = catalog[catalog["anime_id"] != 1001]
     assert len(fake_rows) == 10 and fake_rows["song_id"].is_unique
     assert all(row["tags"] and row["credits"] for _, row in catalog.iterrows())
-    assert all(any(l["video_id"] for l in links) for links in fake_rows["links"])
+    assert all(any(link["video_id"] for link in links) for links in fake_rows["links"])
     row = fake_rows[fake_rows["anime_id"] == 1004].iloc[0]  # found through the English title
     stored = resource.store().get("youtube", 1004)["links"]
     assert stored and all("(English)" in link["query"] for link in stored.values())

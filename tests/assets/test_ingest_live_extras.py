@@ -1,7 +1,6 @@
 """Live-mode wiring: browser fallback for MAL pages, AniList import, single-anime partitions,
-schedules, and snapshot mode left untouched."""
+schedules, and the collection present in every mode."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -20,11 +19,16 @@ def fake():
     sites.stop()
 
 
-def test_rank_batches_and_snapshot_mode_adds_nothing():
+def test_rank_batches_and_collection_in_every_mode(monkeypatch):
     keys = rank_batch_keys(1500, 50)
     assert keys[0] == "0001-0050" and keys[-1] == "1451-1500" and len(keys) == 30
     assert rank_batch_keys(120, 50)[-1] == "0101-0120"
-    assert not list(ingest_definitions("snapshot").assets or [])
+    monkeypatch.setenv("ANIMUSIC_MODE", "snapshot")  # the mode only chooses what anime_records reads
+    defs = ingest_definitions(env={})
+    assert {k.to_user_string() for a in defs.assets for k in a.keys} >= {
+        "mal_ranking", "mal_details", "mal_pages", "anidb_anime", "youtube_links", "single_anime"}
+    assert defs.resolve_job_def("ingest_rank_batch").partitions_def.get_partition_keys()[-1] == "1451-1500"
+    assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for s in defs.schedules)
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no system Chromium")
@@ -46,7 +50,7 @@ def test_anilist_list_import(fake, tmp_path):
 
 def test_single_anime_dynamic_partition_and_daily_schedule(fake, tmp_path):
     resource = live_sites(fake, tmp_path)
-    defs = ingest_definitions("live", live_sites=resource, top_n=6, batch_size=2)
+    defs = ingest_definitions(live_sites=resource, top_n=6, batch_size=2)
     with dg.instance_for_test() as instance:
         _single_anime_and_schedule(defs, resource, instance)
 

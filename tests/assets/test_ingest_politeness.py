@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from animusic_assets.defs.ingest.definitions import ingest_definitions
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 from tests.assets.fakesite.harness import live_sites, site_config
 from tests.assets.fakesite.server import FakeSites
 
@@ -33,9 +33,21 @@ def _worker(config: dict, stage: str, ids: list[int]) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
+def _result(proc: subprocess.Popen, timeout: float = 60) -> dict:
+    """The worker's last stdout line (its JSON summary); on anything else, fail with its exit
+    status and stderr, so a crash says why."""
+    out, err = proc.communicate(timeout=timeout)
+    lines = out.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        pytest.fail(f"worker exited {proc.returncode} without a summary\n--- stdout\n{out}"
+                    f"\n--- stderr\n{err}")
+
+
 def test_ban_page_stops_the_partition_and_is_never_cached(fake, tmp_path):
     resource = live_sites(fake, tmp_path)
-    defs = ingest_definitions("live", live_sites=resource, top_n=6, batch_size=2)
+    defs = ingest_definitions(live_sites=resource, top_n=6, batch_size=2)
     assets, resources = list(defs.assets), {"live_sites": resource}
     assert dg.materialize(assets, selection=["mal_ranking"], resources=resources).success
     assert dg.materialize(assets, selection=["mal_details", "mal_pages"], partition_key="0003-0004",
@@ -68,7 +80,7 @@ def test_daily_cap_holds_across_two_processes(fake, tmp_path):
         (store_root / f"{a['mal_id']}.json").write_text(json.dumps({"anidb_anime_id": a["aid"]}))
     ids = [a["mal_id"] for a in fake.catalog]
     first, second = _worker(config, "anidb", ids[:3] + ids[3:]), _worker(config, "anidb", ids[::-1])
-    outputs = [json.loads(p.communicate(timeout=60)[0].strip().splitlines()[-1]) for p in (first, second)]
+    outputs = [_result(p) for p in (first, second)]
     assert len(fake.requests("anidb")) == 3, fake.requests("anidb")
     assert sum(o["network"] for o in outputs) == 3
     limiter = RateLimiter(tmp_path / "ratelimit.sqlite3", {"anidb": HostLimit(50.0, daily_cap=3)})
@@ -91,11 +103,44 @@ def test_killed_run_resumes_with_zero_refetches(fake, tmp_path):
     assert len(first_run) == 3
     n_before = len(fake.requests("mal_web"))
     proc = _worker(config, "mal_page", ids)
-    out = json.loads(proc.communicate(timeout=60)[0].strip().splitlines()[-1])
+    out = _result(proc)
     second_run = [r["path"] for r in fake.requests("mal_web")[n_before:]]
     assert not set(second_run) & first_run  # nothing fetched before the kill is fetched again
     assert sorted(second_run) == sorted(f"/anime/{i}" for i in ids[3:])
     assert out == {"done": 6, "network": 3, "cached": 3}
+
+
+def test_a_limiter_created_while_another_creates_the_file_waits_for_it(tmp_path):
+    """Two workers started together used to fail at random with "database is locked": while
+    one switches the new file to WAL it holds SQLite's RESERVED lock, and a second
+    ``PRAGMA journal_mode=WAL`` then fails at once instead of waiting out the busy timeout.
+    Here "the other worker" holds the creation lock (``<file>.init-lock``) and RESERVED for
+    0.3 s; the second limiter must wait, not fail."""
+    import fcntl
+    import sqlite3
+    import threading
+
+    path = tmp_path / "ratelimit.sqlite3"
+    errors: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            RateLimiter(path, {"anidb": HostLimit(50.0, daily_cap=3)}).acquire("anidb")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with open(f"{path}.init-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        creator = sqlite3.connect(path, isolation_level=None)
+        creator.execute("BEGIN IMMEDIATE")
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        time.sleep(0.3)
+        creator.execute("COMMIT")
+        creator.close()
+    thread.join(timeout=30)
+    assert not errors, errors
+    assert RateLimiter(path, {"anidb": HostLimit(50.0, daily_cap=3)}).used_today("anidb") == 1
 
 
 def test_rate_limiter_spacing_and_persistence(tmp_path):

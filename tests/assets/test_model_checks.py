@@ -21,9 +21,8 @@ def test_vectors_problems_name_each_fault():
 
 def test_same_anime_neighbour_share():
     anime = np.array([1, 1, 2, 2, 3])
-    clustered = sp.csr_matrix(np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]]) /
-                              np.linalg.norm([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]], axis=1,
-                                             keepdims=True))
+    points = np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]])
+    clustered = sp.csr_matrix(points / np.linalg.norm(points, axis=1, keepdims=True))
     assert same_anime_neighbour_share(clustered, anime) == 1.0
     crossed = sp.csr_matrix(np.array([[1.0, 0], [0, 1], [1, 0], [0, 1], [1, 1]]))
     assert same_anime_neighbour_share(crossed, anime) == 0.0

@@ -4,18 +4,20 @@ Training is the slow part (numba compiles pecanpy's walk kernel for every new wa
 seconds each), so the module trains once in a fixture and once through the asset.
 """
 
+from typing import Any
+
 import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 
+from animusic_assets.core import node2vec as n2v
 from animusic_assets.core.catalog import build_catalog
 from animusic_assets.core.graph import EDGE_TYPES, build_song_graph
-from animusic_assets.core import node2vec as n2v
 from animusic_assets.defs.models.node2vec import Node2VecConfig, node2vec_model
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 
-PARAMS = dict(dim=16, walk_length=20, num_walks=20, window=4, seed=7)
+PARAMS: dict[str, Any] = dict(dim=16, walk_length=20, num_walks=20, window=4, seed=7)
 
 
 def _song(title, vocals, creator_id=None, relation="opening", **extra_credits):
@@ -54,7 +56,7 @@ def trained():
     isolated["credits"] = [[]]
     catalog = pd.concat([catalog, isolated], ignore_index=True)
     graph = build_song_graph(catalog)
-    timings = {}
+    timings: dict[str, float] = {}
     node_ids, vectors = n2v.train_node2vec(graph, timings=timings, **PARAMS)
     return catalog, graph, node_ids, vectors, timings
 
@@ -97,7 +99,7 @@ def test_role_edges_and_weights():
     graph = build_song_graph(catalog, role_weights={"vocals": 2.0})
     index = graph.index()
     tag_weights = {graph.nodes[d]: float(w)
-                   for d, w, t in zip(graph.dst, graph.weight, graph.edge_type)
+                   for d, w, t in zip(graph.dst, graph.weight, graph.edge_type, strict=True)
                    if EDGE_TYPES[t] == "anime-tag"}
     assert tag_weights == {"tag:magic": 1.0, "tag:fights": 0.5, "tag:school": 1.0, "tag:cats": 1.0}
     counts = graph.edge_counts()
@@ -107,7 +109,7 @@ def test_role_edges_and_weights():
     indptr, indices, data = graph.to_csr()
     song, creator = index["song:" + catalog["song_id"][0]], index["creator:name:yuki kajiura"]
     row = slice(int(indptr[song]), int(indptr[song + 1]))
-    assert dict(zip(indices[row].tolist(), data[row].tolist()))[creator] == 3.0
+    assert dict(zip(indices[row].tolist(), data[row].tolist(), strict=True))[creator] == 3.0
     assert all(np.all(np.diff(indices[int(indptr[i]):int(indptr[i + 1])].astype(int)) > 0)
                for i in range(graph.n_nodes))
     with pytest.raises(ValueError, match="unknown role"):
@@ -165,7 +167,7 @@ def test_mode_rule(monkeypatch):
 
 
 def test_songs_of_one_anime_are_closer_than_songs_of_unrelated_anime(trained):
-    catalog, graph, node_ids, vectors, timings = trained
+    catalog, graph, _node_ids, vectors, timings = trained
     assert timings["mode"] == "PreCompFirstOrder"
     rows = n2v.song_row_vectors(graph, vectors)
     assert rows.dtype == np.float32 and rows.shape == (len(catalog), PARAMS["dim"])
@@ -227,7 +229,7 @@ def test_incremental_build_folds_new_anime_into_the_old_space(tmp_path):
                             embedding_cache=cache)
     assert second.metadata["built_by"].startswith("incremental")
     old = after["song_id"].isin(before["song_id"]).to_numpy()
-    by_id = dict(zip(before["song_id"], first.value.matrix))
+    by_id = dict(zip(before["song_id"], first.value.matrix, strict=True))
     np.testing.assert_array_equal(second.value.matrix[old],
                                   np.stack([by_id[s] for s in after["song_id"][old]]))
     new_rows = np.flatnonzero(~old)

@@ -1,4 +1,5 @@
-"""The fast path's own pipeline (no sentence-transformers import) gives SentenceTransformer's vectors."""
+"""The fast path's own pipeline (no sentence-transformers import) gives SentenceTransformer's
+vectors."""
 
 import json
 import os
@@ -9,9 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from animusic_assets.core import embeddings as emb  # noqa: E402
-from animusic_assets.core.plain_pipeline import (PlainPipeline, UnsupportedPipeline,  # noqa: E402
-                                                 read_pipeline)
+from animusic_assets.core import embeddings as emb
+from animusic_assets.core.plain_pipeline import PlainPipeline, UnsupportedPipeline, read_pipeline
 
 DOCS = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
         "Gurenge. Demon Slayer. opening theme. genres: Action, Fantasy",

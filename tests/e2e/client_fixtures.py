@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from client_support import ApiServer, FakeSites, chromium_available, publish_bundle
 
 

@@ -28,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -39,7 +38,6 @@ from tests.serving.live_server import wait_until_live
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 SESSION_SECRET = "e2e-session-secret-" + "s" * 32
 N_ANIME, SONGS_PER_ANIME = 6, 3
@@ -56,9 +54,14 @@ def video_id(row: int) -> str:
     return f"animusic{row:03d}"  # 11 characters, like a YouTube id
 
 
-def publish_bundle(root: Path) -> str:
-    anime = [a + 1 for a in range(N_ANIME) for _ in range(SONGS_PER_ANIME)]
+def publish_bundle(root: Path, n_anime: int = N_ANIME, links=None,
+                   columns: dict | None = None) -> str:
+    """``links(row) -> list[dict]`` (default: a YouTube video id per song); ``columns``:
+    extra or replaced songs columns (e.g. anime titles), one value per row."""
+    anime = [a + 1 for a in range(n_anime) for _ in range(SONGS_PER_ANIME)]
     n = len(anime)
+    links = links or (lambda i: [{"platform": "youtube", "video_id": video_id(i),
+                                  "url": f"https://www.youtube.com/watch?v={video_id(i)}"}])
     songs = pd.DataFrame({
         "song_id": [f"s{i}" for i in range(n)],
         "anime_id": np.asarray(anime, dtype=np.int64),
@@ -66,15 +69,14 @@ def publish_bundle(root: Path) -> str:
         "title": [f"Song {i}" for i in range(n)],
         "anime_title": [f"Anime {a}" for a in anime],
         "artists": [[f"Artist {i % 4}"] for i in range(n)],
-        "links": [json.dumps([{"platform": "youtube", "video_id": video_id(i),
-                               "url": f"https://www.youtube.com/watch?v={video_id(i)}"}])
-                  for i in range(n)],
+        "links": [json.dumps(links(i)) for i in range(n)],
+        **(columns or {}),
     })
     rng = np.random.default_rng(7)
     index = np.asarray(anime) - 1
     builder = BundleBuilder(songs)
     for name in ("minilm", "mpnet", "node2vec"):
-        centres = rng.normal(size=(N_ANIME, 8))
+        centres = rng.normal(size=(n_anime, 8))
         builder.add_dense(name, centres[index] + 0.3 * rng.normal(size=(n, 8)))
     counts = rng.random((n, 12)) * (rng.random((n, 12)) < 0.4)
     counts[np.arange(n), index % 12] += 2.0
@@ -116,7 +118,7 @@ class ApiServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
              str(self.port), "--log-level", "warning"],
@@ -143,7 +145,7 @@ class ApiServer:
 WATCH_PAGE = """<!doctype html><html><head><title>{vid} - YouTube</title></head><body>
 <div id="movie_player" class="html5-video-player">
 <video class="html5-main-video" src="/clip.wav?s={seconds}" autoplay width="640" height="360"></video>
-</div><h1>{vid}</h1></body></html>"""
+</div><h1>{vid}</h1></body></html>"""  # noqa: E501 (the fake page's own markup)
 
 # an embed that speaks to its parent with postMessage, as YouTube's does
 EMBED_PAGE = """<!doctype html><html><body style="margin:0;background:#000">
@@ -160,7 +162,7 @@ window.addEventListener("message", (e) => {{
   if (m.cmd === "play") v.play(); else if (m.cmd === "pause") v.pause();
   else if (m.cmd === "load") {{ location.href = "/embed/" + m.id; }}
 }});
-</script></body></html>"""
+</script></body></html>"""  # noqa: E501 (the fake page's own markup)
 
 # a stand-in for https://www.youtube.com/iframe_api: the YT.Player surface the page uses
 IFRAME_API = """(() => {
@@ -197,7 +199,7 @@ class Player {
 }
 window.YT = {Player, PlayerState};
 setTimeout(() => window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady(), 0);
-})();"""
+})();"""  # noqa: E501 (the fake player's own script)
 
 
 class FakeSites:
@@ -353,8 +355,8 @@ def feedback_rows(database_url: str, username: str) -> dict[str, dict]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(sa.text(
-                "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, f.liked, "
-                "f.playlist_id FROM feedback f JOIN users u ON u.id = f.user_id "
+                "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, "
+                "f.liked, f.playlist_id FROM feedback f JOIN users u ON u.id = f.user_id "
                 "WHERE u.username = :u"), {"u": username}).mappings().all()
     finally:
         engine.dispose()
@@ -370,3 +372,64 @@ def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "con
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+# --------------------------------------------------------------------------- media files
+
+
+class MediaServer:
+    """A stand-in for AnimeThemes' video and audio hosts on 127.0.0.1 (plain HTTP): every
+    ``/video/<name>`` and ``/audio/<name>`` is a real WAV tone of ``seconds`` seconds, with
+    byte ranges (seeking needs them). ``fail``: answer 404 to everything (a dead link)."""
+
+    def __init__(self, seconds: int = CLIP_SECONDS):
+        self.seconds = seconds
+        self.fail = False
+        self.log: list[str] = []
+        self._clips: dict[int, bytes] = {}
+        media = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body: bytes, ctype: str, headers: dict | None = None):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                media.log.append(self.path)
+                path = urlparse(self.path).path
+                if media.fail or not path.startswith(("/video/", "/audio/")):
+                    return self._send(404, b"not found", "text/plain")
+                seconds = media.seconds
+                if seconds not in media._clips:
+                    media._clips[seconds] = wav_clip(seconds)
+                data = media._clips[seconds]
+                ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+                if ranged:
+                    start = int(ranged[1])
+                    end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
+                    return self._send(206, data[start:end + 1], "audio/wav", {
+                        "Accept-Ranges": "bytes",
+                        "Content-Range": f"bytes {start}-{end}/{len(data)}"})
+                return self._send(200, data, "audio/wav", {"Accept-Ranges": "bytes"})
+
+            do_HEAD = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

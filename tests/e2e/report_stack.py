@@ -28,7 +28,7 @@ from animusic_serving.recommend.playlist import playlist_models
 from tests.e2e.client_support import N_ANIME, REPO, ApiServer, publish_bundle
 
 sys.path.insert(0, str(REPO / "tests" / "assets"))
-import analytics_data  # noqa: E402
+import analytics_data
 
 REPORTS = ("engagement", "adaptation", "feasibility", "evaluation")
 
@@ -45,12 +45,21 @@ def evaluation_page(bundle_dir: Path, out: Path, users: int = 40) -> Path:
     models = playlist_models(bundle)
     table = ranking.evaluate_ranking(bundle, splits, models, k=3, recall_k=6, per_user=per_user)
     events = feedback_loop.simulate(bundle, splits[:12], n_playlists=4)
-    verdicts = [f"{m}: NDCG@3 {table.loc[m, 'NDCG@3']:.3f}" for m in table.index
-                if m not in ("popular", "random")]
-    report = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
-                               metric="NDCG@3", bundle_version=bundle.version,
-                               source=f"{users} seeded synthetic users", verdict_lines=verdicts,
-                               max_exposure=4)
+    verdicts = [
+        f"{m}: NDCG@3 {table.loc[m, 'NDCG@3']:.3f}"
+        for m in table.index
+        if m not in ("popular", "random")
+    ]
+    report = report_html.build(
+        table,
+        pd.concat(per_user, ignore_index=True),
+        events,
+        metric="NDCG@3",
+        bundle_version=bundle.version,
+        source=f"{users} seeded synthetic users",
+        verdict_lines=verdicts,
+        max_exposure=4,
+    )
     path = out / "evaluation.html"
     path.write_text(report.html(), encoding="utf-8")
     return path
@@ -69,22 +78,60 @@ def build_reports(database_url: str, work: Path, traffic_seconds: float = 3.0) -
     api = ApiServer(database_url, bundle_dir, work / "api.log", {"ANIMUSIC_DEV_MODE": "1"})
     api.start()
     try:
-        subprocess.run([sys.executable, str(REPO / "scripts" / "simulate_traffic.py"),
-                        "--api", api.url, "--bundle-dir", str(bundle_dir), "--user-lists", "",
-                        "--users", "4", "--playlists", "3", "--seconds", str(traffic_seconds),
-                        "--record", str(reports / "analytics" / "simulated_traffic.jsonl")],
-                       cwd=REPO, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "simulate_traffic.py"),
+                "--api",
+                api.url,
+                "--bundle-dir",
+                str(bundle_dir),
+                "--user-lists",
+                "",
+                "--users",
+                "4",
+                "--playlists",
+                "3",
+                "--seconds",
+                str(traffic_seconds),
+                "--record",
+                str(reports / "analytics" / "simulated_traffic.jsonl"),
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         instance = dg.DagsterInstance.ephemeral()
         resources = {"serving_db": ServingDatabaseResource(url=database_url)}
         config = {"reports_dir": str(reports)}
         assert dg.materialize(
-            [engagement_report, adaptation_report], instance=instance, resources=resources,
-            run_config={"ops": {"engagement_report": {"config": config},
-                                "adaptation_report": {"config": config}}}).success
+            [engagement_report, adaptation_report],
+            instance=instance,
+            resources=resources,
+            run_config={
+                "ops": {
+                    "engagement_report": {"config": config},
+                    "adaptation_report": {"config": config},
+                }
+            },
+        ).success
         assert dg.materialize(
-            [feasibility_report], instance=instance, resources=resources,
-            run_config={"ops": {"feasibility_report": {"config": {
-                **config, "api_url": api.url, "ingest_dir": str(work / "no-ingest")}}}}).success
+            [feasibility_report],
+            instance=instance,
+            resources=resources,
+            run_config={
+                "ops": {
+                    "feasibility_report": {
+                        "config": {
+                            **config,
+                            "api_url": api.url,
+                            "ingest_dir": str(work / "no-ingest"),
+                        }
+                    }
+                }
+            },
+        ).success
     finally:
         api.stop()
     paths = {name: reports / "analytics" / f"{name}.html" for name in REPORTS[:3]}

@@ -37,16 +37,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         yield instance
         instance.close()
 
 
 def raw_markdown(text: str) -> list[str]:
     problems = [mark for mark in ("``", "**", "|---|", "|--:|", "](data:") if mark in text]
-    problems += [f"line {line!r}" for line in text.splitlines()
-                 if line.startswith(("- ", "## ", "# "))]
+    problems += [
+        f"line {line!r}" for line in text.splitlines() if line.startswith(("- ", "## ", "# "))
+    ]
     return problems
 
 
@@ -65,20 +67,24 @@ def test_report_opens_with_its_answers_and_no_raw_markdown(report_paths, browser
         for a in answers:
             if a.startswith(("Engagement:", "Ranking:", "Feedback loop:")):
                 assert re.search(r"95 % CI [-+]?\d\.\d+", a) and "paired bootstrap" in a, a
-        assert text.index("Answers") < text.index("Methods" if name != "feasibility"
-                                                  else "Time per pipeline step")
+        assert text.index("Answers") < text.index(
+            "Methods" if name != "feasibility" else "Time per pipeline step"
+        )
         assert raw_markdown(text) == []
         # tables fit the page: nothing scrolls sideways
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        wide = page.evaluate("[...document.querySelectorAll('table')]"
-                             ".filter(t => t.scrollWidth > t.clientWidth + 1).length")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('table')]"
+            ".filter(t => t.scrollWidth > t.clientWidth + 1).length"
+        )
         assert wide == 0, f"{wide} table(s) wider than the page"
         images = page.locator("img")
         assert images.count() >= 1
         for i in range(images.count()):
             img = images.nth(i)
-            assert img.get_attribute("alt") and \
-                img.evaluate("e => e.complete && e.naturalWidth > 0")
+            assert img.get_attribute("alt") and img.evaluate(
+                "e => e.complete && e.naturalWidth > 0"
+            )
     finally:
         page.close()
 

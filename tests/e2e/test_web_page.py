@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 
 import httpx
-
 from client_support import (
     CLIP_SECONDS,
-    SCREENSHOTS,
     feedback_rows,
     launch,
     wait_for,
@@ -68,8 +66,6 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(api.url + "/")
         page.locator("#welcome").wait_for()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "web-welcome.png"))
 
         # sign in with a plain name (dev mode): a playlist comes with it
         page.fill("#dev-name", USER)
@@ -106,7 +102,6 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.click("#like")
         wait_for(lambda: (feedback_rows(db, USER).get(second) or {}).get("liked"), 10,
                  what="the like")
-        page.screenshot(path=str(SCREENSHOTS / "web-playlist.png"))
         page.reload()
         page.locator(f'#items li[data-song-id="{second}"] .heart').wait_for()
 
@@ -156,8 +151,10 @@ def test_web_page_anilist_sign_in(client_stack, playwright_driver, tmp_path):
         assert "access_token" not in page.url
         stored = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
         assert "web-access-token" not in stored and "animusic.session" in stored
+        page.click(".import summary")
         page.click("#import")
         page.locator("#message", has_text="Imported 1 anime").wait_for()
+        page.locator("#my-anime li", has_text="Anime 3").wait_for()
         page.click("#fetch")
         page.locator("#items li").first.wait_for()
         page.click("#sign-out")

@@ -13,7 +13,6 @@ import re
 from client_support import (
     CLIP_SECONDS,
     EXTENSION_DIR,
-    SCREENSHOTS,
     feedback_rows,
     launch,
     wait_for,
@@ -79,8 +78,6 @@ def test_extension_flows(client_stack, playwright_driver, tmp_path):
         for label in labels:
             assert re.fullmatch(r"\[(tfidf|minilm|mpnet|node2vec|popular|random|hybrid)\] "
                                 r"Song \d+ — Anime \d+", label), label
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        popup.locator("body").screenshot(path=str(SCREENSHOTS / "extension-popup.png"))
         songs = [li.get_attribute("data-song-id") for li in popup.locator("#items li").all()]
 
         # play the first song (a new tab: the popup's own tab is no web page) ~5 s, then next

@@ -44,7 +44,7 @@ class LiveServer:
         full_env.update({"ANIMUSIC_DATABASE_URL": database_url,
                          "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
                          "ANIMUSIC_BUNDLE_POLL_SECONDS": "0.2", **(env or {})})
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
              str(self.port), "--workers", str(workers), "--log-level", "warning"],

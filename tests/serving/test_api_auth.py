@@ -1,6 +1,7 @@
 """Users and auth: AniList token -> session token; every user endpoint acts on the token's
 user only; imports from AniList / MAL through local stubs; dev mode."""
 
+import socket
 import time
 
 import pytest
@@ -116,12 +117,58 @@ def test_import_from_anilist_and_mal(secure, stub):
         stub.rate_limited = False
 
 
-def test_mal_import_without_a_client_id_is_503(client_factory, bundle_root, db_session, stub):
-    settings = {**stub.settings(), "mal_client_id": None}
+def test_mal_import_without_a_client_id_reads_the_public_list(client_factory, bundle_root,
+                                                                db_session, stub):
+    """No key: the public load.json, 300 entries a page until a short page, at most one
+    request a second (the default MAL interval); planned (6) and dropped (4) left out."""
+    entries = [(i, 2) for i in range(1, 601)] + [(601, 6), (602, 4), (603, 1), (1, 2)]
+    stub.mal_public_lists["pub_user"] = entries
+    stub.mal_private.add("secret_user")
+    settings = {**stub.settings(), "mal_client_id": None, "mal_min_interval_seconds": 1.0}
+    start = len(stub.times)
     with client_factory(bundle_root, session=db_session, settings=settings) as client:
         response = client.post("/import/mal", json={"anilist_username": "ann",
-                                                    "username": "ann_mal"})
-    assert response.status_code == 503 and "ANIMUSIC_MAL_CLIENT_ID" in response.text
+                                                    "username": "pub_user"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"anilist_username": "ann", "anime_count": 601,
+                                   "source": "mal"}  # 1..600 and 603
+        pages = [(p, t) for p, t in stub.times[start:] if p.startswith("/animelist/")]
+        assert [p for p, _ in pages] == [f"/animelist/pub_user/load.json?status=7&offset={o}"
+                                         for o in (0, 300, 600)]
+        gaps = [b - a for (_, a), (_, b) in zip(pages, pages[1:])]
+        assert min(gaps) >= 0.95, gaps  # polite: <= 1 request/s
+        listed = client.get("/anime_list", params={"anilist_username": "ann"}).json()
+        assert len(listed["items"]) == 601
+        for name in ("no_such_user", "secret_user"):
+            response = client.post("/import/mal", json={"anilist_username": "ann",
+                                                        "username": name})
+            assert response.status_code == 404, response.text
+            assert response.json()["detail"] == (
+                "There is no MyAnimeList user by that name, or their anime list is private.")
+
+
+def test_import_failures_are_one_friendly_sentence(client_factory, bundle_root, db_session,
+                                                   stub):
+    """A site that cannot be reached, or answers garbage: a sentence, not an exception."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    settings = {**stub.settings(), "mal_client_id": None,
+                "anilist_graphql_url": f"http://127.0.0.1:{port}/graphql",
+                "mal_web_url": f"http://127.0.0.1:{port}"}
+    with client_factory(bundle_root, session=db_session, settings=settings) as client:
+        for site in ("anilist", "mal"):
+            response = client.post(f"/import/{site}", json={"anilist_username": "ann",
+                                                            "username": "ann"})
+            assert response.status_code == 502
+            detail = response.json()["detail"]
+            assert detail.endswith("try again in a minute.") and "Error" not in detail, detail
+        # anime already on the list survive a failed import
+        client.post("/anime_list", json={"anilist_username": "ann", "mal_ids": [1, 2]})
+        client.post("/import/anilist", json={"anilist_username": "ann", "username": "ann"})
+        listed = client.get("/anime_list", params={"anilist_username": "ann"}).json()
+        assert [e["anime_id"] for e in listed["items"]] == [1, 2]
 
 
 def test_dev_mode_accepts_a_plain_username_and_is_logged(client_factory, bundle_root,

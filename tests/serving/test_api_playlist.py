@@ -14,7 +14,9 @@ def test_unknown_user_gets_a_cold_start_playlist(client):
     assert sorted(item["recommended_by"] for item in body["items"]) == sorted(PLAYLIST_MODELS)
     item = body["items"][0]
     assert set(item) == {"song_id", "title", "anime_id", "anime_title", "relation", "artists",
-                         "links", "recommended_by", "position"}
+                         "links", "recommended_by", "position", "explanation",
+                         "because_song_id"}
+    assert all(i["explanation"] for i in body["items"])
     assert item["links"][0]["platform"] == "youtube" and item["artists"]
     assert [i["position"] for i in body["items"]] == list(range(len(body["items"])))
 

@@ -65,7 +65,7 @@ def test_corrupt_file_fails_verification_and_keeps_current(tmp_path):
     (vdir / "minilm.npy").write_bytes(b"garbage")
     with pytest.raises(B.BundleError, match="checksum"):
         B.load_bundle(tmp_path, verify=True)
-    with pytest.raises(B.BundleError, match="minilm.npy"):
+    with pytest.raises(B.BundleError, match=r"minilm\.npy"):
         B.load_bundle(tmp_path)
 
 

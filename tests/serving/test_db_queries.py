@@ -4,6 +4,7 @@ feedback upserts (max times, sticky like) under concurrency."""
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -31,7 +32,7 @@ def test_replace_anime_list_replaces_and_tolerates_duplicates(db_session):
 
 def test_upsert_keeps_max_times_sticky_like_and_first_model(db_session):
     user = queries.get_or_create_user(db_session, "ann")
-    kwargs = dict(song_id="s1", total_video_time=90.0)
+    kwargs: dict[str, Any] = dict(song_id="s1", total_video_time=90.0)
     first = queries.upsert_feedback(db_session, user, recommended_by="tfidf", watch_time=40.0,
                                     liked=True, **kwargs)
     row = queries.upsert_feedback(db_session, user, recommended_by="popular", watch_time=10.0,
@@ -68,6 +69,7 @@ def test_concurrent_upserts_leave_one_row_with_the_max_and_the_like(database_url
             list(pool.map(report, range(workers)))
         with Session(engine) as session:
             user = queries.get_user(session, username)
+            assert user is not None
             rows = queries.get_feedback(session, user)
         assert len(rows) == 1
         assert rows[0].watch_time == max(watch_times)

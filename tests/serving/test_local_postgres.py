@@ -1,6 +1,7 @@
-"""scripts/local_postgres.py: reuse of a running server, clear errors, stop by PID, CLI."""
+"""animusic_devtools/local_postgres.py: reuse of a running server, clear errors, stop by PID,
+CLI (the module and its scripts/ entry point)."""
 
-import importlib.util
+import os
 import shutil
 import socket
 import subprocess
@@ -10,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "local_postgres.py"
+from animusic_devtools import local_postgres as lp
 
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("local_postgres_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-lp = _load_script()
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "local_postgres.py"
 
 
 def test_start_on_a_running_server_returns_it(postgres):
@@ -37,10 +30,20 @@ def test_port_in_use_is_a_one_line_error_before_anything_is_created(postgres, tm
     assert not (tmp_path / "other").exists()
 
 
-def test_cli_status(postgres):
-    out = subprocess.run([sys.executable, str(SCRIPT), "status", "--data-dir",
-                          str(postgres.data_dir)], capture_output=True, text=True, timeout=30)
+@pytest.mark.parametrize("entry", [[str(SCRIPT)], ["-m", "animusic_devtools.local_postgres"]],
+                         ids=["scripts-path", "module"])
+def test_cli_status(postgres, entry, tmp_path):
+    # the system interpreter's way (`make stop` before the venv exists): from the repo root,
+    # with nothing of the venv on the path
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
+    out = subprocess.run([sys.executable, "-S", *entry, "status", "--data-dir",
+                          str(postgres.data_dir)], capture_output=True, text=True, timeout=30,
+                         cwd=REPO, env=env)
     assert out.returncode == 0 and f"pid={postgres.pid} port={postgres.port}" in out.stdout
+    missing = subprocess.run([sys.executable, "-S", *entry, "status", "--data-dir",
+                              str(tmp_path / "none")], capture_output=True, text=True,
+                             timeout=30, cwd=REPO, env=env)
+    assert (missing.returncode, missing.stdout.strip()) == (3, "not running")
 
 
 def test_stop_then_start_reuses_the_data_dir(postgres):

@@ -32,7 +32,7 @@ def test_top_neighbours_match_a_full_sort(monkeypatch):
 
 
 def test_k_shrinks_on_tiny_catalogues():
-    rows, sims = N.top_neighbours(_unit(3, 4), 10)
+    rows, _sims = N.top_neighbours(_unit(3, 4), 10)
     assert rows.shape == (3, 2)
     assert N.top_neighbours(_unit(1, 4), 10)[0].shape == (1, 0)
 
@@ -119,7 +119,7 @@ def test_sparse_rows_get_the_same_lists_and_nearest_scores_as_dense(monkeypatch)
     m = _sparse_unit(70, 40)
     dense = m.toarray()
     rows_s, sims_s = N.top_neighbours(m, 5)
-    rows_d, sims_d = N.top_neighbours(dense, 5)
+    _rows_d, sims_d = N.top_neighbours(dense, 5)
     np.testing.assert_allclose(sims_s, sims_d, rtol=1e-5)
     full = dense @ dense.T
     np.testing.assert_allclose(np.take_along_axis(full, rows_s.astype(int), axis=1), sims_s,

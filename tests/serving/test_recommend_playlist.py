@@ -1,6 +1,7 @@
 """Playlist assembly: exclusions, their relaxation order, one item per model and per anime."""
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,8 @@ def test_cold_start_seeds_are_excluded_and_the_playlist_is_stable_for_the_day(ma
     profile = build_profile([], bundle.row_of, bundle.songs["anime_id"].to_numpy(),
                             anime_list=[1, 2], username="ann", day=day)
     assert profile.cold_start == "anime_list" and len(profile.seed_rows) == 8  # all 8 songs
-    kwargs = dict(username="ann", day=day, models=["tfidf", "minilm", "mpnet", "popular"])
+    kwargs: dict[str, Any] = dict(username="ann", day=day,
+                                  models=["tfidf", "minilm", "mpnet", "popular"])
     first = recommend(bundle, [], [1, 2], rng=np.random.default_rng(1), **kwargs)
     assert not {i.row for i in first} & set(profile.seed_rows.tolist())
     again = recommend(bundle, [], [1, 2], rng=np.random.default_rng(1), **kwargs)

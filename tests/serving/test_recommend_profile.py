@@ -46,7 +46,7 @@ def test_favourability_blacklists_only_negative_anime():
                 FeedbackRow("s4"), FeedbackRow("s5")]  # anime 3: -2
     p = profile(feedback)
     assert p.blacklisted_anime.tolist() == [3]
-    p = profile(feedback + [FeedbackRow("s2", watch_time=0, total_video_time=5)])  # anime 2: -1
+    p = profile([*feedback, FeedbackRow("s2", watch_time=0, total_video_time=5)])  # anime 2: -1
     assert p.blacklisted_anime.tolist() == [2, 3]
 
 

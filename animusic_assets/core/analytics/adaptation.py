@@ -79,18 +79,23 @@ def _direction(diff: float, low: float, high: float) -> str:
 
 
 def _words(model: str, r: dict, early_n: int) -> str:
-    like = (f"like rate {_direction(r['like_rate_diff'], r['like_rate_diff_ci_low'], r['like_rate_diff_ci_high'])} "
+    like_direction = _direction(r["like_rate_diff"], r["like_rate_diff_ci_low"],
+                                r["like_rate_diff_ci_high"])
+    like = (f"like rate {like_direction} "
             f"({r['early_like_rate']:.2f} at exposures 1–{early_n} vs {r['late_like_rate']:.2f} later, "
             f"difference {r['like_rate_diff']:+.2f}, 95 % CI {r['like_rate_diff_ci_low']:+.2f} to "
             f"{r['like_rate_diff_ci_high']:+.2f}, p = {r['like_rate_p']:.3f})")
     if np.isnan(r["watch_ratio_diff"]):
         watch = "watch ratio cannot be compared (no durations on one side)"
     else:
-        watch = (f"watch ratio {_direction(r['watch_ratio_diff'], r['watch_ratio_diff_ci_low'], r['watch_ratio_diff_ci_high'])} "
+        watch_direction = _direction(r["watch_ratio_diff"], r["watch_ratio_diff_ci_low"],
+                                     r["watch_ratio_diff_ci_high"])
+        watch = (f"watch ratio {watch_direction} "
                  f"({r['early_watch_ratio']:.2f} vs {r['late_watch_ratio']:.2f}, difference "
                  f"{r['watch_ratio_diff']:+.2f}, 95 % CI {r['watch_ratio_diff_ci_low']:+.2f} to "
                  f"{r['watch_ratio_diff_ci_high']:+.2f})")
     verdict = ("adapts: later picks are liked more" if r["like_rate_diff_ci_low"] > 0 else
                "gets worse with feedback" if r["like_rate_diff_ci_high"] < 0 else
                "no evidence of adaptation in like rate")
-    return f"{model} ({r['users']} users reaching exposure {early_n + 1}): {like}; {watch} — {verdict}."
+    reached = f"{r['users']} users reaching exposure {early_n + 1}"
+    return f"{model} ({reached}): {like}; {watch} — {verdict}."

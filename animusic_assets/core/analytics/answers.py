@@ -25,8 +25,9 @@ TEST_NAME = "paired bootstrap over users"
 _N, _X, _Y, _XY, _XX = range(5)
 
 
-def moments(items: pd.DataFrame, model: str, outcome: str, users: pd.Index,
-            max_exposure: int | None = None) -> np.ndarray:
+def moments(
+    items: pd.DataFrame, model: str, outcome: str, users: pd.Index, max_exposure: int | None = None
+) -> np.ndarray:
     """Per user (rows in ``users`` order): n, Σx, Σy, Σxy, Σx² of the model's items, x being
     the exposure number and y the outcome (``liked`` or ``watch_ratio``)."""
     g = items[items["model"] == model]
@@ -36,8 +37,11 @@ def moments(items: pd.DataFrame, model: str, outcome: str, users: pd.Index,
         g = g[g["exposure"] <= max_exposure]
     x = g["exposure"].astype(float)
     y = g[outcome].astype(float)
-    frame = pd.DataFrame({"n": 1.0, "x": x, "y": y, "xy": x * y, "xx": x * x,
-                          "user_id": g["user_id"]}).groupby("user_id").sum()
+    frame = (
+        pd.DataFrame({"n": 1.0, "x": x, "y": y, "xy": x * y, "xx": x * x, "user_id": g["user_id"]})
+        .groupby("user_id")
+        .sum()
+    )
     return frame.reindex(users, fill_value=0.0).to_numpy(dtype=float)
 
 
@@ -90,8 +94,13 @@ def _interval(boot: np.ndarray, value: float, users: int) -> Estimate:
     return Estimate(float(value), float(low), float(high), users)
 
 
-def per_model(items: pd.DataFrame, outcome: str, stat=mean_stat, seed: int = 0,
-              max_exposure: int | None = None) -> dict[str, tuple[Estimate, np.ndarray]]:
+def per_model(
+    items: pd.DataFrame,
+    outcome: str,
+    stat=mean_stat,
+    seed: int = 0,
+    max_exposure: int | None = None,
+) -> dict[str, tuple[Estimate, np.ndarray]]:
     """Per model: the statistic with its bootstrap interval, and its resampled values."""
     users = pd.Index(sorted(items["user_id"].unique()))
     if len(users) == 0:
@@ -108,14 +117,18 @@ def per_model(items: pd.DataFrame, outcome: str, stat=mean_stat, seed: int = 0,
     return out
 
 
-def compare_best(estimates: dict[str, tuple[Estimate, np.ndarray]], n_users: int,
-                 higher_is_better: bool = True) -> Comparison | None:
+def compare_best(
+    estimates: dict[str, tuple[Estimate, np.ndarray]], n_users: int, higher_is_better: bool = True
+) -> Comparison | None:
     """The best model against the runner-up: the difference with its interval and a
     two-sided bootstrap p-value (resamples share their users, so the test is paired). Models
     with fewer than MIN_USERS users are not ranked (a few lucky items are no answer) unless
     no two models have that many."""
-    ranked = [m for m in sorted(estimates, key=lambda k: estimates[k][0].value,
-                                reverse=higher_is_better) if not np.isnan(estimates[m][0].value)]
+    ranked = [
+        m
+        for m in sorted(estimates, key=lambda k: estimates[k][0].value, reverse=higher_is_better)
+        if not np.isnan(estimates[m][0].value)
+    ]
     enough = [m for m in ranked if estimates[m][0].users >= MIN_USERS]
     ranked = enough if len(enough) >= 2 else ranked
     if len(ranked) < 2:
@@ -136,11 +149,15 @@ def est(e: Estimate, digits: int = 3) -> str:
 def verdict(c: Comparison, digits: int = 3, unit: str = "") -> str:
     d = c.diff
     if c.users < MIN_USERS:
-        return (f"with {c.users} users the difference {d.value:+.{digits}f}{unit} cannot be "
-                f"tested (a {TEST_NAME} needs at least {MIN_USERS})")
+        return (
+            f"with {c.users} users the difference {d.value:+.{digits}f}{unit} cannot be "
+            f"tested (a {TEST_NAME} needs at least {MIN_USERS})"
+        )
     what = "a real difference" if c.real else "not a detectable difference"
-    return (f"the difference {d.value:+.{digits}f}{unit} (95 % CI {d.low:+.{digits}f} to "
-            f"{d.high:+.{digits}f}; {TEST_NAME}, {c.users} users, p = {c.p:.3f}) is {what}")
+    return (
+        f"the difference {d.value:+.{digits}f}{unit} (95 % CI {d.low:+.{digits}f} to "
+        f"{d.high:+.{digits}f}; {TEST_NAME}, {c.users} users, p = {c.p:.3f}) is {what}"
+    )
 
 
 def engagement_answer(items: pd.DataFrame, seed: int = 0) -> tuple[str, dict]:
@@ -151,19 +168,26 @@ def engagement_answer(items: pd.DataFrame, seed: int = 0) -> tuple[str, dict]:
     watch = per_model(items, "watch_ratio", seed=seed)
     c_like, c_watch = compare_best(likes, n_users), compare_best(watch, n_users)
     if c_like is None:
-        return ("**Engagement:** not answerable yet — fewer than two models have any item "
-                f"({len(items)} items from {n_users} users)."), {}
-    text = (f"**Engagement:** **{c_like.best}** has the highest like rate, "
-            f"{est(c_like.best_est)}, against runner-up {c_like.runner_up} at "
-            f"{est(c_like.runner_est)}; {verdict(c_like)}")
+        return (
+            "**Engagement:** not answerable yet — fewer than two models have any item "
+            f"({len(items)} items from {n_users} users)."
+        ), {}
+    text = (
+        f"**Engagement:** **{c_like.best}** has the highest like rate, "
+        f"{est(c_like.best_est)}, against runner-up {c_like.runner_up} at "
+        f"{est(c_like.runner_est)}; {verdict(c_like)}"
+    )
     if c_watch is not None:
-        text += (f". Mean watch ratio: {c_watch.best} {est(c_watch.best_est)} vs "
-                 f"{c_watch.runner_up} {est(c_watch.runner_est)}, {verdict(c_watch)}")
+        text += (
+            f". Mean watch ratio: {c_watch.best} {est(c_watch.best_est)} vs "
+            f"{c_watch.runner_up} {est(c_watch.runner_est)}, {verdict(c_watch)}"
+        )
     return text + ".", {"like_rate": c_like, "watch_ratio": c_watch}
 
 
-def trend_table(items: pd.DataFrame, outcome: str, max_exposure: int,
-                seed: int = 0) -> pd.DataFrame:
+def trend_table(
+    items: pd.DataFrame, outcome: str, max_exposure: int, seed: int = 0
+) -> pd.DataFrame:
     """Per model: the fitted slope of the outcome per exposure with its 95 % interval."""
     slopes = per_model(items, outcome, slope_stat, seed, max_exposure)
     users = pd.Index(sorted(items["user_id"].unique()))
@@ -171,14 +195,29 @@ def trend_table(items: pd.DataFrame, outcome: str, max_exposure: int,
     for m, (e, _) in slopes.items():
         total = moments(items, m, outcome, users, max_exposure).sum(axis=0)
         intercept = (total[_Y] - e.value * total[_X]) / total[_N]
-        rows.append({"model": m, "slope": e.value, "slope_ci_low": e.low,
-                     "slope_ci_high": e.high, "intercept": intercept,
-                     "users": e.users,
-             "trend": "too few exposures" if np.isnan(e.low) else
-                      f"too few users (< {MIN_USERS})" if e.users < MIN_USERS else
-                      "rising" if e.low > 0 else "falling" if e.high < 0 else "flat"})
-    return pd.DataFrame(rows, columns=["model", "users", "slope", "slope_ci_low",
-                                       "slope_ci_high", "intercept", "trend"]).set_index("model")
+        rows.append(
+            {
+                "model": m,
+                "slope": e.value,
+                "slope_ci_low": e.low,
+                "slope_ci_high": e.high,
+                "intercept": intercept,
+                "users": e.users,
+                "trend": "too few exposures"
+                if np.isnan(e.low)
+                else f"too few users (< {MIN_USERS})"
+                if e.users < MIN_USERS
+                else "rising"
+                if e.low > 0
+                else "falling"
+                if e.high < 0
+                else "flat",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["model", "users", "slope", "slope_ci_low", "slope_ci_high", "intercept", "trend"],
+    ).set_index("model")
 
 
 def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> tuple[str, dict]:
@@ -188,28 +227,34 @@ def adaptation_answer(items: pd.DataFrame, max_exposure: int, seed: int = 0) -> 
     slopes = per_model(items, "liked", slope_stat, seed, max_exposure)
     c = compare_best(slopes, n_users)
     if c is None:
-        return ("**Adaptation:** not answerable yet — no two models have items at more than "
-                "one exposure number."), {}
+        return (
+            "**Adaptation:** not answerable yet — no two models have items at more than "
+            "one exposure number."
+        ), {}
     rising = [m for m, (e, _) in slopes.items() if e.users >= MIN_USERS and e.low > 0]
     falling = [m for m, (e, _) in slopes.items() if e.users >= MIN_USERS and e.high < 0]
     few = [m for m, (e, _) in slopes.items() if e.users < MIN_USERS]
     pct = 100.0
-    spread = (f"like rate rises significantly with exposure for {len(rising)} of {len(slopes)} "
-              f"models ({', '.join(rising) or 'none'})"
-              + (f" and falls for {', '.join(falling)}" if falling else "")
-              + (f" ({', '.join(few)}: too few users to tell)" if few else ""))
+    spread = (
+        f"like rate rises significantly with exposure for {len(rising)} of {len(slopes)} "
+        f"models ({', '.join(rising) or 'none'})"
+        + (f" and falls for {', '.join(falling)}" if falling else "")
+        + (f" ({', '.join(few)}: too few users to tell)" if few else "")
+    )
     reached = int(min(max_exposure, items["exposure"].max()))
-    text = (f"**Adaptation:** over exposures 1–{reached}, {spread}; the steepest trend is "
-            f"**{c.best}**, {c.best_est.value * pct:+.2f} points of like rate per exposure "
-            f"(95 % CI {c.best_est.low * pct:+.2f} to {c.best_est.high * pct:+.2f}), against "
-            f"runner-up {c.runner_up} at {c.runner_est.value * pct:+.2f} "
-            f"({c.runner_est.low * pct:+.2f} to {c.runner_est.high * pct:+.2f}); "
-            f"{verdict(_scaled(c, pct), 2, ' points')}.")
+    text = (
+        f"**Adaptation:** over exposures 1–{reached}, {spread}; the steepest trend is "
+        f"**{c.best}**, {c.best_est.value * pct:+.2f} points of like rate per exposure "
+        f"(95 % CI {c.best_est.low * pct:+.2f} to {c.best_est.high * pct:+.2f}), against "
+        f"runner-up {c.runner_up} at {c.runner_est.value * pct:+.2f} "
+        f"({c.runner_est.low * pct:+.2f} to {c.runner_est.high * pct:+.2f}); "
+        f"{verdict(_scaled(c, pct), 2, ' points')}."
+    )
     return text, {"slope": c}
 
 
 def _scaled(c: Comparison, k: float) -> Comparison:
     def s(e: Estimate) -> Estimate:
         return Estimate(e.value * k, e.low * k, e.high * k, e.users)
-    return Comparison(c.best, c.runner_up, s(c.best_est), s(c.runner_est), s(c.diff), c.p,
-                      c.users)
+
+    return Comparison(c.best, c.runner_up, s(c.best_est), s(c.runner_est), s(c.diff), c.p, c.users)

@@ -37,14 +37,15 @@ def read_run_log(path: str | Path) -> list[dict]:
 def simulated_users(users: pd.DataFrame, runs: list[dict]) -> set[int]:
     """Ids of the users (``user_id``, ``username``) the simulator created or drove."""
     named = {u for run in runs for u in run.get("usernames", [])}
-    mask = users["username"].astype(str).str.startswith(SIMULATED_PREFIX) | \
-        users["username"].isin(named)
+    mask = users["username"].astype(str).str.startswith(SIMULATED_PREFIX) | users["username"].isin(
+        named
+    )
     return set(users.loc[mask, "user_id"].astype(int))
 
 
 @dataclass(frozen=True)
 class Origin:
-    population: str          # "real" or "simulated": whose items the report counts
+    population: str  # "real" or "simulated": whose items the report counts
     user_ids: set[int]
     sentence: str
 
@@ -58,16 +59,18 @@ def _span(items: pd.DataFrame) -> str:
 
 def _settings(runs: list[dict]) -> str:
     if not runs:
-        return ("scripts/simulate_traffic.py (settings not recorded: no "
-                f"{RUN_LOG} beside the reports)")
+        return (
+            f"scripts/simulate_traffic.py (settings not recorded: no {RUN_LOG} beside the reports)"
+        )
     last = runs[-1]
     parts = ", ".join(f"{k} {last[k]}" for k in SETTINGS if k in last)
     more = f"; {len(runs)} runs in all" if len(runs) > 1 else ""
     return f"scripts/simulate_traffic.py, last run: {parts}{more}"
 
 
-def decide(items: pd.DataFrame, users: pd.DataFrame, runs: list[dict],
-           population: str = "auto") -> Origin:
+def decide(
+    items: pd.DataFrame, users: pd.DataFrame, runs: list[dict], population: str = "auto"
+) -> Origin:
     """Pick whose items to report (``auto``: real listeners when there are any, else the
     simulated ones) and say so in one sentence, naming what is left out."""
     if population not in ("auto", "real", "simulated"):
@@ -82,8 +85,10 @@ def decide(items: pd.DataFrame, users: pd.DataFrame, runs: list[dict],
     if population == "real":
         sentence = f"real feedback from {len(chosen)} listeners {_span(picked)}"
     else:
-        sentence = (f"simulated traffic, not real listeners: {len(chosen)} simulated users "
-                    f"{_span(picked)}, from {_settings(runs)}")
+        sentence = (
+            f"simulated traffic, not real listeners: {len(chosen)} simulated users "
+            f"{_span(picked)}, from {_settings(runs)}"
+        )
     if other:
         left = "simulated" if population == "real" else "real"
         sentence += f" ({len(other)} {left} users are left out of every figure)"

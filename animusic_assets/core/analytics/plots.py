@@ -5,12 +5,12 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from animusic_assets.core.evaluation.report import figure_png as _png  # noqa: E402
+from animusic_assets.core.evaluation.report import figure_png as _png
 
 
 def error_bars(value, low, high) -> np.ndarray:
@@ -91,7 +91,7 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
     rows = int(np.ceil(len(models) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.9 * rows + 0.6),
                              squeeze=False, sharey=True)
-    for ax, model in zip(axes.flat, models):
+    for ax, model in zip(axes.flat, models, strict=False):
         g = exposure[exposure["model"] == model].sort_values("exposure")
         bars = ax.twinx()
         bars.bar(g["exposure"], g["users"], color="#d0d0d0", width=0.8,

@@ -9,8 +9,13 @@ import pandas as pd
 from animusic_assets.core.analytics.feasibility import STAGES, step_stage
 from animusic_assets.core.analytics.plots import _empty, _png, plt
 
-COLOURS = dict(zip(STAGES, ("#8e44ad", "#16a085", "#3b6ea8", "#d35400", "#7f8c8d",
-                            "#95a5a6", "#bdc3c7")))
+COLOURS = dict(
+    zip(
+        STAGES,
+        ("#8e44ad", "#16a085", "#3b6ea8", "#d35400", "#7f8c8d", "#95a5a6", "#bdc3c7"),
+        strict=False,
+    )
+)
 
 
 def steps_png(per_asset: pd.DataFrame) -> bytes:
@@ -28,8 +33,14 @@ def steps_png(per_asset: pd.DataFrame) -> bytes:
     ax.set_xlabel("seconds per step (bar: median over runs; tick: slowest run)")
     ax.set_title("Time per pipeline step (Dagster run records)")
     seen = [s for s in STAGES if s in stages]
-    ax.legend([plt.Rectangle((0, 0), 1, 1, color=COLOURS[s]) for s in seen], seen,
-              fontsize=8, loc="lower right", title="stage", title_fontsize=8)
+    ax.legend(
+        [plt.Rectangle((0, 0), 1, 1, color=COLOURS[s]) for s in seen],
+        seen,
+        fontsize=8,
+        loc="lower right",
+        title="stage",
+        title_fontsize=8,
+    )
     return _png(fig)
 
 
@@ -38,12 +49,19 @@ def collection_png(plan: pd.DataFrame, n_anime: int, original_days: list | None)
     fig, ax = plt.subplots(figsize=(8, 2.6))
     y = np.arange(len(plan))
     ax.barh(y, plan["days"], color="#8e44ad")
-    labels = [f"{s}\n{r:g} req/s" + (f", {int(c)}/day" if pd.notna(c) and c else "")
-              for s, r, c in zip(plan.index, plan["rate_per_s"], plan["daily_cap"])]
+    labels = [
+        f"{s}\n{r:g} req/s" + (f", {int(c)}/day" if pd.notna(c) and c else "")
+        for s, r, c in zip(plan.index, plan["rate_per_s"], plan["daily_cap"], strict=False)
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     if original_days:
-        ax.axvspan(original_days[0], original_days[-1], color="#f1c40f", alpha=0.3,
-                   label=f"original study: {original_days[0]}–{original_days[-1]} days")
+        ax.axvspan(
+            original_days[0],
+            original_days[-1],
+            color="#f1c40f",
+            alpha=0.3,
+            label=f"original study: {original_days[0]}–{original_days[-1]} days",
+        )
         ax.legend(fontsize=8, loc="lower right")
     for i, d in enumerate(plan["days"]):
         ax.text(d, i, f" {d:.1f} d", va="center", fontsize=8)
@@ -52,16 +70,27 @@ def collection_png(plan: pd.DataFrame, n_anime: int, original_days: list | None)
     return _png(fig)
 
 
-def cost_png(ours_monthly: float, ours_fee: float, original_monthly: float | None,
-             original_fee: float | None) -> bytes:
+def cost_png(
+    ours_monthly: float, ours_fee: float, original_monthly: float | None, original_fee: float | None
+) -> bytes:
     """Monthly hosting and the one-off store fee, ours against the original study's."""
     fig, ax = plt.subplots(figsize=(6, 3))
     x = np.arange(2)
-    ax.bar(x - 0.2, [ours_monthly, ours_fee], 0.4, color="#3b6ea8",
-           label="this system at the price sheet")
+    ax.bar(
+        x - 0.2,
+        [ours_monthly, ours_fee],
+        0.4,
+        color="#3b6ea8",
+        label="this system at the price sheet",
+    )
     if original_monthly is not None:
-        ax.bar(x + 0.2, [original_monthly, original_fee or 0], 0.4, color="#f1c40f",
-               label="original study")
+        ax.bar(
+            x + 0.2,
+            [original_monthly, original_fee or 0],
+            0.4,
+            color="#f1c40f",
+            label="original study",
+        )
     ax.set_xticks(x, ["hosting per month", "store fee (once)"])
     ax.set_ylabel("USD")
     ax.set_title("Money")

@@ -39,8 +39,9 @@ def fmt(value, digits: int = 3) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
-                                  and abs(value) >= 10 ** digits):
+    if isinstance(value, int) or (
+        isinstance(value, float) and value.is_integer() and abs(value) >= 10**digits
+    ):
         return f"{int(value):,}"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
@@ -68,20 +69,27 @@ def md_table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
     frame = frame.reset_index() if index and frame.index.name is not None else frame
     header = [str(c) for c in frame.columns]
     if index and frame.index.name is None and not isinstance(frame.index, pd.RangeIndex):
-        header = [""] + header
-        rows = [[str(i)] + [_cell(v, digits) for v in row]
-                for i, row in zip(frame.index, frame.itertuples(index=False))]
+        header = ["", *header]
+        rows = [
+            [str(i)] + [_cell(v, digits) for v in row]
+            for i, row in zip(frame.index, frame.itertuples(index=False), strict=False)
+        ]
     else:
         rows = [[_cell(v, digits) for v in row] for row in frame.itertuples(index=False)]
     align = ["---" if i == 0 else "--:" for i in range(len(header))]
     lines = [header, align, *rows]
-    return "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in line) + " |"
-                     for line in lines)
+    return "\n".join(
+        "| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines
+    )
 
 
 def _cell(value, digits: int) -> str:
-    if isinstance(value, float) and not math.isnan(value) and value.is_integer() \
-            and abs(value) >= 1000:
+    if (
+        isinstance(value, float)
+        and not math.isnan(value)
+        and value.is_integer()
+        and abs(value) >= 1000
+    ):
         return f"{int(value):,}"
     return fmt(value, digits)
 
@@ -120,20 +128,26 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
-        when = (self.generated_at or dt.datetime.now(dt.UTC)).strftime(
-            "%Y-%m-%d %H:%M UTC")
-        body = [f"<h1>{html.escape(self.title)}</h1>",
-                f'<p class="origin"><strong>Data:</strong> {_inline(self.origin)}</p>',
-                f'<p class="generated">Generated {when}.</p>',
-                "<h2>Answers</h2>", '<ol class="answers">',
-                *[f"<li>{_inline(a)}</li>" for a in self.answers], "</ol>"]
+        when = (self.generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+        body = [
+            f"<h1>{html.escape(self.title)}</h1>",
+            f'<p class="origin"><strong>Data:</strong> {_inline(self.origin)}</p>',
+            f'<p class="generated">Generated {when}.</p>',
+            "<h2>Answers</h2>",
+            '<ol class="answers">',
+            *[f"<li>{_inline(a)}</li>" for a in self.answers],
+            "</ol>",
+        ]
         for heading, text in self.sections:
             body.append(f"<h2>{html.escape(heading)}</h2>")
             body.append(_MD.render(text))
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(self.title)}</title><style>{CSS}</style></head><body>\n"
-                + "\n".join(body) + "\n</body></html>\n")
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(self.title)}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(body)
+            + "\n</body></html>\n"
+        )
 
 
 def _inline(text: str) -> str:

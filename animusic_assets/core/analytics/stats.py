@@ -7,7 +7,7 @@ import numpy as np
 
 from animusic_assets.core.evaluation.metrics import wilson_interval
 
-__all__ = ["wilson_interval", "rate_ci", "bootstrap_mean_ci", "cluster_bootstrap_diff"]
+__all__ = ["bootstrap_mean_ci", "cluster_bootstrap_diff", "rate_ci", "wilson_interval"]
 
 N_BOOT = 2000
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from animusic_assets.core.evaluation.metrics import wilson_interval
 from animusic_assets.core.evaluation.ranking import EVAL_DAY
 from animusic_assets.core.evaluation.split import UserSplit
-from animusic_assets.core.evaluation.metrics import wilson_interval
 from animusic_serving.recommend.profile import FeedbackRow
 from animusic_serving.recommend.recommender import recommend
 
@@ -23,7 +23,7 @@ SKIP_SHARE = 0.2
 
 def simulate(bundle, splits: list[UserSplit], n_playlists: int = 20, seed: int = 0) -> pd.DataFrame:
     """One row per item shown: user, playlist number, song, model, exposure number, liked."""
-    anime_of = dict(zip(bundle.songs["song_id"], bundle.songs["anime_id"]))
+    anime_of = dict(zip(bundle.songs["song_id"], bundle.songs["anime_id"], strict=True))
     events = []
     for u, split in enumerate(splits):
         rng = np.random.default_rng([seed, u])

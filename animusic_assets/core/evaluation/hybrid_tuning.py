@@ -28,7 +28,7 @@ def weight_grid(bundle) -> list[dict[str, float]]:
     for pop, fr, *extra in itertools.product(POPULARITY_GRID, FRANCHISE_GRID,
                                              *[EXTRA_SIMILARITY_GRID] * len(others)):
         weights = {"tfidf": 1.0, "popularity": pop, "franchise": fr}
-        weights.update({m: w for m, w in zip(others, extra) if w})
+        weights.update({m: w for m, w in zip(others, extra, strict=True) if w})
         grid.append(weights)
     return grid
 
@@ -57,5 +57,5 @@ def tune_hybrid(bundle, tuning: list[UserSplit], k: int = 10) -> tuple[dict[str,
         if ideal > 0:
             totals += (relevant / np.log2(np.arange(2, relevant.shape[1] + 2))).sum(axis=1) / ideal
     means = totals / max(len(tuning), 1)
-    trials = [{"weights": w, f"NDCG@{k}": float(v)} for w, v in zip(grid, means)]
+    trials = [{"weights": w, f"NDCG@{k}": float(v)} for w, v in zip(grid, means, strict=True)]
     return grid[int(np.argmax(means))], trials

@@ -30,15 +30,17 @@ def table_md(frame: pd.DataFrame, floatfmt: str = ".3f") -> dg.MetadataValue:
 
 
 class ListenerConfig(dg.Config):
-    seed: int = 0               # bootstrap seed (same data + seed = same CIs)
-    population: str = "auto"    # auto (real listeners if any, else simulated) | real | simulated
-    traffic_log: str = ""       # the simulator's run log; default <reports>/analytics/simulated_traffic.jsonl
-    reports_dir: str = ""       # default: $ANIMUSIC_REPORTS_DIR, else .data/reports
+    seed: int = 0  # bootstrap seed (same data + seed = same CIs)
+    population: str = "auto"  # auto (real listeners if any, else simulated) | real | simulated
+    traffic_log: str = (
+        ""  # the simulator's run log; default <reports>/analytics/simulated_traffic.jsonl
+    )
+    reports_dir: str = ""  # default: $ANIMUSIC_REPORTS_DIR, else .data/reports
 
 
 @dataclass
 class Listeners:
-    items: pd.DataFrame         # the chosen population's items only
+    items: pd.DataFrame  # the chosen population's items only
     impressions: pd.DataFrame
     feedback_rows: int
     origin: origin.Origin
@@ -49,8 +51,11 @@ def load_listeners(serving_db, config: ListenerConfig) -> Listeners:
     which."""
     users, impressions, feedback = serving_db.listener_frames()
     items = engagement.build_items(impressions, feedback)
-    log = Path(config.traffic_log) if config.traffic_log else \
-        reports_dir(config.reports_dir) / origin.RUN_LOG
+    log = (
+        Path(config.traffic_log)
+        if config.traffic_log
+        else reports_dir(config.reports_dir) / origin.RUN_LOG
+    )
     where = origin.decide(items, users, origin.read_run_log(log), config.population)
     chosen = items[items["user_id"].isin(where.user_ids)].reset_index(drop=True)
     impressions = impressions[impressions["user_id"].isin(where.user_ids)]
@@ -62,7 +67,9 @@ def write_report(report: Report, out: Path, name: str) -> dict:
     """The report as an HTML file and as the asset's metadata (the same Markdown)."""
     path = out / f"{name}.html"
     path.write_text(report.html(), encoding="utf-8")
-    return {"report": dg.MetadataValue.md(report.markdown()),
-            "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in report.answers)),
-            "data_origin": report.origin,
-            "html_report": dg.MetadataValue.path(str(path.resolve()))}
+    return {
+        "report": dg.MetadataValue.md(report.markdown()),
+        "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in report.answers)),
+        "data_origin": report.origin,
+        "html_report": dg.MetadataValue.path(str(path.resolve())),
+    }

@@ -1,7 +1,5 @@
-"""Analytics wiring, merged into the code location by ``animusic_assets/definitions.py``:
-
-    defs = dg.Definitions.merge(defs, analytics_definitions())
-"""
+"""Analytics: the engagement and feasibility reports, their job, daily schedule and the
+read-only API database resource."""
 
 import dagster as dg
 
@@ -19,9 +17,11 @@ analytics_job = dg.define_asset_job(
 
 daily_analytics = dg.ScheduleDefinition(
     name="daily_analytics", job=analytics_job, cron_schedule="30 5 * * *",
-    default_status=dg.DefaultScheduleStatus.STOPPED)
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Refresh the reports every morning (starts stopped; switch on in the UI).")
 
 
+@dg.definitions
 def analytics_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[engagement_report, adaptation_report, feasibility_report],

@@ -14,23 +14,23 @@ from animusic_assets.core.analytics.report_doc import Report, md_table, plural, 
 from animusic_assets.defs.analytics.common import reports_dir, table_md, write_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.analytics.run_records import read_steps
-from animusic_assets.resources.ingest_store import default_data_root
+from animusic_assets.sources.ingest_store import default_data_root
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
 
 class FeasibilityConfig(dg.Config):
-    max_runs: int = 500                 # newest runs read from the instance
-    n_anime: int = 1500                 # collection target (README: the 1,500 most popular)
-    mal_rate_per_s: float = 1.0         # the configured polite limits (DESIGN.md)
+    max_runs: int = 500  # newest runs read from the instance
+    n_anime: int = 1500  # collection target (README: the 1,500 most popular)
+    mal_rate_per_s: float = 1.0  # the configured polite limits (DESIGN.md)
     anidb_rate_per_s: float = 0.5
     anidb_daily_cap: int = int(os.environ.get("ANIMUSIC_ANIDB_DAILY_CAP", 200))
     youtube_rate_per_s: float = 0.5
-    songs_per_anime: float = 6.4        # all relations (2.9 for openings/endings only)
-    builds_per_month: float = 30.0      # a daily rebuild
-    prices_file: str = ""               # default: $ANIMUSIC_PRICES_FILE, else config/prices.toml
-    api_url: str = ""                   # for GET /metrics; default: $ANIMUSIC_API_URL
-    ingest_dir: str = ""                # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
+    songs_per_anime: float = 6.4  # all relations (2.9 for openings/endings only)
+    builds_per_month: float = 30.0  # a daily rebuild
+    prices_file: str = ""  # default: $ANIMUSIC_PRICES_FILE, else config/prices.toml
+    api_url: str = ""  # for GET /metrics; default: $ANIMUSIC_API_URL
+    ingest_dir: str = ""  # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
     reports_dir: str = ""
 
 
@@ -42,16 +42,19 @@ def service_metrics(api_url: str) -> tuple[dict | None, str]:
     """The API's own ``GET /metrics`` snapshot, or None and why not."""
     url = (api_url or os.environ.get("ANIMUSIC_API_URL", "")).rstrip("/")
     if not url:
-        return None, ("serving not measured: no API address (asset setting api_url or "
-                      "ANIMUSIC_API_URL)")
+        return None, (
+            "serving not measured: no API address (asset setting api_url or ANIMUSIC_API_URL)"
+        )
     try:
         response = httpx.get(f"{url}/metrics", timeout=5)
         response.raise_for_status()
         snapshot = response.json()
     except (httpx.HTTPError, ValueError) as exc:
         return None, f"serving not measured: {url}/metrics unavailable ({type(exc).__name__})"
-    return snapshot, (f"measured by the service itself ({url}/metrics, worker pid "
-                      f"{snapshot.get('pid')}, up {snapshot.get('uptime_s', 0):.0f} s)")
+    return snapshot, (
+        f"measured by the service itself ({url}/metrics, worker pid "
+        f"{snapshot.get('pid')}, up {snapshot.get('uptime_s', 0):.0f} s)"
+    )
 
 
 def _sizes(config: FeasibilityConfig, serving_db: ServingDatabaseResource, log):
@@ -59,13 +62,22 @@ def _sizes(config: FeasibilityConfig, serving_db: ServingDatabaseResource, log):
     paths = {
         "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
         "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
-        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get("ANIMUSIC_MODELS_DIR", ".data/models"),
+        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get(
+            "ANIMUSIC_MODELS_DIR", ".data/models"
+        ),
         "live ingest state": str(ingest_dir),
         "reports": str(reports_dir(config.reports_dir).parent),
     }
     artifacts = pd.DataFrame(
-        [{"artifact": k, "path": v or "(not set)", "bytes": feasibility.dir_size(v) if v else None}
-         for k, v in paths.items()]).set_index("artifact")
+        [
+            {
+                "artifact": k,
+                "path": v or "(not set)",
+                "bytes": feasibility.dir_size(v) if v else None,
+            }
+            for k, v in paths.items()
+        ]
+    ).set_index("artifact")
     artifacts["bytes"] = artifacts["bytes"].astype("Int64")
     artifacts["MB"] = (artifacts["bytes"].astype(float) / 1e6).round(2)
     try:
@@ -79,13 +91,19 @@ def _sizes(config: FeasibilityConfig, serving_db: ServingDatabaseResource, log):
     return ingest_dir, artifacts, databases, db_note
 
 
-@dg.asset(group_name="analytics", kinds={"dagster", "postgres", "html"},
-          description="Time per step (per asset, per partition) from Dagster's run records, "
-                      "days to collect N anime under the rate limits, serving latency and CPU "
-                      "per 1,000 playlists from the API's /metrics, and the monthly bill from "
-                      "the price sheet (config/prices.toml), against the original study.")
-def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityConfig,
-                       serving_db: ServingDatabaseResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="analytics",
+    kinds={"dagster", "postgres", "html"},
+    description="Time per step (per asset, per partition) from Dagster's run records, "
+    "days to collect N anime under the rate limits, serving latency and CPU "
+    "per 1,000 playlists from the API's /metrics, and the monthly bill from "
+    "the price sheet (config/prices.toml), against the original study.",
+)
+def feasibility_report(
+    context: dg.AssetExecutionContext,
+    config: FeasibilityConfig,
+    serving_db: ServingDatabaseResource,
+) -> dg.MaterializeResult:
     steps = read_steps(context.instance, config.max_runs)
     steps = steps[steps["asset"] != context.asset_key.to_user_string()]  # not ourselves
     checks = steps[steps["kind"] == "check"]
@@ -94,20 +112,28 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
     partitioned = steps[steps["partition"].notna()]
     per_partition = feasibility.step_summary(partitioned, by=("asset", "partition"))
     # one build: every stage up to the evaluation; the reports are not part of it
-    build_s = feasibility.build_seconds(per_asset[per_asset["stage"] != "analytics"],
-                                        set(partitioned["asset"]))
+    build_s = feasibility.build_seconds(
+        per_asset[per_asset["stage"] != "analytics"], set(partitioned["asset"])
+    )
     train_s = float(per_asset.loc[per_asset["stage"] == "training", "median_s"].fillna(0).sum())
     ingest_dir, artifacts, databases, db_note = _sizes(config, serving_db, context.log)
     hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
 
     limits = feasibility.CollectionLimits(
-        mal_rate_per_s=config.mal_rate_per_s, anidb_rate_per_s=config.anidb_rate_per_s,
-        anidb_daily_cap=config.anidb_daily_cap, youtube_rate_per_s=config.youtube_rate_per_s,
-        songs_per_anime=config.songs_per_anime)
+        mal_rate_per_s=config.mal_rate_per_s,
+        anidb_rate_per_s=config.anidb_rate_per_s,
+        anidb_daily_cap=config.anidb_daily_cap,
+        youtube_rate_per_s=config.youtube_rate_per_s,
+        songs_per_anime=config.songs_per_anime,
+    )
     plan = feasibility.collection_plan(config.n_anime, limits)
     days = float(plan["days"].max())
-    storage_gb = _gb(int(artifacts["bytes"].fillna(0).sum())) + _gb(int(databases["bytes"].fillna(0).sum()))
-    prices_path = config.prices_file or os.environ.get("ANIMUSIC_PRICES_FILE") or str(DEFAULT_PRICES)
+    storage_gb = _gb(int(artifacts["bytes"].fillna(0).sum())) + _gb(
+        int(databases["bytes"].fillna(0).sum())
+    )
+    prices_path = (
+        config.prices_file or os.environ.get("ANIMUSIC_PRICES_FILE") or str(DEFAULT_PRICES)
+    )
     sheet = costs.read_prices(prices_path)
     snapshot, metrics_note = service_metrics(config.api_url)
     serving = costs.serving_table(snapshot) if snapshot else pd.DataFrame()
@@ -118,65 +144,105 @@ def feasibility_report(context: dg.AssetExecutionContext, config: FeasibilityCon
 
     if cpu1000 is not None:
         p95 = serving.loc[costs.PLAYLIST_ROUTE, "p95 ms"]
-        serving_words = (f"serving takes {cpu1000:.2f} CPU seconds per 1,000 playlists "
-                         f"(GET /playlist p95 {p95:.1f} ms over "
-                         f"{int(serving.loc[costs.PLAYLIST_ROUTE, 'requests']):,} playlists, "
-                         f"measured by the service)")
+        serving_words = (
+            f"serving takes {cpu1000:.2f} CPU seconds per 1,000 playlists "
+            f"(GET /playlist p95 {p95:.1f} ms over "
+            f"{int(serving.loc[costs.PLAYLIST_ROUTE, 'requests']):,} playlists, "
+            f"measured by the service)"
+        )
     else:
         serving_words = f"serving CPU was not measured ({metrics_note})"
-    answer = (f"**Feasibility:** collecting {config.n_anime:,} anime takes {days:.1f} days under "
-              f"the configured limits ({plan['days'].idxmax()} is the bottleneck; original "
-              f"study: {orig.get('collection', '–')}); one full build takes {build_s:.1f} s of "
-              f"step time, {train_s:.1f} s of it training the models (original: "
-              f"{orig.get('training', '–')}); {serving_words}; for "
-              f"{info['playlists_per_month']:,.0f} playlists a month that is {info['hosts']} "
-              f"host{'s' if info['hosts'] != 1 else ''} and {monthly:.2f} USD a month at the price sheet, plus a "
-              f"{info['store_fee_usd']:.0f} USD store fee (original study: about "
-              f"{orig.get('hosting_usd_per_month', float('nan')):.0f} USD a month and "
-              f"{orig.get('store_fee_usd', float('nan')):.0f} USD).")
+    answer = (
+        f"**Feasibility:** collecting {config.n_anime:,} anime takes {days:.1f} days under "
+        f"the configured limits ({plan['days'].idxmax()} is the bottleneck; original "
+        f"study: {orig.get('collection', '–')}); one full build takes {build_s:.1f} s of "
+        f"step time, {train_s:.1f} s of it training the models (original: "
+        f"{orig.get('training', '–')}); {serving_words}; for "
+        f"{info['playlists_per_month']:,.0f} playlists a month that is {info['hosts']} "
+        f"host{'s' if info['hosts'] != 1 else ''} and {monthly:.2f} USD a month at the "
+        "price sheet, plus a "
+        f"{info['store_fee_usd']:.0f} USD store fee (original study: about "
+        f"{orig.get('hosting_usd_per_month', float('nan')):.0f} USD a month and "
+        f"{orig.get('store_fee_usd', float('nan')):.0f} USD)."
+    )
     context.log.info(answer)
 
     out = reports_dir(config.reports_dir)
     steps.to_csv(out / "feasibility_steps.csv", index=False)
-    report = Report("Animusic — feasibility (time and money per step)",
-                    f"this instance's Dagster run records ({plural(steps['run_id'].nunique(), 'run')}, "
-                    f"{plural(len(steps), 'step')}), the API's own metrics, and the price sheet "
-                    f"{Path(prices_path).name}.", [answer])
-    report.add("Time per pipeline step", png_md(plots_feasibility.steps_png(per_asset),
-                                                "Seconds per step by asset and stage"),
-               md_table(per_asset.drop(columns=["mean_s"], errors="ignore"), digits=2),
-               f"Asset checks: {plural(len(checks), 'step')}, "
-               f"{checks['duration_s'].sum():.1f} s in all.")
-    report.add("Time per scraping partition",
-               md_table(per_partition, digits=2) if not per_partition.empty else
-               "No partitioned runs recorded (snapshot mode).")
-    report.add(f"Collection per site under its limits ({config.n_anime:,} anime)",
-               png_md(plots_feasibility.collection_png(plan, config.n_anime,
-                                                       orig.get("collection_days")),
-                      "Days to collect per site"),
-               md_table(plan.drop(columns=["hours_of_requests"]), digits=2),
-               hosts_note, md_table(hosts) if not hosts.empty else "")
-    report.add("Serving: latency and CPU", metrics_note,
-               md_table(serving, digits=2) if not serving.empty else "")
-    report.add("Money", png_md(plots_feasibility.cost_png(
-        monthly, info["store_fee_usd"], orig.get("hosting_usd_per_month"),
-        orig.get("store_fee_usd")), "Monthly hosting and store fee against the original study"),
+    report = Report(
+        "Animusic — feasibility (time and money per step)",
+        f"this instance's Dagster run records ({plural(steps['run_id'].nunique(), 'run')}, "
+        f"{plural(len(steps), 'step')}), the API's own metrics, and the price sheet "
+        f"{Path(prices_path).name}.",
+        [answer],
+    )
+    report.add(
+        "Time per pipeline step",
+        png_md(plots_feasibility.steps_png(per_asset), "Seconds per step by asset and stage"),
+        md_table(per_asset.drop(columns=["mean_s"], errors="ignore"), digits=2),
+        f"Asset checks: {plural(len(checks), 'step')}, {checks['duration_s'].sum():.1f} s in all.",
+    )
+    report.add(
+        "Time per scraping partition",
+        md_table(per_partition, digits=2)
+        if not per_partition.empty
+        else "No partitioned runs recorded (snapshot mode).",
+    )
+    report.add(
+        f"Collection per site under its limits ({config.n_anime:,} anime)",
+        png_md(
+            plots_feasibility.collection_png(plan, config.n_anime, orig.get("collection_days")),
+            "Days to collect per site",
+        ),
+        md_table(plan.drop(columns=["hours_of_requests"]), digits=2),
+        hosts_note,
+        md_table(hosts) if not hosts.empty else "",
+    )
+    report.add(
+        "Serving: latency and CPU",
+        metrics_note,
+        md_table(serving, digits=2) if not serving.empty else "",
+    )
+    report.add(
+        "Money",
+        png_md(
+            plots_feasibility.cost_png(
+                monthly,
+                info["store_fee_usd"],
+                orig.get("hosting_usd_per_month"),
+                orig.get("store_fee_usd"),
+            ),
+            "Monthly hosting and store fee against the original study",
+        ),
         f"Price sheet: `{prices_path}` (edit it for your provider). Hosts are sized so the "
         f"measured CPU per playlist stays under the sheet's target utilisation.",
-        md_table(cost, digits=2))
-    report.add("Storage", md_table(artifacts.drop(columns=["bytes"]), digits=2), db_note,
-               md_table(databases.drop(columns=["bytes"]), digits=2))
-    return dg.MaterializeResult(metadata={
-        **write_report(report, out, "feasibility"),
-        "runs_read": int(steps["run_id"].nunique()), "steps_read": len(steps),
-        "build_seconds": round(build_s, 2), "collection_days": days,
-        "monthly_cost_usd": round(monthly, 2), "storage_gb": round(storage_gb, 4),
-        "cpu_s_per_1000_playlists": round(cpu1000, 3) if cpu1000 is not None else None,
-        "time_per_asset": table_md(per_asset),
-        "time_per_partition": table_md(per_partition),
-        "requests_per_host": dg.MetadataValue.md(hosts_note + "\n\n" + (
-            hosts.to_markdown() if not hosts.empty else "")),
-        "collection_plan": table_md(plan), "artifacts": table_md(artifacts),
-        "databases": table_md(databases), "monthly_cost": table_md(cost, ".2f"),
-        "serving": table_md(serving, ".2f"),
-    })
+        md_table(cost, digits=2),
+    )
+    report.add(
+        "Storage",
+        md_table(artifacts.drop(columns=["bytes"]), digits=2),
+        db_note,
+        md_table(databases.drop(columns=["bytes"]), digits=2),
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **write_report(report, out, "feasibility"),
+            "runs_read": int(steps["run_id"].nunique()),
+            "steps_read": len(steps),
+            "build_seconds": round(build_s, 2),
+            "collection_days": days,
+            "monthly_cost_usd": round(monthly, 2),
+            "storage_gb": round(storage_gb, 4),
+            "cpu_s_per_1000_playlists": round(cpu1000, 3) if cpu1000 is not None else None,
+            "time_per_asset": table_md(per_asset),
+            "time_per_partition": table_md(per_partition),
+            "requests_per_host": dg.MetadataValue.md(
+                hosts_note + "\n\n" + (hosts.to_markdown() if not hosts.empty else "")
+            ),
+            "collection_plan": table_md(plan),
+            "artifacts": table_md(artifacts),
+            "databases": table_md(databases),
+            "monthly_cost": table_md(cost, ".2f"),
+            "serving": table_md(serving, ".2f"),
+        }
+    )

@@ -5,7 +5,6 @@ import pandas as pd
 
 from animusic_assets.core.catalog import build_catalog_with_rejects, catalog_hash
 
-
 # more rejected songs than this share means the source or its parser is broken
 MAX_REJECTED_SHARE = 0.05
 

@@ -7,11 +7,12 @@ assembles them, so the published catalog changes only when that asset is materia
 
 import dagster as dg
 
+from animusic_assets.defs.ingest.animethemes import build_animethemes_asset, collect_animethemes
 from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, parse_batch_key, rank_batches
 from animusic_assets.defs.ingest.steps import run_stage
 from animusic_assets.resources.live_sites import LiveSitesResource
-from animusic_assets.resources.polite_fetcher import FetchError
-from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
+from animusic_assets.sources.polite_fetcher import FetchError
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 
 
 def _batch_ids(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> list[int]:
@@ -50,6 +51,7 @@ def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -
     pages = stage_asset("mal_pages", "mal_page", "mal", [details], "MAL pages: titles and the AniDB id.")
     anidb = stage_asset("anidb_anime", "anidb", "anidb", [pages], "AniDB: tags, songs, credits.")
     links = stage_asset("youtube_links", "youtube", "youtube", [anidb], "YouTube video, views, likes per song.")
+    animethemes = build_animethemes_asset(batches, [anidb], _batch_ids)
 
     @dg.asset(group_name="ingest_live", kinds={"python"}, pool="anidb", partitions_def=SINGLE_ANIME)
     def single_anime(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:
@@ -59,6 +61,8 @@ def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -
         meta = {}
         for stage in ("mal_details", "mal_page", "anidb", "youtube"):
             meta[stage] = run_stage(stage, sites, store, [mal_id], context.log)["network_requests"]
+        meta["animethemes"] = collect_animethemes(sites.fetcher, live_sites.animethemes_url, store,
+                                                  [mal_id])["network_requests"]
         return dg.MaterializeResult(metadata={f"{k}_requests": v for k, v in meta.items()})
 
-    return [mal_ranking, details, pages, anidb, links, single_anime]
+    return [mal_ranking, details, pages, anidb, links, animethemes, single_anime]

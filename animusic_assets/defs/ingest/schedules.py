@@ -10,25 +10,27 @@ import datetime as dt
 
 import dagster as dg
 
+
 def _tick_time(context: dg.ScheduleEvaluationContext) -> dt.datetime:
     try:
-        return context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)
-    except Exception:  # noqa: BLE001 - contexts built in tests carry no tick time
-        return dt.datetime.now(dt.timezone.utc)
+        return context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    except Exception:
+        return dt.datetime.now(dt.UTC)
 
 
-BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links"]
+BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links", "animethemes_links"]
 
 
 def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int):
     collect = dg.define_asset_job("ingest_rank_batch", selection=BATCH_STAGES,
-                                  description="MAL details, MAL pages, AniDB and YouTube for one rank batch.")
+                                  description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.")
     ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"])
     youtube = dg.define_asset_job("refresh_youtube_stats", selection=["youtube_links"])
     per_day = max(1, anidb_daily_cap // max(1, batch_size))
 
     @dg.schedule(job=collect, cron_schedule="0 2 * * *", default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description=f"Collect the next {per_day} uncollected batch(es) a day (AniDB cap {anidb_daily_cap}).")
+                 description=f"Collect the next {per_day} uncollected batch(es) a day "
+                             f"(AniDB cap {anidb_daily_cap}).")
     def daily_collection(context: dg.ScheduleEvaluationContext):
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         todo = [k for k in partitions.get_partition_keys() if k not in done][:per_day]

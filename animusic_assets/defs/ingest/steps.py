@@ -9,10 +9,10 @@ import time
 
 import dagster as dg
 
-from animusic_assets.resources.ingest_store import IngestStore
-from animusic_assets.resources.polite_fetcher import BannedError, FetchError
-from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
-from animusic_assets.resources.site_clients import SiteClients
+from animusic_assets.sources.ingest_store import IngestStore
+from animusic_assets.sources.polite_fetcher import BannedError, FetchError
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
+from animusic_assets.sources.site_clients import SiteClients
 from animusic_assets.sources.anidb import AnidbPageError
 from animusic_assets.sources.mal_api import MalApiError
 from animusic_assets.sources.mal_page import MalPageError

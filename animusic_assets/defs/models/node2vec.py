@@ -2,8 +2,9 @@
 
 The graph (core/graph.py) links songs to their anime and credited creators, and anime to their
 tags, genres, themes and studios; songs that share an anime, an artist or a studio end up near
-each other. The value is a SongVectors: a float32 (n_catalog_rows, dim) matrix in catalog row order; a song
-with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it scores 0).
+each other. The value is a SongVectors: a float32 (n_catalog_rows, dim) matrix in catalog row
+order; a song with no edges has a zero row (the bundle's L2 normalisation keeps it zero: it
+scores 0).
 """
 
 import time
@@ -16,8 +17,8 @@ from animusic_assets.core.graph import build_song_graph
 from animusic_assets.core.node2vec import song_row_vectors, train_node2vec_isolated
 from animusic_assets.core.node2vec_incremental import config_key, fold_in, load_state, save_state
 from animusic_assets.core.vectors import SongVectors
-from animusic_serving.recommend.scorers import PROFILE_QUERIES
 from animusic_assets.resources.embedder import EmbeddingCacheResource
+from animusic_serving.recommend.scorers import PROFILE_QUERIES
 
 
 class Node2VecConfig(dg.Config):

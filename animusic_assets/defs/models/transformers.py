@@ -3,7 +3,7 @@
 See core/embeddings.py for the backends; ``exact: true`` forces the plain fp32 path.
 """
 
-from typing import Optional
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -11,12 +11,12 @@ from pydantic import Field
 
 from animusic_assets.core.embeddings import ModelWeightsMissing, encode_documents_with_stats
 from animusic_assets.core.vectors import SongVectors
-from animusic_serving.recommend.scorers import PROFILE_QUERIES
 from animusic_assets.resources.embedder import EmbeddingCacheResource
-
+from animusic_serving.recommend.scorers import PROFILE_QUERIES
 
 # Both encoders use every CPU core; the pool lets the instance run one at a time
-# (a pool has no limit until one is configured, e.g. `dagster instance concurrency set transformers 1`).
+# (a pool has no limit until one is configured, e.g.
+# `dagster instance concurrency set transformers 1`).
 POOL = "transformers"
 
 
@@ -25,8 +25,8 @@ class TransformerConfig(dg.Config):
     # song, or the "mean" of the profile; nearest more than doubles NDCG@10 here (README)
     profile_query: str = Field(default="nearest", description="nearest | mean")
     exact: bool = Field(default=False, description="fp32 SentenceTransformer.encode instead of the fast path")
-    batch_size: Optional[int] = Field(default=None, description="default: the backend's measured best")
-    max_seq_length: Optional[int] = Field(default=None, description="tokens; default: the model's own")
+    batch_size: int | None = Field(default=None, description="default: the backend's measured best")
+    max_seq_length: int | None = Field(default=None, description="tokens; default: the model's own")
 
 
 def _embed(context: dg.AssetExecutionContext, model: str, config: TransformerConfig,
@@ -43,7 +43,7 @@ def _embed(context: dg.AssetExecutionContext, model: str, config: TransformerCon
         raise dg.Failure(description=str(exc)) from exc
     context.log.info(f"{model}: {stats.hits} cached, {stats.misses} embedded "
                      f"({stats.backend} on {stats.device}, {stats.texts_per_s} texts/s)")
-    metadata = {
+    metadata: dict[str, Any] = {
         "rows": stats.rows, "dim": stats.dim, "cache_hits": stats.hits,
         "cache_misses": stats.misses, "cache_corrupt_rows": stats.corrupt,
         "seconds": round(stats.seconds, 2), "texts_per_s": stats.texts_per_s,

@@ -8,8 +8,12 @@ from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
-from animusic_assets.core.query_aids import (COARSE_DIMS, NEIGHBOURS, NEIGHBOURS_MAX_SONGS,
-                                             query_aids)
+from animusic_assets.core.query_aids import (
+    COARSE_DIMS,
+    NEIGHBOURS,
+    NEIGHBOURS_MAX_SONGS,
+    query_aids,
+)
 from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources import BundleStoreResource, UserListsResource

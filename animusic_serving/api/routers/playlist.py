@@ -20,7 +20,8 @@ from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import PlaylistOut, Relation, Username
 from animusic_serving.api.song_view import describe
 from animusic_serving.db import queries
-from animusic_serving.recommend import recommend, shuffled_models
+from animusic_serving.recommend import plan_playlist, shuffled_models
+from animusic_serving.recommend.explain import explain_playlist
 
 router = APIRouter(tags=["playlist"])
 # scoring streams every dense matrix through memory once; running more of it at a time than
@@ -37,6 +38,9 @@ def get_playlist(principal: CurrentUser, session: SessionDep, bundle: BundleDep,
                      description="prefer songs by lesser-known artists")] = False,
                  relations: Annotated[list[Relation] | None, Query(
                      max_length=4, description="only these relations, e.g. opening")] = None,
+                 allow_nsfw: Annotated[bool, Query(
+                     description="also return links flagged nsfw (AnimeThemes videos with "
+                                 "adult content); left out by default")] = False,
                  ) -> Response:
     username = principal.resolve(anilist_username)
     inputs = queries.playlist_inputs(session, username)
@@ -51,10 +55,13 @@ def get_playlist(principal: CurrentUser, session: SessionDep, bundle: BundleDep,
     rng = np.random.default_rng(seed)
     order = shuffled_models(bundle, rng)
     with _SCORING:
-        items = recommend(bundle, inputs.feedback, inputs.anime_list, username=username,
-                          rng=rng, models=order, shuffle_models=False,
-                          exclude_popular_artists=exclude_popular_artists,
-                          relations=relations)
+        planned = plan_playlist(bundle, inputs.feedback, inputs.anime_list,
+                                username=username, rng=rng, models=order,
+                                shuffle_models=False,
+                                exclude_popular_artists=exclude_popular_artists,
+                                relations=relations)
+        items = planned.items
+        explanations = explain_playlist(bundle, planned.profile, items, planned.cache)
     playlist_id = uuid.uuid4()
     params = {"exclude_popular_artists": exclude_popular_artists,
               "relations": sorted(set(relations)) if relations else None}
@@ -64,6 +71,8 @@ def get_playlist(principal: CurrentUser, session: SessionDep, bundle: BundleDep,
                          items=[(i.song_id, i.position, i.recommended_by) for i in items])
     session.commit()
     body = PlaylistOut(playlist_id=playlist_id, bundle_version=bundle.version,
-                       model_order=order, items=[describe(bundle, item) for item in items])
+                       model_order=order,
+                       items=[describe(bundle, item, allow_nsfw=allow_nsfw, explanation=why)
+                              for item, why in zip(items, explanations, strict=True)])
     # built and validated above: serialise once (FastAPI would validate it a second time)
     return Response(body.model_dump_json(), media_type="application/json")

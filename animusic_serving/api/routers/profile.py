@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import SessionDep
+from animusic_serving.api.rate_limits import ImportingUser
 from animusic_serving.api.schemas import AnimeListIn, AnimeListOut, ImportIn
 from animusic_serving.clients.base import SourceError
 from animusic_serving.db import queries
 
 router = APIRouter(tags=["profile"])
-RESPONSES = {401: {"description": "no or invalid session token"},
+RESPONSES: dict[int | str, dict[str, Any]] = {401: {"description": "no or invalid session token"},
              403: {"description": "the body names another user"}}
-IMPORT_RESPONSES = {**RESPONSES, 404: {"description": "no such user on that site"},
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {**RESPONSES, 404: {"description": "no such user on that site"},
+                    429: {"description": "too many imports by this user or address"},
                     502: {"description": "the site failed"},
                     503: {"description": "rate-limited or not configured"}}
 
@@ -43,7 +47,7 @@ def _fetch(fetch, username: str) -> list[int]:
 
 
 @router.post("/import/anilist", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
-def import_anilist(body: ImportIn, principal: CurrentUser, session: SessionDep,
+def import_anilist(body: ImportIn, principal: ImportingUser, session: SessionDep,
                    request: Request) -> AnimeListOut:
     """Replace the user's list with their public AniList anime list (MAL ids)."""
     username = principal.resolve(body.anilist_username)
@@ -52,7 +56,7 @@ def import_anilist(body: ImportIn, principal: CurrentUser, session: SessionDep,
 
 
 @router.post("/import/mal", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
-def import_mal(body: ImportIn, principal: CurrentUser, session: SessionDep,
+def import_mal(body: ImportIn, principal: ImportingUser, session: SessionDep,
                request: Request) -> AnimeListOut:
     """Replace the user's list with a public MyAnimeList anime list."""
     username = principal.resolve(body.anilist_username)

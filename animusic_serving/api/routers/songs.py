@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from animusic_serving.api.deps import BundleDep
-from animusic_serving.api.schemas import ModelOut, ModelsOut, SongListOut, SongOut
+from animusic_serving.api.schemas import CleanText, ModelOut, ModelsOut, SongListOut, SongOut
 from animusic_serving.api.song_view import describe
 from animusic_serving.db.models import SONG_ID_MAX
 from animusic_serving.recommend import PlaylistItem, playlist_models
@@ -30,7 +30,7 @@ def _out(bundle, row: int, model: str, position: int, value: float | None) -> So
 
 @router.get("/songs/search", response_model=SongListOut)
 def search(bundle: BundleDep,
-           q: Annotated[str, Query(min_length=1, max_length=200,
+           q: Annotated[CleanText, Query(min_length=1, max_length=200,
                                    description="words of the title, anime or artist")],
            limit: Annotated[int, Query(ge=1, le=50)] = 20) -> SongListOut:
     """Songs whose title, anime title or artist contains every word of ``q`` (case- and
@@ -56,8 +56,8 @@ def search(bundle: BundleDep,
 @router.get("/songs/{song_id}/similar", response_model=SongListOut,
             responses={404: {"description": "unknown song or model not in the bundle"}})
 def similar(bundle: BundleDep,
-            song_id: Annotated[str, Path(min_length=1, max_length=SONG_ID_MAX)],
-            model: Annotated[str, Query(description="hybrid, tfidf, minilm, mpnet or "
+            song_id: Annotated[CleanText, Path(min_length=1, max_length=SONG_ID_MAX)],
+            model: Annotated[CleanText, Query(description="hybrid, tfidf, minilm, mpnet or "
                                                     "node2vec (default: hybrid when served)",
                                         max_length=32)] = "",
             k: Annotated[int, Query(ge=1, le=100)] = 10) -> SongListOut:

@@ -59,7 +59,8 @@ def mal_js_shell(a: dict) -> str:
 def anidb_html(a: dict) -> str:
     if a["aid"] == REAL_ANIDB_AID and (SHARED / "anidb" / "anime_13734.html").exists():
         return (SHARED / "anidb" / "anime_13734.html").read_text(encoding="utf-8")
-    rows, by_rel = [], {}
+    rows: list[str] = []
+    by_rel: dict[str, list[dict]] = {}
     for s in a["songs"]:
         by_rel.setdefault(s["relation"], []).append(s)
     for rel, songs in by_rel.items():

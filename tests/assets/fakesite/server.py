@@ -1,4 +1,4 @@
-"""A local fake of MAL (API + pages), AniDB, YouTube and AniList on 127.0.0.1.
+"""A local fake of MAL (API + pages), AniDB, YouTube, AniList and AnimeThemes on 127.0.0.1.
 
 One HTTP server per site (so each site is its own "host"), serving pages at the real URL
 paths, with injectable faults per path (429 with Retry-After, 503, ban page, timeout, slow
@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from tests.assets.fakesite import pages
+from tests.assets.fakesite.animethemes import FakeAnimeThemes
+from tests.assets.fakesite.animethemes_pages import catalog_from_fake_sites
 
 SITES = ("mal_api", "mal_web", "anidb", "youtube", "anilist")
 
@@ -30,21 +32,26 @@ class FakeSites:
         self.hidden_likes: set[str] = set()
         self.lock = threading.Lock()
         self.servers: dict[str, ThreadingHTTPServer] = {}
+        self.animethemes = FakeAnimeThemes(catalog_from_fake_sites(self.catalog))
 
-    def start(self) -> "FakeSites":
+    def start(self) -> FakeSites:
         for site in SITES:
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, site))
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self.servers[site] = server
+        self.animethemes.start()
         return self
 
     def stop(self) -> None:
+        self.animethemes.stop()
         for server in self.servers.values():
             server.shutdown()
             server.server_close()
 
     def base(self, site: str) -> str:
+        if site == "animethemes":
+            return self.animethemes.base
         return f"http://127.0.0.1:{self.servers[site].server_address[1]}"
 
     def inject(self, site: str, path_prefix: str, *actions: str) -> None:

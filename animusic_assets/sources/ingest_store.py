@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from animusic_assets.resources.page_cache import write_json_atomic
+from animusic_assets.sources.page_cache import write_json_atomic
 
 STAGES = ("mal_details", "mal_page", "anidb", "youtube")
 

@@ -25,7 +25,7 @@ def render_page(url: str, executable_path: str = "/usr/bin/chromium", timeout_s:
             page.goto(url, timeout=timeout_s * 1000, wait_until="load")
             try:
                 page.wait_for_selector("h1", timeout=timeout_s * 1000)
-            except Exception:  # noqa: BLE001 - return what rendered; the parser decides
+            except Exception:
                 pass
             return page.content()
         finally:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from animusic_assets.sources import anidb, anilist, mal_api, mal_page, youtube
-from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
+from animusic_assets.sources.polite_fetcher import FetchError, PoliteFetcher
 
 DAY = 86400.0
 FRESHNESS_S = {"mal_ranking": 6 * DAY, "mal_api": 7 * DAY, "mal_page": 30 * DAY, "anidb": 30 * DAY,

@@ -2,11 +2,18 @@
 
 State lives in one SQLite file; every acquire is a ``BEGIN IMMEDIATE`` transaction, so the
 limits hold across threads, processes (concurrent Dagster runs) and restarts. No Dagster here.
+
+Creating the file is serialised with an advisory ``flock`` on ``<file>.init-lock``: switching a
+new database to WAL needs an exclusive lock, and SQLite answers "database is locked" at once
+(without waiting out the busy timeout) when two processes do it at the same moment, which is
+what two workers started together used to hit. WAL is a property of the file, so later
+connections need no pragma at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -32,14 +39,21 @@ class RateLimiter:
     def __init__(self, db_path: str | Path, limits: dict[str, HostLimit], clock=time.time, sleep=time.sleep):
         self.db_path, self.limits, self.clock, self.sleep = Path(db_path), limits, clock, sleep
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, tokens REAL, "
-                        "updated REAL, day TEXT, day_count INTEGER, blocked_until REAL, reason TEXT)")
+        with open(self.db_path.with_name(self.db_path.name + ".init-lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            con = self._connect()
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, tokens REAL, "
+                            "updated REAL, day TEXT, day_count INTEGER, blocked_until REAL, "
+                            "reason TEXT)")
+                con.execute("COMMIT")
+            finally:
+                con.close()
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        return sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
 
     def acquire(self, host: str) -> None:
         """Block until one request to ``host`` is allowed; count it against the daily cap."""
@@ -54,7 +68,7 @@ class RateLimiter:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
-            now, today = self.clock(), dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date().isoformat()
+            now, today = self.clock(), dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat()
             row = con.execute("SELECT tokens, updated, day, day_count, blocked_until, reason FROM hosts "
                               "WHERE host=?", (host,)).fetchone()
             tokens, updated, day, count, blocked, reason = row or (limit.burst, now, today, 0, 0.0, None)
@@ -97,5 +111,5 @@ class RateLimiter:
     def used_today(self, host: str) -> int:
         with self._connect() as con:
             row = con.execute("SELECT day, day_count FROM hosts WHERE host=?", (host,)).fetchone()
-        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date().isoformat()
+        today = dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat()
         return int(row[1]) if row and row[0] == today else 0

@@ -13,13 +13,13 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import httpx
 
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.rate_limiter import RateLimiter
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.rate_limiter import RateLimiter
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -52,7 +52,11 @@ class PoliteFetcher:
               headers: dict | None = None, ban_check: Callable[[str], str | None] | None = None,
               accept: Callable[[str], str | None] | None = None) -> dict:
         """``{url, fetched_at, status, body}`` from the cache when fresh, else from the network."""
-        key = url if json_body is None else f"{url}#{hashlib.sha256(json.dumps(json_body, sort_keys=True).encode()).hexdigest()[:16]}"
+        if json_body is None:
+            key = url
+        else:
+            body_hash = hashlib.sha256(json.dumps(json_body, sort_keys=True).encode()).hexdigest()
+            key = f"{url}#{body_hash[:16]}"
         cached = self.cache.get(key, max_age_s)
         if cached is not None:
             self.stats["cached"] += 1
