@@ -96,3 +96,21 @@ def cost_png(
     ax.set_title("Money")
     ax.legend(fontsize=8)
     return _png(fig)
+
+
+def partitions_png(steps: pd.DataFrame) -> bytes:
+    """Measured seconds per collection batch (partition), per asset (one asset per site):
+    a dot per partition run, the bar at the median."""
+    ok = steps[(steps["status"] == "SUCCESS") & steps["partition"].notna()]
+    if ok.empty:
+        return _empty("no partitioned (live collection) runs recorded")
+    assets = sorted(ok["asset"].unique())
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(assets) + 1.4))
+    for i, asset in enumerate(assets):
+        seconds = ok.loc[ok["asset"] == asset, "duration_s"].to_numpy(dtype=float)
+        ax.barh(i, np.median(seconds), color="#d7bde2")
+        ax.plot(seconds, np.full(len(seconds), i), "o", ms=3, color="#8e44ad")
+    ax.set_yticks(np.arange(len(assets)), assets, fontsize=8)
+    ax.set_xlabel("seconds per batch (bar: median; dots: each partition run)")
+    ax.set_title("Measured collection time per site and batch (under the rate limits)")
+    return _png(fig)

@@ -145,8 +145,8 @@ def feasibility_report(
     if cpu1000 is not None:
         p95 = serving.loc[costs.PLAYLIST_ROUTE, "p95 ms"]
         serving_words = (
-            f"serving takes {cpu1000:.2f} CPU seconds per 1,000 playlists "
-            f"(GET /playlist p95 {p95:.1f} ms over "
+            f"serving takes {cpu1000:.2f} CPU seconds per 1,000 playlists, the feedback "
+            f"and other calls of their listeners included (GET /playlist p95 {p95:.1f} ms over "
             f"{int(serving.loc[costs.PLAYLIST_ROUTE, 'requests']):,} playlists, "
             f"measured by the service)"
         )
@@ -184,6 +184,9 @@ def feasibility_report(
     )
     report.add(
         "Time per scraping partition",
+        png_md(plots_feasibility.partitions_png(partitioned), "Seconds per collection batch")
+        if not per_partition.empty
+        else "",
         md_table(per_partition, digits=2)
         if not per_partition.empty
         else "No partitioned runs recorded (snapshot mode).",
