@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from animusic_assets.core.analytics import adaptation, answers, engagement, origin, plots
+from animusic_assets.core.analytics import adaptation, answers, engagement, origin, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, fmt, md_table, png_md
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -114,11 +114,11 @@ def test_answers_find_the_real_difference_and_not_the_noise():
                 rows.append((u, f"{model}-{u}-{e}", model, 200.0 if liked else 20.0, 200.0,
                              liked, T0 + dt.timedelta(minutes=e)))
     items = engagement.build_items(None, pd.DataFrame(rows, columns=engagement.FEEDBACK_COLUMNS))
-    text, found = answers.adaptation_answer(items, max_exposure=8)
+    text, found = trends.adaptation_answer(items, max_exposure=8)
     assert found["slope"].best == "good" and found["slope"].real
     assert "paired bootstrap over users, 30 users" in text and "is a real difference" in text
-    trends = answers.trend_table(items, "liked", 8)
-    assert trends.loc["good", "trend"] == "rising" and trends.loc["good", "slope_ci_low"] > 0
+    table = trends.trend_table(items, "liked", 8)
+    assert table.loc["good", "trend"] == "rising" and table.loc["good", "slope_ci_low"] > 0
     # flat vs same: equal like rates, the test must not call a difference
     flat = items[items["model"].isin(["flat", "same"])]
     _, found = answers.engagement_answer(flat)

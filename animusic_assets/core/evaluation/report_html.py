@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from animusic_assets.core.analytics import answers, plots
+from animusic_assets.core.analytics import answers, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, ci, md_table, png_md
 from animusic_assets.core.analytics.stats import rate_ci
 from animusic_assets.core.evaluation.report import figure_png, plt
@@ -169,7 +169,7 @@ def build(
             f"{answers.verdict(loop)}."
         )
     found.append(baselines_answer(table, metric))
-    trends = answers.trend_table(events, "liked", max_exposure, seed)
+    loop_trends = trends.trend_table(events, "liked", max_exposure, seed)
     report = Report(
         "Animusic — offline evaluation",
         f"offline evaluation, not live listeners: {n_users:,} users' lists, "
@@ -193,7 +193,7 @@ def build(
     report.add(
         "Feedback loop: like rate by exposure number",
         png_md(
-            plots.adaptation_png(loop_exposure(events), trends, "like_rate", max_exposure),
+            plots.adaptation_png(loop_exposure(events), loop_trends, "like_rate", max_exposure),
             "Like rate by exposure number",
         ),
         md_table(loop_table),

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from animusic_assets.core.analytics import adaptation, answers, engagement, plots
+from animusic_assets.core.analytics import adaptation, answers, engagement, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, md_table, methods_md, png_md
 from animusic_assets.defs.analytics.common import (
     ListenerConfig,
@@ -47,9 +47,9 @@ def adaptation_report(
     data = load_listeners(serving_db, config)
     items = data.items
     exposure = engagement.by_exposure(items, seed=config.seed)
-    like = answers.trend_table(items, "liked", config.max_exposure, config.seed)
-    watch = answers.trend_table(items, "watch_ratio", config.max_exposure, config.seed)
-    answer, _ = answers.adaptation_answer(items, config.max_exposure, seed=config.seed)
+    like = trends.trend_table(items, "liked", config.max_exposure, config.seed)
+    watch = trends.trend_table(items, "watch_ratio", config.max_exposure, config.seed)
+    answer, _ = trends.adaptation_answer(items, config.max_exposure, seed=config.seed)
     adapt = adaptation.early_vs_late(
         items, early_n=config.early_exposures, min_users=config.min_users, seed=config.seed
     )
@@ -80,7 +80,12 @@ def adaptation_report(
         f"Early (exposures 1–{config.early_exposures}) against later exposures",
         "\n".join(f"- {v}" for v in adapt["verdict"]) or "*(no data)*",
     )
-    report.add("Methods", methods_md(adaptation.__doc__), methods_md(answers.__doc__))
+    report.add(
+        "Methods",
+        methods_md(adaptation.__doc__),
+        methods_md(trends.__doc__),
+        methods_md(answers.__doc__),
+    )
     return dg.MaterializeResult(
         metadata={
             "users": int(items["user_id"].nunique()),

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from animusic_assets.core.analytics import answers, engagement, plots
+from animusic_assets.core.analytics import answers, engagement, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, ci, md_table, methods_md, png_md
 from animusic_assets.defs.analytics.common import (
     ListenerConfig,
@@ -48,7 +48,7 @@ def engagement_report(
     summary = engagement.model_summary(items, data.impressions, seed=config.seed)
     exposure = engagement.by_exposure(items, seed=config.seed)
     answer, _ = answers.engagement_answer(items, seed=config.seed)
-    adapt_answer, _ = answers.adaptation_answer(items, config.max_exposure_plot, seed=config.seed)
+    adapt_answer, _ = trends.adaptation_answer(items, config.max_exposure_plot, seed=config.seed)
     context.log.info(answer)
     counts: dict[str, int | str] = {
         "impressions": len(data.impressions),
