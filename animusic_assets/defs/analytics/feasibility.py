@@ -6,15 +6,14 @@ import os
 from pathlib import Path
 
 import dagster as dg
-import httpx
 import pandas as pd
 
 from animusic_assets.core.analytics import costs, feasibility, plots_feasibility
 from animusic_assets.core.analytics.report_doc import Report, md_table, plural, png_md
 from animusic_assets.defs.analytics.common import reports_dir, table_md, write_report
+from animusic_assets.defs.analytics.measurements import gb, service_metrics, sizes
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.analytics.run_records import read_steps
-from animusic_assets.sources.ingest_store import default_data_root
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
@@ -32,63 +31,6 @@ class FeasibilityConfig(dg.Config):
     api_url: str = ""  # for GET /metrics; default: $ANIMUSIC_API_URL
     ingest_dir: str = ""  # default: $ANIMUSIC_DATA_DIR/ingest or .data/ingest
     reports_dir: str = ""
-
-
-def _gb(n: int | None) -> float:
-    return (n or 0) / 1e9
-
-
-def service_metrics(api_url: str) -> tuple[dict | None, str]:
-    """The API's own ``GET /metrics`` snapshot, or None and why not."""
-    url = (api_url or os.environ.get("ANIMUSIC_API_URL", "")).rstrip("/")
-    if not url:
-        return None, (
-            "serving not measured: no API address (asset setting api_url or ANIMUSIC_API_URL)"
-        )
-    try:
-        response = httpx.get(f"{url}/metrics", timeout=5)
-        response.raise_for_status()
-        snapshot = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return None, f"serving not measured: {url}/metrics unavailable ({type(exc).__name__})"
-    return snapshot, (
-        f"measured by the service itself ({url}/metrics, worker pid "
-        f"{snapshot.get('pid')}, up {snapshot.get('uptime_s', 0):.0f} s)"
-    )
-
-
-def _sizes(config: FeasibilityConfig, serving_db: ServingDatabaseResource, log):
-    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else default_data_root()
-    paths = {
-        "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
-        "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
-        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get(
-            "ANIMUSIC_MODELS_DIR", ".data/models"
-        ),
-        "live ingest state": str(ingest_dir),
-        "reports": str(reports_dir(config.reports_dir).parent),
-    }
-    artifacts = pd.DataFrame(
-        [
-            {
-                "artifact": k,
-                "path": v or "(not set)",
-                "bytes": feasibility.dir_size(v) if v else None,
-            }
-            for k, v in paths.items()
-        ]
-    ).set_index("artifact")
-    artifacts["bytes"] = artifacts["bytes"].astype("Int64")
-    artifacts["MB"] = (artifacts["bytes"].astype(float) / 1e6).round(2)
-    try:
-        databases = serving_db.database_sizes()
-        databases["MB"] = (databases["bytes"] / 1e6).round(2)
-        db_note = f"{len(databases)} databases on the API's PostgreSQL server"
-    except Exception as exc:  # the report still answers the rest
-        databases = pd.DataFrame(columns=["bytes", "role", "MB"])
-        db_note = f"database sizes unavailable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        log.warning(db_note)
-    return ingest_dir, artifacts, databases, db_note
 
 
 @dg.asset(
@@ -116,7 +58,7 @@ def feasibility_report(
         per_asset[per_asset["stage"] != "analytics"], set(partitioned["asset"])
     )
     train_s = float(per_asset.loc[per_asset["stage"] == "training", "median_s"].fillna(0).sum())
-    ingest_dir, artifacts, databases, db_note = _sizes(config, serving_db, context.log)
+    ingest_dir, artifacts, databases, db_note = sizes(config, serving_db, context.log)
     hosts, hosts_note = feasibility.requests_per_host(ingest_dir)
 
     limits = feasibility.CollectionLimits(
@@ -128,7 +70,7 @@ def feasibility_report(
     )
     plan = feasibility.collection_plan(config.n_anime, limits)
     days = float(plan["days"].max())
-    storage_gb = _gb(int(artifacts["bytes"].fillna(0).sum())) + _gb(
+    storage_gb = gb(int(artifacts["bytes"].fillna(0).sum())) + gb(
         int(databases["bytes"].fillna(0).sum())
     )
     prices_path = (
