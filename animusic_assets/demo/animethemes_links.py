@@ -18,9 +18,6 @@ from pathlib import Path
 
 import httpx
 
-from animusic_assets.resources.page_cache import PageCache, write_json_atomic
-from animusic_assets.resources.polite_fetcher import PoliteFetcher, RetryPolicy
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
 from animusic_assets.sources.animethemes_client import (
     HOST,
     RATE_PER_S,
@@ -30,6 +27,9 @@ from animusic_assets.sources.animethemes_client import (
     short_reason,
 )
 from animusic_assets.sources.animethemes_match import with_animethemes_links
+from animusic_assets.sources.page_cache import PageCache, write_json_atomic
+from animusic_assets.sources.polite_fetcher import PoliteFetcher, RetryPolicy
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 
 LINKS_ENV = "ANIMUSIC_DEMO_LINKS"  # the file DemoSnapshotSource overlays (unset: none)
 CONNECT_TIMEOUT_S = 3.0
@@ -81,7 +81,7 @@ def resolve_demo_links(
     def work() -> None:
         try:
             box["result"] = _fetch(base, [r["mal_id"] for r in records], state_dir, deadline_s)
-        except Exception as exc:  # noqa: BLE001 - any failure means "no links this time"
+        except Exception as exc:  # any failure means "no links this time"
             box["error"] = short_reason(exc)
 
     worker = threading.Thread(target=work, name="animethemes-demo-links", daemon=True)
@@ -139,7 +139,7 @@ def overlay_snapshot(records: list[dict], path: str | Path | None) -> tuple[list
         return records, 0
     out = [overlay_record(r, links) for r in records]
     linked = sum(
-        any(l.get("platform") == "animethemes" for l in s.get("links") or [])
+        any(link.get("platform") == "animethemes" for link in s.get("links") or [])
         for r in out
         for s in r.get("songs") or []
     )

@@ -51,9 +51,12 @@ class AnimeTheme:
     entries: list[ThemeEntry] = field(default_factory=list)
 
     def best_entry(self) -> ThemeEntry | None:
-        """The earliest version that has a video (the original sequence, if it has one)."""
+        """The earliest version with a video, preferring one that is neither nsfw nor a spoiler
+        (those links are not served by default, so a clean later version plays instead)."""
         with_videos = [e for e in self.entries if e.videos]
-        return min(with_videos, key=lambda e: e.version or 1) if with_videos else None
+        if not with_videos:
+            return None
+        return min(with_videos, key=lambda e: (e.nsfw, e.spoiler, e.version or 1))
 
     def to_dict(self) -> dict:
         return asdict(self)

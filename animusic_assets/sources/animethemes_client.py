@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
 from animusic_assets.sources.animethemes import (
     PAGE_SIZE,
     AnimeTheme,
@@ -20,6 +19,7 @@ from animusic_assets.sources.animethemes import (
     parse_anime_page,
     themes_by_mal_id,
 )
+from animusic_assets.sources.polite_fetcher import FetchError, PoliteFetcher
 
 HOST = "animethemes"  # the limiter key
 DEFAULT_BASE = "https://api.animethemes.moe"

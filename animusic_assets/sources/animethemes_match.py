@@ -148,7 +148,7 @@ def add_animethemes_links(
         if out[si].get("relation") in ("opening", "ending"):
             stats.op_ed_matched += 1
         link = theme_link(themes[ti], fetched_at)
-        if link and all(l.get("url") != link["url"] for l in out[si]["links"]):
+        if link and all(existing.get("url") != link["url"] for existing in out[si]["links"]):
             out[si]["links"].append(link)
             stats.linked_songs += 1
     if not songs:  # nothing from AniDB: AnimeThemes' own list is the best we have

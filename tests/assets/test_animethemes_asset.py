@@ -1,5 +1,7 @@
 """The ``animethemes_links`` asset through Dagster against the fake sites (127.0.0.1 only)."""
 
+from typing import Any
+
 import dagster as dg
 import pytest
 
@@ -22,9 +24,9 @@ def fake():
 
 def _setup(fake, tmp_path, **overrides):
     resource = live_sites(fake, tmp_path / "ingest", retry_attempts=3, **overrides)
-    defs = ingest_definitions("live", live_sites=resource, top_n=4, batch_size=4)
+    defs = ingest_definitions(live_sites=resource, top_n=4, batch_size=4)
     instance = dg.DagsterInstance.ephemeral()
-    assets = list(defs.assets)
+    assets: list[Any] = list(defs.assets or [])
     resources = {"live_sites": resource}
     assert dg.materialize(
         assets, selection=["mal_ranking"], resources=resources, instance=instance
@@ -37,7 +39,7 @@ def _setup(fake, tmp_path, **overrides):
 
 def _links(record):
     return {
-        s["title"]: [l for l in s["links"] if l["platform"] == "animethemes"]
+        s["title"]: [link for link in s["links"] if link["platform"] == "animethemes"]
         for s in record["songs"]
     }
 
@@ -123,9 +125,9 @@ def test_failure_is_one_line_and_writes_nothing(fake, tmp_path, faults, why):
 
 def test_needs_anidb_first_and_check_warns_under_80_percent(fake, tmp_path):
     resource = live_sites(fake, tmp_path / "ingest")
-    defs = ingest_definitions("live", live_sites=resource, top_n=4, batch_size=4)
+    defs = ingest_definitions(live_sites=resource, top_n=4, batch_size=4)
     instance = dg.DagsterInstance.ephemeral()
-    assets = list(defs.assets)
+    assets: list[Any] = list(defs.assets or [])
     assert dg.materialize(
         assets, selection=["mal_ranking"], resources={"live_sites": resource}, instance=instance
     ).success
@@ -146,3 +148,25 @@ def test_needs_anidb_first_and_check_warns_under_80_percent(fake, tmp_path):
         match_rate_result({"match_rate": None}).passed
         and match_rate_result({"match_rate": 0.8}).passed
     )
+
+
+def test_single_anime_partition_collects_its_animethemes_links(fake, tmp_path):
+    from animusic_assets.defs.ingest.partitions import SINGLE_ANIME
+
+    resource = live_sites(fake, tmp_path / "ingest")
+    defs = ingest_definitions(live_sites=resource, top_n=4, batch_size=4)
+    assets: list[Any] = list(defs.assets or [])
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(SINGLE_ANIME.name or "single_anime", ["1004"])
+        result = dg.materialize(
+            assets,
+            selection=["single_anime"],
+            partition_key="1004",
+            resources={"live_sites": resource},
+            instance=instance,
+        )
+    assert result.success
+    meta = result.asset_materializations_for_node("single_anime")[0].metadata
+    assert meta["animethemes_requests"].value == 1 and len(fake.animethemes.requests()) == 1
+    stored = resource.store().get("animethemes", 1004)
+    assert stored["found"] and [t["slug"] for t in stored["themes"]] == ["OP1", "ED1"]

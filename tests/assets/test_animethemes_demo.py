@@ -10,6 +10,7 @@ from animusic_assets import demo
 from animusic_assets.core.catalog import build_catalog
 from animusic_assets.demo.animethemes_links import demo_links_step, resolve_demo_links
 from animusic_assets.resources.anime_source import DemoSnapshotSource
+from animusic_assets.sources.animethemes_match import PLATFORM
 from tests.assets.fakesite.animethemes import FakeAnimeThemes
 from tests.assets.fakesite.animethemes_pages import catalog_from_records
 
@@ -34,7 +35,11 @@ def _closed_port() -> int:
 
 def _animethemes(records):
     return [
-        l for r in records for s in r["songs"] for l in s["links"] if l["platform"] == "animethemes"
+        link
+        for r in records
+        for s in r["songs"]
+        for link in s["links"]
+        if link["platform"] == "animethemes"
     ]
 
 
@@ -49,16 +54,16 @@ def test_demo_links_in_two_requests_overlaid_into_the_snapshot(snapshot, fake, t
     links = _animethemes(records)
     assert len(links) == outcome.linked_songs > 300 and "AnimeThemes links" in source.describe()
     assert all(
-        l["url"].startswith(fake.base + "/video/")
-        and l["audio_url"].startswith(fake.base + "/audio/")
-        and l["video_id"] is None
-        for l in links
+        link["url"].startswith(fake.base + "/video/")
+        and link["audio_url"].startswith(fake.base + "/audio/")
+        and link["video_id"] is None
+        for link in links
     )
     assert len(records) == 162 and sum(len(r["songs"]) for r in records) == sum(
         len(r["songs"]) for r in snapshot
     )
     catalog = build_catalog(records)  # the links survive into the catalog rows
-    row_links = [l for ls in catalog["links"] for l in ls if l["platform"] == "animethemes"]
+    row_links = [link for ls in catalog["links"] for link in ls if link["platform"] == PLATFORM]
     assert len(row_links) >= len(links) * 0.9 and {
         "audio_url",
         "episodes",

@@ -5,17 +5,19 @@ import json
 import httpx
 import pytest
 
-from animusic_assets.resources.page_cache import PageCache
-from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher, RetryPolicy
-from animusic_assets.resources.rate_limiter import HostLimit, RateLimiter
 from animusic_assets.sources.animethemes import (
     AnimeTheme,
     AnimeThemesError,
+    ThemeEntry,
+    ThemeVideo,
     anime_by_mal_ids_url,
     parse_anime_page,
 )
 from animusic_assets.sources.animethemes_client import HOST, fetch_themes
 from animusic_assets.sources.animethemes_match import add_animethemes_links, match_themes
+from animusic_assets.sources.page_cache import PageCache
+from animusic_assets.sources.polite_fetcher import FetchError, PoliteFetcher, RetryPolicy
+from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 from tests.assets.fakesite.animethemes import FakeAnimeThemes
 from tests.assets.fakesite.animethemes_pages import theme
 
@@ -139,6 +141,18 @@ def test_parser_rejects_malformed_answers_with_a_clear_error(body):
         parse_anime_page(body)
 
 
+def test_best_entry_prefers_a_clean_version_then_the_earliest():
+    video = ThemeVideo("https://v/x.webm", 720, False, "BD", None)
+    nsfw_v1 = ThemeEntry(1, "1", nsfw=True, spoiler=False, videos=[video])
+    clean_v2 = ThemeEntry(2, "2-12", nsfw=False, spoiler=False, videos=[video])
+    clean_v3 = ThemeEntry(3, "13", nsfw=False, spoiler=False, videos=[video])
+    no_video = ThemeEntry(None, "1", nsfw=False, spoiler=False, videos=[])
+    theme_ = AnimeTheme("opening", 1, None, "OP1", "X", [], [nsfw_v1, clean_v3, clean_v2, no_video])
+    assert theme_.best_entry() == clean_v2
+    only_nsfw = AnimeTheme("opening", 1, None, "OP1", "X", [], [nsfw_v1, no_video])
+    assert only_nsfw.best_entry() == nsfw_v1
+
+
 def test_matching_by_relation_sequence_title_with_artists_as_tie_break():
     themes = [
         AnimeTheme("opening", 1, None, "OP1", "Tank!", ["The Seatbelts"]),
@@ -214,7 +228,7 @@ def test_links_rows_and_new_songs_only_without_anidb_songs(fake):
 def test_client_batches_100_ids_pages_and_skips_unknown_ids(fake, tmp_path):
     fake.max_page_size = 2  # force paging: 3 known anime over 2 pages
     fetcher = _fetcher(tmp_path)
-    result = fetch_themes(fetcher, fake.base, [7, 1, 5, 999] + list(range(2000, 2150)))
+    result = fetch_themes(fetcher, fake.base, [7, 1, 5, 999, *range(2000, 2150)])
     assert sorted(result.themes) == [1, 5, 7] and result.requests == 3  # 2 chunks, first one paged
     paths = [r["path"] for r in fake.requests()]
     assert (
@@ -223,7 +237,7 @@ def test_client_batches_100_ids_pages_and_skips_unknown_ids(fake, tmp_path):
         and "filter[external_id]=1,5,7,999,2000" in paths[0]
     )
     assert (
-        fetch_themes(fetcher, fake.base, [1, 5, 7, 999] + list(range(2000, 2150))).themes.keys()
+        fetch_themes(fetcher, fake.base, [1, 5, 7, 999, *range(2000, 2150)]).themes.keys()
         == result.themes.keys()
     )
     assert len(fake.requests()) == 3  # the second call came from the cache

@@ -88,7 +88,7 @@ def test_unexpected_error_is_a_bare_500(client_factory, bundle_root, db_session,
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(playlist_router, "recommend", explode)
+    monkeypatch.setattr(playlist_router, "plan_playlist", explode)
     with client_factory(bundle_root, session=db_session, raise_server_exceptions=False) as client:
         response = client.get("/playlist", params=PARAMS)
     assert (response.status_code, response.json()) == (500, {"detail": "internal error"})

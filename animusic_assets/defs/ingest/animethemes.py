@@ -11,16 +11,16 @@ import time
 import dagster as dg
 
 from animusic_assets.defs.ingest.animethemes_checks import MATCH_RATE_CHECK, match_rate_result
-from animusic_assets.resources.ingest_store import IngestStore
 from animusic_assets.resources.live_sites import LiveSitesResource
-from animusic_assets.resources.polite_fetcher import FetchError, PoliteFetcher
-from animusic_assets.resources.rate_limiter import DailyCapReached, HostBlocked
 from animusic_assets.sources.animethemes_client import fetch_themes, short_reason
 from animusic_assets.sources.animethemes_match import (
     MatchStats,
     add_animethemes_links,
     stored_themes,
 )
+from animusic_assets.sources.ingest_store import IngestStore
+from animusic_assets.sources.polite_fetcher import FetchError, PoliteFetcher
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 
 STAGE = "animethemes"
 
