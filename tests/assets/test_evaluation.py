@@ -170,3 +170,4 @@ def test_html_report_has_answers_intervals_and_integers():
     assert "8 users' lists" in report.origin and "8.000" not in md
     assert page.count("data:image/png;base64,") == 2 and "<table>" in page
     assert "Tuned weights of this bundle" in page  # the hybrid's, from the manifest
+    assert set(report.figures) == {"ranking", "like_rate_by_exposure"}  # the files beside it

@@ -115,6 +115,12 @@ class Report:
     answers: list[str]
     sections: list[tuple[str, str]] = field(default_factory=list)
     generated_at: dt.datetime | None = None
+    figures: dict[str, bytes] = field(default_factory=dict)  # name -> PNG, for files beside it
+
+    def figure(self, name: str, png: bytes, alt: str) -> str:
+        """Keep a plot under ``name`` and return its inline Markdown image."""
+        self.figures[name] = png
+        return png_md(png, alt)
 
     def add(self, heading: str, *parts: str) -> Report:
         self.sections.append((heading, "\n\n".join(p for p in parts if p)))

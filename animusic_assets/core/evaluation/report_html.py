@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from animusic_assets.core.analytics import answers, plots, trends
-from animusic_assets.core.analytics.report_doc import Report, ci, md_table, png_md
+from animusic_assets.core.analytics.report_doc import Report, ci, md_table
 from animusic_assets.core.analytics.stats import rate_ci
 from animusic_assets.core.evaluation.report import figure_png, plt
 
@@ -179,7 +179,7 @@ def build(
     )
     report.add(
         f"Ranking quality ({metric} and more)",
-        png_md(intervals_png(intervals), "Metrics per model with 95 % intervals"),
+        report.figure("ranking", intervals_png(intervals), "Metrics per model with 95 % intervals"),
         md_table(ranking_table(table, intervals, metric)),
     )
     report.add("Each model against the baselines", "\n".join(f"- {v}" for v in verdict_lines))
@@ -192,7 +192,8 @@ def build(
     )
     report.add(
         "Feedback loop: like rate by exposure number",
-        png_md(
+        report.figure(
+            "like_rate_by_exposure",
             plots.adaptation_png(loop_exposure(events), loop_trends, "like_rate", max_exposure),
             "Like rate by exposure number",
         ),

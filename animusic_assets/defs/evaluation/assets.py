@@ -52,8 +52,13 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     reports_dir = config.reports_dir or os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")
     out = Path(reports_dir) / f"evaluation-{bundle.version}"
     out.mkdir(parents=True, exist_ok=True)
-    plots = {"ranking.png": report.ranking_bar_png(table, ndcg),
-             "like_rate_by_exposure.png": report.like_rate_by_exposure_png(by_exposure)}
+    page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
+                             metric=ndcg, bundle_version=bundle.version, source=source,
+                             verdict_lines=verdict.split("; ") if verdict else [],
+                             seed=config.split_seed, max_exposure=config.playlists,
+                             models_meta=bundle.manifest.get("models", {}))
+    # the report's own plots (95 % intervals over users on every bar), as files beside it
+    plots = {f"{name}.png": png for name, png in page.figures.items()}
     for name, png in plots.items():
         (out / name).write_bytes(png)
     markdown = "\n\n".join([
@@ -61,11 +66,6 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         f"{len(report_users[: config.loop_users])} in the feedback loop.",
         verdict, report.markdown_table(table), report.markdown_table(likes)])
     (out / "evaluation.md").write_text(markdown + "\n")
-    page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
-                             metric=ndcg, bundle_version=bundle.version, source=source,
-                             verdict_lines=verdict.split("; ") if verdict else [],
-                             seed=config.split_seed, max_exposure=config.playlists,
-                             models_meta=bundle.manifest.get("models", {}))
     html = page.html()
     (out / "evaluation.html").write_text(html, encoding="utf-8")
     (Path(reports_dir) / "evaluation.html").write_text(html, encoding="utf-8")  # the latest
