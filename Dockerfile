@@ -26,13 +26,17 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 # ------------------------------------------------------------------------------ api
 FROM base AS api
-# the online half's imports (animusic_serving/): web, database, numpy/pandas/scipy for the bundle
-RUN grep -iE '^(fastapi|uvicorn|pydantic|pydantic-settings|sqlalchemy|alembic|psycopg2-binary|numpy|pandas|pyarrow)([<>=!~ ;[]|$)' \
+# the online half's imports (animusic_serving/): web, database, numpy/pandas/scipy for the bundle,
+# httpx + cryptography (sites, Spotify tokens); and the Telegram bot (animusic_bot/), which runs
+# from this image too
+RUN grep -iE '^(fastapi|uvicorn|pydantic|pydantic-settings|sqlalchemy|alembic|psycopg2-binary|numpy|pandas|pyarrow|httpx|cryptography|python-telegram-bot|limits)([<>=!~ ;[]|$)' \
         /tmp/requirements-all.txt > /tmp/requirements-api.txt \
     && pip install -r /tmp/requirements-api.txt scipy
 COPY animusic_serving animusic_serving
 COPY animusic_assets animusic_assets
-RUN pip install --no-deps . && python -c "import animusic_serving.api.app"
+COPY animusic_bot animusic_bot
+RUN pip install --no-deps . && python -c "import animusic_serving.api.app, animusic_bot.handlers" \
+    && mkdir -p /data/bot && chown 10001 /data/bot
 USER 10001
 ENV ANIMUSIC_BUNDLE_DIR=/data/bundles
 EXPOSE 8000

@@ -42,7 +42,7 @@ test: bootstrap weights
 lint: bootstrap
 	@rc=0; \
 	echo "[lint] ruff check"; .venv/bin/ruff check . || rc=1; \
-	echo "[lint] ruff format --check"; .venv/bin/ruff format --check . || rc=1; \
+	echo "[lint] ruff format --check"; .venv/bin/ruff format --check --output-format concise . || rc=1; \
 	echo "[lint] mypy"; .venv/bin/mypy || rc=1; \
 	exit $$rc
 

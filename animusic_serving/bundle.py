@@ -20,8 +20,9 @@ process and memory-mapped. Publishing writes a complete version directory under 
 name, renames it into place, verifies it, and only then replaces ``CURRENT`` atomically, so a
 reader never sees a half-written version.
 
-``BundleBuilder`` (``bundle_builder.py``, also importable from here) writes a version; this
-module defines the format and reads it. Neither imports Dagster, FastAPI nor SQLAlchemy.
+``BundleBuilder`` (``animusic_serving.bundle_builder``) writes a version; this module defines
+the format and reads it, and never imports the writing half. Neither imports Dagster, FastAPI
+nor SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +93,7 @@ class Bundle:
     coarse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    def derived(self, key: str, compute):
+    def derived(self, key: str, compute: Callable[[Bundle], Any]) -> Any:
         """A value computed once from this (immutable) version, e.g. integer codes of a
         column; requests reuse it instead of redoing per-catalogue work."""
         if key not in self._derived:
@@ -137,7 +139,8 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
     dense, scores, neighbours, coarse = {}, {}, {}, {}
-    tfidf, vocab, idf = None, {}, None
+    tfidf, idf = None, None
+    vocab: dict[str, int] = {}
     for name, meta in manifest["models"].items():
         kind = meta.get("kind")
         if kind == "dense":
@@ -187,7 +190,8 @@ def _load_array(vdir: Path, name: str, version: str, shape: tuple,
     return array
 
 
-def _load_tfidf(vdir: Path, version: str, n: int):
+def _load_tfidf(vdir: Path, version: str,
+                n: int) -> tuple[sp.csr_matrix, dict[str, int], np.ndarray]:
     try:
         matrix = sp.load_npz(vdir / TFIDF_MATRIX_FILE).tocsr()
         meta = json.loads((vdir / TFIDF_VOCAB_FILE).read_text())
@@ -265,13 +269,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def __getattr__(name: str):
-    # BundleBuilder lives in bundle_builder.py (the writing half); imported lazily so
-    # ``from animusic_serving.bundle import BundleBuilder`` keeps working without a cycle
-    if name == "BundleBuilder":
-        from animusic_serving.bundle_builder import BundleBuilder
-
-        return BundleBuilder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

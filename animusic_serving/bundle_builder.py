@@ -106,7 +106,7 @@ class BundleBuilder:
         self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
                                          files=files)
 
-    def _add_neighbours(self, name: str, matrix, k: int, params: dict) -> list[str]:
+    def _add_neighbours(self, name: str, matrix: Any, k: int, params: dict) -> list[str]:
         """Each row's ``k`` nearest rows (``recommend/neighbours.py``), recorded in ``params``
         as ``knn``; returns the files they will be written to."""
         if k < 0:

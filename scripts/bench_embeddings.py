@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from animusic_assets.core import embeddings as emb  # noqa: E402
+from animusic_assets.core import encoders  # noqa: E402
 from animusic_assets.core.documents import song_document  # noqa: E402
 from animusic_assets.core.embedding_cache import EmbeddingCache  # noqa: E402
 
@@ -92,7 +93,7 @@ def _timed_cpu(fn):
 def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
                 extra_backends: list[str]) -> dict:
     path = emb.resolve_model_path(model)
-    plain = emb.load_sentence_transformer(path, "cpu")
+    plain = encoders.load_sentence_transformer(path, "cpu")
     warm = docs[-32:]
     plain.encode(warm, batch_size=32)
     fast_backend = emb._choose_backend("fast", None, emb.pick_device())[0]

@@ -6,8 +6,8 @@
 
 For each catalogue it measures, each in a fresh subprocess (so RSS is the serving process's):
 
-* in-process: ``recommend()`` + the response items (what the endpoint does besides the
-  database), p50 / p99 over ``--requests`` calls, and the process's peak RSS;
+* in-process: the playlist, its explanations and the response items (what the endpoint does
+  besides the database), p50 / p99 over ``--requests`` calls, and the process's peak RSS;
 * in the same process, the per-candidate baseline the original service ran: a Python loop
   over every candidate computing one numpy dot per item and model, then the best item; the
   ratio baseline / vectorised is reported (at 1M songs the loop is timed on the first 50,000
@@ -54,7 +54,7 @@ def build(kind: str, root: Path) -> dict:
 
     sys.path.insert(0, str(ROOT))
     from animusic_assets.core.query_aids import query_aids
-    from animusic_serving.bundle import BundleBuilder
+    from animusic_serving.bundle_builder import BundleBuilder
 
     rng = np.random.default_rng(7)
     if kind == "ref":
@@ -159,7 +159,8 @@ def measure(root: Path, requests: int) -> dict:
 
     from animusic_serving.api.song_view import describe
     from animusic_serving.bundle import load_bundle
-    from animusic_serving.recommend import build_profile, recommend
+    from animusic_serving.recommend import build_profile, plan_playlist
+    from animusic_serving.recommend.explain import explain_playlist
     from animusic_serving.recommend.playlist import candidate_mask, playlist_models
 
     threadpool_limits(1)  # as in each served worker (python -m animusic_serving --workers 2)
@@ -168,10 +169,12 @@ def measure(root: Path, requests: int) -> dict:
     load_s = time.perf_counter() - t
     feedback = fake_feedback(bundle)
 
-    def one(seed):
-        items = recommend(bundle, feedback, [], username="bench",
-                          rng=np.random.default_rng(seed))
-        return [describe(bundle, i) for i in items]
+    def one(seed):  # what GET /playlist computes: the items, why each is there, the view
+        planned = plan_playlist(bundle, feedback, [], username="bench",
+                                rng=np.random.default_rng(seed))
+        why = explain_playlist(bundle, planned.profile, planned.items, planned.cache)
+        return [describe(bundle, i, explanation=w)
+                for i, w in zip(planned.items, why, strict=True)]
 
     for seed in range(3):
         one(seed)  # warm-up: page in the mapped matrices, derived per-bundle values

@@ -10,7 +10,8 @@ demo: Postgres, the asset graph, the API) and stops it at the end by its process
 
 It drives the system Chromium (Playwright) through the page: sign in as a demo name, pick
 three anime in the picker, get a playlist, play songs, and writes
-``docs/screenshots/web-{welcome,picker,playing,mobile}.png``.
+``docs/screenshots/web-{welcome,picker,playing,mobile}.png``. Japanese titles need a CJK
+font in the system (Debian: ``fonts-ipafont-gothic``).
 
 The media: ``--media local`` (default) plays a clip this script generates (Chromium records
 a canvas to webm with MediaRecorder) and serves from 127.0.0.1, attached to each playlist
@@ -40,13 +41,14 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PICKS = ("進撃", "Fullmetal", "kimi no na")  # Japanese, English, romaji words
-DESKTOP = {"width": 1200, "height": 760}
-PHONE = {"width": 390, "height": 844}
+PICKS = ("進撃の巨人", "Fullmetal", "kimi no")  # Japanese, English, romaji words
+DESKTOP: Any = {"width": 1200, "height": 760}  # playwright's ViewportSize (a TypedDict)
+PHONE: Any = {"width": 390, "height": 844}
 
 # a clip drawn on a canvas and recorded to webm in the browser (no ffmpeg needed)
 RECORD_CLIP = """async (seconds) => {
@@ -74,7 +76,10 @@ RECORD_CLIP = """async (seconds) => {
   rec.stop();
   await new Promise((r) => (rec.onstop = r));
   const buf = new Uint8Array(await new Blob(parts, {type: "video/webm"}).arrayBuffer());
-  let s = ""; for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  let s = "";
+  for (let i = 0; i < buf.length; i += 0x8000) {
+    s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  }
   return btoa(s);
 }"""
 
@@ -118,16 +123,19 @@ class ClipServer:
 
 def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
     api_port, web_port, pg_port = free_port(), free_port(), free_port()
-    log = open(ROOT / ".data" / "screenshots-demo.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
-         "--api-port", str(api_port), "--web-port", str(web_port), "--pg-port", str(pg_port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log_path = ROOT / ".data" / "screenshots-demo.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
+             "--api-port", str(api_port), "--web-port", str(web_port),
+             "--pg-port", str(pg_port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the demo stopped early; see {log.name}")
+            raise SystemExit(f"the demo stopped early; see {log_path}")
         try:
             with urllib.request.urlopen(url + "/health/ready", timeout=3) as response:
                 if response.status == 200:
@@ -136,7 +144,7 @@ def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
             pass
         time.sleep(2)
     stop_demo(proc)
-    raise SystemExit(f"the demo was not ready after {timeout:.0f} s; see {log.name}")
+    raise SystemExit(f"the demo was not ready after {timeout:.0f} s; see {log_path}")
 
 
 def stop_demo(proc: subprocess.Popen) -> None:
@@ -166,7 +174,8 @@ def first_frame_ms(page, index: int) -> float:
     page.evaluate("""(i) => {
       window.__click = null;
       const li = document.querySelectorAll('#items li')[i];
-      li.addEventListener('click', (e) => { window.__click = e.timeStamp; }, {once: true, capture: true});
+      li.addEventListener('click', (e) => { window.__click = e.timeStamp; },
+                          {once: true, capture: true});
     }""", index)
     page.locator("#items li").nth(index).click()
     page.wait_for_function("window.Animusic.timing.firstFrame !== null && window.__click !== null",
@@ -214,11 +223,15 @@ def shoot(api: str, media: str, rounds: int) -> list[float]:
             page.click("#fetch")
             page.wait_for_timeout(1500)
             times = [first_frame_ms(page, i % 5) for i in range(rounds)]
-            page.locator("#items li").first.click()
+            whys = page.locator("#items li .why").all_inner_texts()
+            shown = next((i for i, why in enumerate(whys) if why.startswith("because")), 0)
+            page.locator("#items li").nth(shown).click()  # an item that names your song
             page.wait_for_function("document.getElementById('media').currentTime > 2",
                                    timeout=30000)
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(OUT / "web-playing.png"))
             page.set_viewport_size(PHONE)
+            page.evaluate("window.scrollTo(0, 0)")
             page.wait_for_timeout(500)
             page.screenshot(path=str(OUT / "web-mobile.png"), full_page=True)
         finally:

@@ -18,7 +18,10 @@ from animusic_assets.core.counts import parse_count
 from animusic_assets.core.text import hashed_song_id, normalise
 
 RELATIONS = ("opening", "ending", "insert", "image")
-CREDIT_ROLES = ("vocals", "lyrics", "composition", "arrangement", "chorus")
+# "featuring": a featured artist (AniDB's "Featuring"); "performance": instrumental
+# performance (AniDB's "Musical Performance"), which is not singing
+CREDIT_ROLES = ("vocals", "lyrics", "composition", "arrangement", "chorus", "featuring",
+                "performance")
 _RELATION_ALIASES = {"op": "opening", "ed": "ending", "in": "insert", "ins": "insert",
                      "opening theme": "opening", "ending theme": "ending",
                      "insert song": "insert", "image song": "image"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 _RELATION_WORDS = {
@@ -40,12 +42,12 @@ def song_documents(catalog: pd.DataFrame) -> pd.Series:
                      index=catalog.index, name="document", dtype="string")
 
 
-def _present(value) -> bool:
+def _present(value: object) -> bool:
     return value is not None and value is not pd.NA and str(value).strip() != "" \
         and not (isinstance(value, float) and value != value)
 
 
-def _as_list(value) -> list:
+def _as_list(value: Any) -> list:
     if value is None or value is pd.NA:
         return []
     return list(value)

@@ -208,7 +208,7 @@ class _Connection:
         self.conn = self.cache._open(self.model)
         return self.conn
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.conn is not None:
             self.conn.close()
 
@@ -219,7 +219,7 @@ def _looks_corrupt(exc: BaseException) -> bool:
                                    "file is encrypted", "disk image"))
 
 
-def _decode(blob, row_dim, crc, want_dim: int) -> np.ndarray | None:
+def _decode(blob: object, row_dim: object, crc: object, want_dim: int) -> np.ndarray | None:
     if not isinstance(blob, (bytes, bytearray, memoryview)) or row_dim != want_dim \
             or len(blob) != 4 * want_dim or zlib.crc32(blob) != crc:
         return None

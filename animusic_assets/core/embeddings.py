@@ -37,17 +37,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from animusic_assets.core.embedding_cache import EmbeddingCache, text_sha256
-from animusic_assets.core.encoders import (  # noqa: F401
+from animusic_assets.core.embedding_models import ModelSpec, model_spec
+from animusic_assets.core.encoders import (
     _DEFAULT_BATCH,
     _normalise,
     _OnnxEncoder,
     _TorchEncoder,
-    export_onnx,
-    load_sentence_transformer,
 )
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -65,31 +65,6 @@ _ENCODE_CHUNK = 1024   # misses are embedded and written to the cache this many 
 
 class ModelWeightsMissing(FileNotFoundError):
     """The weights of a model are not where they should be; the message says how to fetch them."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str            # short name used in asset names, cache files, bundle names
-    full_name: str       # the sentence-transformers model name
-    dim: int
-
-
-MODELS: dict[str, ModelSpec] = {
-    "minilm": ModelSpec("minilm", "all-MiniLM-L6-v2", 384),
-    "mpnet": ModelSpec("mpnet", "all-mpnet-base-v2", 768),
-}
-_ALIASES = {spec.full_name.lower(): key for key, spec in MODELS.items()}
-_ALIASES.update({"sentence-transformers/" + k: v for k, v in list(_ALIASES.items())})
-
-# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
-
-
-def model_spec(model_name: str) -> ModelSpec:
-    key = _ALIASES.get(model_name.lower(), model_name.lower())
-    if key not in MODELS:
-        raise ValueError(f"unknown embedding model {model_name!r}; expected one of "
-                         f"{', '.join(MODELS)} (or {', '.join(s.full_name for s in MODELS.values())})")
-    return MODELS[key]
 
 
 def models_dir() -> Path:
@@ -212,7 +187,7 @@ class EncodeStats:
 # ---- the main entry points ----------------------------------------------------------------
 
 def encode_documents(model_name: str, documents: Sequence[str], cache: EmbeddingCache | None,
-                     **kwargs) -> np.ndarray:
+                     **kwargs: Any) -> np.ndarray:
     """float32 ``(len(documents), dim)``, L2-normalised rows, aligned to ``documents``."""
     return encode_documents_with_stats(model_name, documents, cache, **kwargs)[0]
 
@@ -304,7 +279,7 @@ def encode_documents_with_stats(
     return out, stats
 
 
-def _as_text(document) -> str:
+def _as_text(document: object) -> str:
     if document is None or (isinstance(document, float) and document != document):
         return ""
     try:
@@ -339,7 +314,8 @@ def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, s
 
 # ---- encoders -----------------------------------------------------------------------------
 
-_LOADED: dict[tuple, object] = {}
+_Encoder = _TorchEncoder | _OnnxEncoder
+_LOADED: dict[tuple, _Encoder] = {}
 _LOADED_LOCK = threading.Lock()
 _MAX_LOADED = 3
 
@@ -351,7 +327,7 @@ def clear_loaded_models() -> None:
 
 
 def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, device: str,
-                 max_seq_length: int | None, onnx_dir: Path | None):
+                 max_seq_length: int | None, onnx_dir: Path | None) -> _Encoder:
     key = (str(path), fingerprint, backend, device, max_seq_length,
            str(onnx_dir) if backend == "onnx-fp32" else None)
     with _LOADED_LOCK:

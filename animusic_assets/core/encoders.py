@@ -23,12 +23,13 @@ from animusic_assets.core.plain_pipeline import (
 )
 
 if TYPE_CHECKING:
-    from animusic_assets.core.embeddings import ModelSpec
+    from animusic_assets.core.embedding_models import ModelSpec
 
 log = logging.getLogger(__name__)
 
 _ONNX_OPSET = 17
 _EXPORT_CHECK_MIN_COSINE = 0.9999
+# Batch sizes measured best on a 2-core CPU (scripts/bench_embeddings.py); CUDA takes big ones.
 _DEFAULT_BATCH = {"onnx-fp32": 16, "torch-bf16": 64, "torch-fp32": 32, "torch-fp16": 128}
 
 
@@ -38,7 +39,8 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-def load_sentence_transformer(path: Path, device: str = "cpu", max_seq_length: int | None = None):
+def load_sentence_transformer(path: Path, device: str = "cpu",
+                              max_seq_length: int | None = None) -> Any:
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -171,11 +173,11 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
     names = list(tokenizer(["a"], return_tensors="pt").keys())
 
     class _Pipeline(torch.nn.Module):
-        def __init__(self, st):
+        def __init__(self, st: Any) -> None:
             super().__init__()
             self.st = st
 
-        def forward(self, *inputs):
+        def forward(self, *inputs: Any) -> Any:
             return self.st(dict(zip(names, inputs, strict=True)))["sentence_embedding"]
 
     samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
@@ -200,7 +202,7 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
     return onnx_path
 
 
-def _check_export(model, onnx_file: Path, names: list[str], samples: list[str]) -> None:
+def _check_export(model: Any, onnx_file: Path, names: list[str], samples: list[str]) -> None:
     import onnxruntime as ort
 
     reference = _normalise(model.encode(samples, batch_size=len(samples)))

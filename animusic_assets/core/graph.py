@@ -213,7 +213,8 @@ class _Builder:
             self.types.append(NODE_TYPES.index(node_type))
         return index
 
-    def edge(self, a: int, b: int, weight: float, edge_type: str, role: str | None = None):
+    def edge(self, a: int, b: int, weight: float, edge_type: str,
+             role: str | None = None) -> None:
         # the same typed edge listed twice (a merged row, a repeated genre) counts once
         key = (a, b, EDGE_TYPES.index(edge_type), CREDIT_ROLES.index(role) if role else -1)
         self.edges[key] = max(self.edges.get(key, 0.0), float(weight))
@@ -229,7 +230,8 @@ class _Builder:
         )
 
 
-def _multipliers(given: Mapping[str, float] | None, names: Iterable[str], what: str):
+def _multipliers(given: Mapping[str, float] | None, names: Iterable[str],
+                 what: str) -> dict[str, float]:
     given = dict(given or {})
     unknown = set(given) - set(names)
     if unknown:

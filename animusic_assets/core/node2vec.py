@@ -38,6 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +138,8 @@ def song_row_vectors(graph: SongGraph, vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors[graph.row_node])
 
 
-def _walker(graph: SongGraph, mode: str, p: float, q: float, threads: int, seed: int):
+def _walker(graph: SongGraph, mode: str, p: float, q: float, threads: int,
+            seed: int) -> Any:
     from pecanpy import pecanpy
 
     walker = getattr(pecanpy, mode)(p=p, q=q, workers=threads, verbose=False,
@@ -168,7 +170,7 @@ def _numba_threads(n: int) -> Iterator[None]:
 
 
 def train_node2vec_isolated(graph: SongGraph, timings: dict | None = None,
-                            **params) -> tuple[list[str], np.ndarray]:
+                            **params: Any) -> tuple[list[str], np.ndarray]:
     """``train_node2vec`` in a fresh child process.
 
     numba's OpenMP worker threads outlive a walk and keep spinning beside torch's own OpenMP
@@ -187,7 +189,7 @@ def train_node2vec_isolated(graph: SongGraph, timings: dict | None = None,
     return nodes, vectors
 
 
-def _train_in_child(graph: SongGraph, params: dict):
+def _train_in_child(graph: SongGraph, params: dict) -> tuple[list[str], np.ndarray, dict]:
     timings: dict = {}
     nodes, vectors = train_node2vec(graph, timings=timings, **params)
     return nodes, vectors, timings

@@ -18,7 +18,9 @@ checks the vectors against ``SentenceTransformer.encode`` (cosine ≥ 0.9999 in 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,8 +58,9 @@ def declared_max_seq_length(path: Path) -> int | None:
         return None
 
 
-def length_sorted_batches(tokenizer, texts: list[str], max_length: int, batch_size: int,
-                          names: list[str] | None = None, return_tensors: str = "pt"):
+def length_sorted_batches(tokenizer: Any, texts: list[str], max_length: int, batch_size: int,
+                          names: list[str] | None = None,
+                          return_tensors: str = "pt") -> Iterator[tuple[np.ndarray, Any]]:
     """Tokenise once, then yield ``(rows, padded batch)`` longest first: documents of similar
     length share a batch, so little compute goes to padding. ``names``: the tokenizer outputs
     to keep (default: input ids, attention mask and token type ids when present)."""
@@ -89,7 +92,7 @@ class PlainPipeline:
                                   or self.tokenizer.model_max_length)
         self.dim = int(self.model.config.hidden_size)
 
-    def encode(self, texts: list[str], batch_size: int, dtype=None) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, dtype: Any = None) -> np.ndarray:
         """Vectors for ``texts`` (float32). Batches are sorted by token length (little
         padding); ``dtype`` (torch.bfloat16 / float16) runs the transformer under autocast,
         pooling and normalisation stay fp32."""

@@ -15,7 +15,7 @@ def build_resources() -> dg.Definitions:
     return dg.Definitions(resources={
         "anime_source": anime_source_for_mode(os.environ.get("ANIMUSIC_MODE", "snapshot")),
         "bundle_store": BundleStoreResource(root=dg.EnvVar("ANIMUSIC_BUNDLE_DIR")),
-        # real lists when the file is there (../shared in development), synthetic users otherwise
+        # real lists when the file is there (../shared in development), else synthetic users
         "user_lists": UserListsResource(path=os.environ.get("ANIMUSIC_USER_LISTS", "")),
         "embedding_cache": EmbeddingCacheResource(),  # $ANIMUSIC_CACHE_DIR, else .data/cache
     })

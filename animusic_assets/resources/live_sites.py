@@ -18,7 +18,8 @@ from animusic_assets.sources.site_clients import SiteBases, SiteClients
 
 
 class LiveSitesResource(dg.ConfigurableResource):
-    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube, AniList and AnimeThemes."""
+    """Rate-limited, cached clients for MAL (API + pages), AniDB, YouTube, AniList and
+    AnimeThemes."""
 
     mal_client_id: str = ""
     mal_api_base: str = "https://api.myanimelist.net"

@@ -3,6 +3,14 @@
 Songs table (``table#songlist``): the relation cell spans all rows of its relation, the song,
 episode and rating cells span the rows of one song, and each row holds one credit (role +
 one or more creators). Songs are keyed by their AniDB id (``/song/N``), never by name.
+
+Credit roles are read from the role's own words (the English label, else its Japanese
+gloss), never from a word that merely occurs in it: "Vocals/Performed by (歌)" is vocals,
+"Musical Performance (演奏)" is the instrumental ``performance``, "Featuring" is its own role
+``featuring`` (kept, but not the song's artist). Labels we do not know are left out.
+
+A page cut off in transit (no closing ``</html>``, or a song table without its end) is
+refused with ``AnidbPageError``; so is a song row without its ``/song/N`` link.
 """
 
 from __future__ import annotations
@@ -13,31 +21,70 @@ from animusic_assets.sources.html_tree import Node, parse_html
 
 ANIDB_BAN_MARKERS = ("unban me", "you have been banned", "anti-leech", "access denied",
                      "too many requests", "<title>error - anidb</title>", "ban ip")
-_ROLE_PATTERNS = (("vocals", r"vocal|perform|歌"), ("lyrics", r"lyric|作詞"),
-                  ("composition", r"compos|作曲"), ("arrangement", r"arrang|編曲"),
-                  ("chorus", r"chorus|コーラス"))
+# "Your IP (address) has been banned", "this IP is temporarily blocked", "IP banned"
+_PLAIN_BAN = re.compile(
+    r"\b(?:ip|ip address|address|you|client)\b[^.<>]{0,40}?\b(?:is|are|has been|have been|"
+    r"was|were|got|been)\s+(?:\w+\s+){0,2}?(?:banned|blocked|blacklisted)\b"
+    r"|\bip\s+(?:address\s+)?(?:banned|blocked|ban)\b|\bbanned\s+ip\b", re.IGNORECASE)
+_ROLE_WORDS = {
+    "vocals/performed by": "vocals", "vocals": "vocals", "vocal": "vocals", "vocalist": "vocals",
+    "singer": "vocals", "lyrics": "lyrics", "lyricist": "lyrics", "music composition": "composition",
+    "composition": "composition", "composer": "composition", "music arrangement": "arrangement",
+    "arrangement": "arrangement", "arranger": "arrangement", "chorus": "chorus",
+    "featuring": "featuring", "feat.": "featuring", "musical performance": "performance",
+}
+_ROLE_GLOSSES = {"歌": "vocals", "作詞": "lyrics", "作曲": "composition", "編曲": "arrangement",
+                 "コーラス": "chorus", "演奏": "performance"}
 _RELATIONS = {"opening": "opening", "ending": "ending", "insert song": "insert",
               "insert": "insert", "image song": "image", "image": "image"}
+_SONG_TABLE = re.compile(r"<table\b[^>]*\bid=[\"']?songlist\b", re.IGNORECASE)
+_ANIME_PAGE = re.compile(r"\bid=[\"']?songlist\b|\bclass=[\"'][^\"']*\banimetags\b",
+                         re.IGNORECASE)
 
 
 class AnidbPageError(ValueError):
-    """The page is not an AniDB anime page (ban, error or unexpected layout)."""
+    """The page is not an AniDB anime page (ban, error, cut off or unexpected layout)."""
 
 
 def anidb_ban_reason(html: str) -> str | None:
-    """Why this response is a ban/error page, or None for a normal page. Checked before parsing."""
-    head = html[:20000].lower()
+    """Why this response is a ban/error page, or None for a normal page. Checked before parsing.
+    An anime page (it has the song table or the tags) is never a ban page, whatever its
+    descriptions say."""
+    head = html[:20000]
+    if _ANIME_PAGE.search(head) or _ANIME_PAGE.search(html):
+        return None
+    lowered = head.lower()
     for marker in ANIDB_BAN_MARKERS:
-        if marker in head:
+        if marker in lowered:
             return f"AniDB answered a ban/error page ({marker!r})"
+    said = _PLAIN_BAN.search(re.sub(r"<[^>]*>", " ", head))
+    if said:
+        return f"AniDB answered a ban page ({said.group(0).strip()!r})"
+    return None
+
+
+def page_problem(html: str) -> str | None:
+    """Why ``html`` is not a complete AniDB anime page (None when it is): what the fetcher
+    checks before caching a page, so a cut-off page is fetched again, not kept."""
+    if not _ANIME_PAGE.search(html):
+        return "not an AniDB anime page"
+    if not html.rstrip().lower().endswith("</html>"):
+        return "the page is cut off (no closing </html>)"
+    table = _SONG_TABLE.search(html)
+    if table and "</table>" not in html[table.end():].lower():
+        return "the page is cut off inside the song table"
     return None
 
 
 def role_of(credit_label: str) -> str | None:
-    label = credit_label.lower()
-    for role, pattern in _ROLE_PATTERNS:
-        if re.search(pattern, label):
-            return role
+    """The role a credit label names, by its own words (see the module docstring)."""
+    label = " ".join(credit_label.split()).lower()
+    words = re.sub(r"\s*\([^)]*\)\s*", " ", label).strip()
+    if words in _ROLE_WORDS:
+        return _ROLE_WORDS[words]
+    for gloss in re.findall(r"\(([^)]*)\)", label) or [label]:
+        if gloss.strip() in _ROLE_GLOSSES:
+            return _ROLE_GLOSSES[gloss.strip()]
     return None
 
 
@@ -49,7 +96,15 @@ def parse_anidb_anime(html: str) -> dict:
     if root.find("table", id="songlist") is None and root.find(cls="animetags") is None:
         title = root.find("title")
         raise AnidbPageError(f"not an AniDB anime page: {title.text() if title else 'no title'}")
-    return {"tags": parse_tags(root), "songs": parse_songs(root)}
+    problem = page_problem(html)
+    if problem:
+        raise AnidbPageError(problem)
+    songs = parse_songs(root)
+    for song in songs:
+        if song["anidb_song_id"] is None:
+            raise AnidbPageError(f"a song row without its /song/N link ({song['title'][:40]!r}):"
+                                 " the page is cut off or its layout changed")
+    return {"tags": parse_tags(root), "songs": songs}
 
 
 def parse_tags(root: Node) -> list[dict]:

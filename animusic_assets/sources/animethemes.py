@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 PAGE_SIZE = 100  # the API's largest page, and the most ids we put in one filter
@@ -186,7 +187,7 @@ def _video(item: dict) -> ThemeVideo:
     )
 
 
-def _int(value) -> int | None:
+def _int(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
 
 

@@ -9,6 +9,7 @@ every attempt fails the whole call fails, so callers never store half a batch. N
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from animusic_assets.sources.animethemes import (
@@ -39,7 +40,7 @@ def short_reason(exc: Exception) -> str:
     return (text or type(exc).__name__)[:200]
 
 
-def base_url(env=os.environ) -> str:
+def base_url(env: Mapping[str, str] = os.environ) -> str:
     return (env.get(BASE_ENV) or DEFAULT_BASE).rstrip("/")
 
 

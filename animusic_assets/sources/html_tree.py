@@ -6,6 +6,7 @@ class. Unclosed elements are closed when a parent closes; void elements never ho
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -16,7 +17,7 @@ class Node:
     __slots__ = ("attrs", "children", "parent", "tag")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None = None):
-        self.children: list[Node] = []
+        self.children: list[Node | str] = []  # elements and text, in document order
         self.tag, self.attrs, self.parent = tag, attrs, parent
 
     @property
@@ -34,7 +35,7 @@ class Node:
                 stack.extend(reversed(item.children))
         return " ".join("".join(parts).split())
 
-    def iter(self):
+    def iter(self) -> Iterator[Node]:
         for child in self.children:
             if isinstance(child, Node):
                 yield child
@@ -62,16 +63,16 @@ class _Builder(HTMLParser):
         self.root = Node("#root", {})
         self.current = self.root
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         node = Node(tag, {k: (v or "") for k, v in attrs}, self.current)
         self.current.children.append(node)
         if tag not in _VOID:
             self.current = node
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.current.children.append(Node(tag, {k: (v or "") for k, v in attrs}, self.current))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         node: Node | None = self.current
         while node is not None and node is not self.root and node.tag != tag:
             node = node.parent
@@ -79,7 +80,7 @@ class _Builder(HTMLParser):
         if node is not None and node.parent is not None:
             self.current = node.parent
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.current.children.append(data)
 
 

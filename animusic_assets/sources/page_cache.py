@@ -11,11 +11,12 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
 class PageCache:
-    def __init__(self, root: str | Path, clock=time.time):
+    def __init__(self, root: str | Path, clock: Callable[[], float] = time.time):
         self.root, self.clock = Path(root), clock
 
     def _path(self, url: str) -> Path:
@@ -41,7 +42,7 @@ class PageCache:
         return entry
 
 
-def write_json_atomic(path: Path, payload) -> None:
+def write_json_atomic(path: Path, payload: object) -> None:
     """Write to a temp file in the same directory, fsync, rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -1,9 +1,9 @@
 """HTTP GET/POST behind the rate limiter and the page cache, with retries.
 
 Retries 429/5xx/timeouts with exponential backoff and jitter, honouring ``Retry-After`` and
-AniList's ``X-RateLimit-*``. A ban page (detected by the caller's ``ban_check``) blocks the host
-for a cooldown in the shared limiter state and is never cached. Every attempt is a request
-counted by the limiter. No Dagster here.
+AniList's ``X-RateLimit-*``; no connection at all (DNS, refused) fails at once. A ban page
+(detected by the caller's ``ban_check``) blocks the host for a cooldown in the shared limiter
+state and is never cached. Every attempt is a request counted by the limiter. No Dagster here.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ class BannedError(FetchError):
     """The site answered with a ban page: stop everything for this host."""
 
 
+class SiteUnreachable(FetchError):
+    """No connection at all (DNS failure, connection refused): no network, or the site is
+    down. Not retried: waiting minutes would not bring the network back."""
+
+
 @dataclass
 class RetryPolicy:
     attempts: int = 5
@@ -43,7 +48,9 @@ class RetryPolicy:
 
 class PoliteFetcher:
     def __init__(self, limiter: RateLimiter, cache: PageCache, client: httpx.Client,
-                 policy: RetryPolicy | None = None, sleep=time.sleep, log=None):
+                 policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 log: Callable[[str], object] | None = None):
         self.limiter, self.cache, self.client = limiter, cache, client
         self.policy, self.sleep, self.log = policy or RetryPolicy(), sleep, log
         self.stats = {"network": 0, "cached": 0}
@@ -70,7 +77,10 @@ class PoliteFetcher:
                     response = self.client.get(url, headers=headers)
                 else:
                     response = self.client.post(url, json=json_body, headers=headers)
-            except httpx.HTTPError as exc:  # timeouts, refused connections, broken answers
+            except httpx.ConnectError as exc:
+                raise SiteUnreachable(f"cannot reach {httpx.URL(url).host} ({exc or type(exc).__name__}):"
+                                      " no network, or the site is down") from exc
+            except httpx.HTTPError as exc:  # timeouts, broken answers
                 last = f"{type(exc).__name__}: {exc}"
                 self._wait(attempt, None, url, last)
                 continue

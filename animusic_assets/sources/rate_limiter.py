@@ -16,6 +16,7 @@ import datetime as dt
 import fcntl
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,9 @@ class HostLimit:
 
 
 class RateLimiter:
-    def __init__(self, db_path: str | Path, limits: dict[str, HostLimit], clock=time.time, sleep=time.sleep):
+    def __init__(self, db_path: str | Path, limits: dict[str, HostLimit],
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep):
         self.db_path, self.limits, self.clock, self.sleep = Path(db_path), limits, clock, sleep
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.db_path.with_name(self.db_path.name + ".init-lock"), "a") as lock:

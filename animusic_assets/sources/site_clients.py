@@ -7,6 +7,7 @@ Hosts (limiter keys): ``mal`` (API and pages: one bucket, 1 req/s), ``anidb``, `
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from animusic_assets.sources import anidb, anilist, mal_api, mal_page, youtube
@@ -31,7 +32,7 @@ class SiteClients:
     fetcher: PoliteFetcher
     bases: SiteBases
     mal_client_id: str = ""
-    browser: object = None  # callable(url) -> html, the Playwright fallback (None = disabled)
+    browser: Callable[[str], str] | None = None  # url -> html, the Playwright fallback (None = disabled)
     freshness: dict = field(default_factory=lambda: dict(FRESHNESS_S))
 
     def _mal_headers(self) -> dict:
@@ -40,7 +41,8 @@ class SiteClients:
         return {"X-MAL-CLIENT-ID": self.mal_client_id}
 
     def ranking(self, top_n: int) -> tuple[list[dict], float]:
-        entries, offset, fetched = [], 0, 0.0
+        entries: list[dict] = []
+        offset, fetched = 0, 0.0
         while len(entries) < top_n:
             limit = min(mal_api.RANKING_PAGE_LIMIT, top_n - len(entries))
             page = self.fetcher.fetch("mal", mal_api.ranking_url(self.bases.mal_api, offset, limit),
@@ -80,8 +82,7 @@ class SiteClients:
     def anidb_anime(self, aid: int) -> dict:
         page = self.fetcher.fetch("anidb", f"{self.bases.anidb.rstrip('/')}/anime/{int(aid)}",
                                   self.freshness["anidb"], ban_check=anidb.anidb_ban_reason,
-                                  accept=lambda b: None if "songlist" in b or "animetags" in b
-                                  else "not an AniDB anime page")
+                                  accept=anidb.page_problem)
         return {**anidb.parse_anidb_anime(page["body"]), "fetched_at": page["fetched_at"]}
 
     def youtube_link(self, queries: list[str], song_title: str, artist: str | None) -> dict | None:
@@ -93,7 +94,8 @@ class SiteClients:
             if video:
                 url = youtube.watch_url("https://www.youtube.com", video["video_id"])
                 watch = self.fetcher.fetch("youtube", youtube.watch_url(self.bases.youtube, video["video_id"]),
-                                           self.freshness["youtube_watch"])
+                                           self.freshness["youtube_watch"],
+                                           accept=youtube.watch_page_problem)
                 stats = youtube.parse_watch(watch["body"])
                 return {"platform": "youtube", "url": url, "video_id": video["video_id"],
                         "views": stats["views"] if stats["views"] is not None else video["views"],

@@ -16,7 +16,20 @@ _SKIP_BADGES = ("LIVE", "Live", "Premiere", "Shorts")
 
 
 class YoutubePageError(ValueError):
-    """No ytInitialData on the page (consent wall, error page)."""
+    """No ytInitialData / player data on the page (consent wall, error page, cut off)."""
+
+
+_PLAYER = re.compile(r"ytInitialPlayerResponse\s*=\s*\{")
+
+
+def watch_page_problem(html: str) -> str | None:
+    """Why ``html`` is not a usable watch page (None when it is). Without the player data
+    (``ytInitialPlayerResponse`` with ``videoDetails``) views and likes cannot be read, and
+    "unknown" must not pass for "hidden likes"."""
+    player = _PLAYER.search(html)
+    if player is None or '"videoDetails"' not in html[player.end():]:
+        return "no player data (ytInitialPlayerResponse.videoDetails) on the watch page"
+    return None
 
 
 def search_url(base: str, query: str) -> str:
@@ -43,7 +56,7 @@ def parse_search(html: str) -> list[dict]:
     return videos
 
 
-def _collect(node, out: list[dict]) -> None:
+def _collect(node: object, out: list[dict]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "videoRenderer" and isinstance(value, dict):
@@ -89,7 +102,11 @@ def pick_video(videos: list[dict], song_title: str, artist: str | None = None) -
 
 
 def parse_watch(html: str) -> dict:
-    """Views and likes of a watch page as integers; likes None when hidden (never 0)."""
+    """Views and likes of a watch page as integers; likes None when hidden (never 0).
+    A page without the player data raises ``YoutubePageError``."""
+    problem = watch_page_problem(html)
+    if problem:
+        raise YoutubePageError(problem)
     views = None
     match = re.search(r'"viewCount":"(\d+)"', html) or re.search(r'itemprop="interactionCount" content="(\d+)"', html)
     if match:

@@ -52,10 +52,10 @@ def anime_titles(bundle: Any) -> AnimeTitles:
     counts = grouped.size()
     best = grouped["popularity"].max()
     ids = first.index.to_numpy(dtype=np.int64)
-    romaji = [_clean(v) or str(i) for v, i in zip(first["anime_title"], ids)]
+    romaji = [_clean(v) or str(i) for v, i in zip(first["anime_title"], ids, strict=True)]
     english = [_clean(v) for v in first["anime_title_english"]]
     japanese = [_clean(v) for v in first["anime_title_japanese"]]
-    titles = [[t for t in row if t] for row in zip(romaji, english, japanese)]
+    titles = [[t for t in row if t] for row in zip(romaji, english, japanese, strict=True)]
     haystack = pd.Series([" | ".join(normalise(t) for t in row) for row in titles],
                          dtype="string")
     starts = pd.Series(["\x1f" + "\x1f".join(normalise(t) for t in row) for row in titles],

@@ -24,9 +24,11 @@ from animusic_serving.api.routers import (
     auth,
     feedback,
     health,
+    link,
     playlist,
     profile,
     songs,
+    spotify,
     web,
 )
 from animusic_serving.api.settings import Settings
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    for module in (health, auth, playlist, profile, anime, feedback, songs):
+    for module in (health, auth, playlist, profile, anime, feedback, songs, spotify, link):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     install_exception_handlers(app)

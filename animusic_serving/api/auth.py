@@ -25,6 +25,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from animusic_serving.api.settings import Settings
+
 log = logging.getLogger(__name__)
 TOKEN_VERSION = 1
 
@@ -78,7 +80,8 @@ class SessionSigner:
         return claims
 
 
-def make_signer(settings) -> SessionSigner:
+def make_signer(settings: Settings) -> SessionSigner:
+    secret: str | bytes
     if settings.session_secret is not None:
         secret = settings.session_secret.get_secret_value()
     else:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 
 class BodySizeLimit:
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         for name, value in scope.get("headers", []):
@@ -25,7 +27,7 @@ class BodySizeLimit:
         received = 0
         started = rejected = False
 
-        async def limited_receive():
+        async def limited_receive() -> Message:
             nonlocal received, rejected
             if rejected:
                 return {"type": "http.disconnect"}
@@ -40,7 +42,7 @@ class BodySizeLimit:
                     return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message):
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             if rejected:
                 return
@@ -54,7 +56,7 @@ class BodySizeLimit:
             if not rejected:  # after a 413 the app's complaints about the cut body are moot
                 raise
 
-    async def _reject(self, send, status: int, detail: str) -> None:
+    async def _reject(self, send: Send, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),

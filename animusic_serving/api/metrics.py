@@ -17,7 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WINDOW = 10_000  # latencies kept per route
 
@@ -78,16 +79,16 @@ class RequestMetrics:
     """ASGI middleware: times every HTTP request by its route template (``GET /playlist``,
     ``GET /songs/{song_id}/similar``), unmatched paths as ``other``."""
 
-    def __init__(self, app, store: MetricsStore) -> None:
+    def __init__(self, app: ASGIApp, store: MetricsStore) -> None:
         self.app, self.store = app, store
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         status = {"code": 500}
 
-        async def send_status(message):
+        async def send_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
             await send(message)
@@ -115,7 +116,7 @@ def metrics(request: Request) -> dict:
     return request.app.state.metrics.snapshot()
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     app.state.metrics = MetricsStore()
     app.include_router(router)
     app.add_middleware(RequestMetrics, store=app.state.metrics)

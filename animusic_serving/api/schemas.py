@@ -46,10 +46,12 @@ CleanText = Annotated[str, AfterValidator(_clean_text)]
 """Any request string that may reach the database or a log: no NUL, no lone surrogate. Use it
 for body fields and for path and query parameters alike."""
 
-Username = Annotated[CleanText, StringConstraints(min_length=1, max_length=USERNAME_MAX,
-                                                  pattern=USERNAME_PATTERN)]
-SongId = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
-                                                max_length=SONG_ID_MAX)]
+# (constraints before the text check, so that the OpenAPI schema shows them)
+Username = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX,
+                                            pattern=USERNAME_PATTERN),
+                     AfterValidator(_clean_text)]
+SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                          max_length=SONG_ID_MAX), AfterValidator(_clean_text)]
 Seconds = Annotated[float, Field(ge=0, le=MAX_VIDEO_SECONDS, allow_inf_nan=False,
                                  description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}")]
 
@@ -148,8 +150,9 @@ class AnimeListOut(BaseModel):
 
 class AuthIn(BaseModel):
     # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
-    access_token: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
-                                                         max_length=4096, pattern=r"^[!-~]+$")]
+    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=4096, pattern=r"^[!-~]+$"),
+                            AfterValidator(_clean_text)]
 
 
 class AuthOut(BaseModel):
@@ -197,12 +200,20 @@ class FeedbackOut(BaseModel):
     updated_at: dt.datetime
 
 
+class FailedSwapOut(BaseModel):
+    version: str | None = Field(description="the version that failed (null: CURRENT unreadable)")
+    reason: str
+    at: dt.datetime
+
+
 class ReadinessOut(BaseModel):
-    status: str
-    bundle_version: str | None
+    status: Literal["ready", "degraded", "not ready"] = Field(
+        description="ready; degraded = still serving bundle_version after a newer one failed "
+                    "to load (HTTP 200, see failed_swap); not ready = HTTP 503, see reasons")
+    bundle_version: str | None = Field(description="the bundle being served")
     database: str
     reasons: list[str] = Field(default_factory=list)
-
+    failed_swap: FailedSwapOut | None = None
 
 
 class AnimeOut(BaseModel):

@@ -6,14 +6,15 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ANIMUSIC_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore",
+                                      populate_by_name=True)
 
     database_url: str  # e.g. postgresql+psycopg2://postgres@127.0.0.1:5433/animusic
     bundle_dir: Path  # the bundle store root (CURRENT + versions/)
@@ -47,6 +48,24 @@ class Settings(BaseSettings):
     mal_min_interval_seconds: float = Field(default=1.0, ge=0)
     import_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # --- Spotify export (off until SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY are set)
+    spotify_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPOTIFY_CLIENT_ID",
+                                                    "ANIMUSIC_SPOTIFY_CLIENT_ID"))
+    # must be registered in the Spotify app exactly (Spotify wants 127.0.0.1, not localhost)
+    spotify_redirect_uri: str = "http://127.0.0.1:8000/spotify/callback"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_min_confidence: float = Field(default=0.6, ge=0, le=1)
+    spotify_max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After waits, in all
+    spotify_timeout_seconds: float = Field(default=10.0, gt=0)
+    spotify_backoff_seconds: float = Field(default=0.5, ge=0)  # first retry after a 5xx
+    # at most one Spotify request per interval in this process (an export searches a lot)
+    spotify_min_interval_seconds: float = Field(default=0.1, ge=0)
+    # Fernet key that encrypts stored third-party tokens
+    token_key: SecretStr | None = None
+    link_code_ttl_seconds: int = Field(default=600, gt=0)  # the Telegram link code
+
     # --- limits
     # per client ("N/second|minute|hour|day", ";"-separated): sign-in per client address,
     # list imports per user and per address; over the limit -> 429 with Retry-After
@@ -63,6 +82,12 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
         return value
+
+    @field_validator("token_key", "spotify_client_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker compose passes "" for ${VAR:-}: that means "not configured", not a bad key
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sign_in_rate_limit", "import_rate_limit")
     @classmethod

@@ -92,7 +92,9 @@ def _parse(model: type[_Model], value: object) -> _Model:
         return model.model_validate(value)
     except ValidationError as exc:
         where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-        raise SourceError(502, f"AniList answered an unexpected shape (at {where})") from None
+        log.warning("AniList answered an unexpected shape (at %s)", where)
+        raise SourceError(502, "AniList answered in an unexpected shape; try again in a "
+                               "minute.") from None
 
 
 class AniListClient:
@@ -131,7 +133,7 @@ class AniListClient:
         envelope = _parse(_Envelope, body)
         if envelope.errors:
             statuses = {e.status for e in envelope.errors if isinstance(e, _GraphQLError)}
-            if 401 in statuses or 400 in statuses and token or response.status_code == 401:
+            if 401 in statuses or (400 in statuses and token) or response.status_code == 401:
                 raise SourceError(401, "AniList did not accept the sign-in; sign in again.")
             if 404 in statuses or response.status_code == 404:
                 raise SourceError(404, NO_USER)

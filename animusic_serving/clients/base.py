@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -24,7 +25,8 @@ class MinIntervalLimiter:
     ``SourceError(503)`` instead of blocking a worker."""
 
     def __init__(self, min_interval: float, max_wait: float = 10.0, burst: int = 1,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.min_interval = min_interval
         self.max_wait = max_wait
         self.burst = max(1, burst)
@@ -37,7 +39,7 @@ class MinIntervalLimiter:
             now = self._clock()
             start = max(now, self._next - (self.burst - 1) * self.min_interval)
             if start - now > self.max_wait:
-                raise SourceError(503, "Too many imports right now; try again in a minute.")
+                raise SourceError(503, "This site is busy right now; try again in a minute.")
             self._next = max(self._next, now) + self.min_interval
         if start > now:
             self._sleep(start - now)

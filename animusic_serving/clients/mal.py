@@ -9,6 +9,7 @@ key. Both go through the same per-process limiter (MAL: at most one request a se
 from __future__ import annotations
 
 import logging
+from typing import TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -121,5 +122,5 @@ class MalClient:
             raise SourceError(502, FAILED) from None
 
 
-def _valid_id(value: object) -> bool:
+def _valid_id(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

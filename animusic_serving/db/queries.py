@@ -51,9 +51,11 @@ def add_to_anime_list(session: Session, user: User, mal_ids: Iterable[int]) -> i
 
 def remove_from_anime_list(session: Session, user: User, mal_id: int) -> bool:
     """Take one anime off the user's list. False: it was not on it."""
-    result = session.execute(delete(AnimeListEntry).where(AnimeListEntry.user_id == user.id,
-                                                          AnimeListEntry.mal_id == mal_id))
-    return bool(result.rowcount)
+    removed = session.scalars(delete(AnimeListEntry)
+                              .where(AnimeListEntry.user_id == user.id,
+                                     AnimeListEntry.mal_id == mal_id)
+                              .returning(AnimeListEntry.mal_id)).first()
+    return removed is not None
 
 
 def anime_list_size(session: Session, user: User) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine whose pool replaces connections that died with a Postgres restart.
 
     SQLAlchemy's ``pool_pre_ping`` pings on EVERY checkout: one more round trip per request,
@@ -28,11 +29,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def _remember_checkin(dbapi_connection, record) -> None:
+def _remember_checkin(dbapi_connection: Any, record: Any) -> None:
     record.info["checked_in_at"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     checked_in_at = record.info.get("checked_in_at")  # absent: a brand-new connection
     if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
         return

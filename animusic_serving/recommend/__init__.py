@@ -35,8 +35,24 @@ from animusic_serving.recommend.recommender import (
 from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS, hybrid_components, score
 
 __all__ = [
-    "COLD_START_K", "PLAYLIST_MODELS", "FeedbackRow", "PlaylistItem", "Profile",
-    "build_playlist", "build_profile", "candidate_mask", "is_positive", "playlist_models",
-    "recommend", "user_day_seed", "shuffled_models", "relation_mask", "popular_artist_mask",
-    "score", "hybrid_components", "DEFAULT_HYBRID_WEIGHTS", "PlannedPlaylist", "plan_playlist",
+                                                 "COLD_START_K",
+                                                 "DEFAULT_HYBRID_WEIGHTS",
+                                                 "PLAYLIST_MODELS",
+                                                 "FeedbackRow",
+                                                 "PlannedPlaylist",
+                                                 "PlaylistItem",
+                                                 "Profile",
+                                                 "build_playlist",
+                                                 "build_profile",
+                                                 "candidate_mask",
+                                                 "hybrid_components",
+                                                 "is_positive",
+                                                 "plan_playlist",
+                                                 "playlist_models",
+                                                 "popular_artist_mask",
+                                                 "recommend",
+                                                 "relation_mask",
+                                                 "score",
+                                                 "shuffled_models",
+                                                 "user_day_seed",
 ]

@@ -70,6 +70,12 @@ def nearest_profile_row(bundle: Any, model: str, profile_rows: np.ndarray,
     rows = np.asarray(profile_rows, dtype=np.int64)
     if not rows.size or not has_scorer(bundle, model) or model not in SIMILARITY_MODELS:
         return None
+    lists = getattr(bundle, "neighbours", {}).get(model)
+    if lists is not None:  # the row's neighbours, best first: the first profile row listed
+        listed = np.asarray(lists[0][row])  # is the nearest (any unlisted one is further)
+        hits = np.flatnonzero(np.isin(listed, rows))
+        if hits.size:
+            return int(listed[hits[0]])
     if model == "tfidf":
         matrix = bundle.tfidf
         sims = matrix[rows] @ matrix[row].T
@@ -83,10 +89,16 @@ def nearest_profile_row(bundle: Any, model: str, profile_rows: np.ndarray,
 
 def _song_label(bundle: Any, row: int) -> tuple[str, str, str]:
     """(song_id, title, anime title) of a bundle row."""
+    song_ids, titles, anime = bundle.derived("explain_labels", _labels)
+    return str(song_ids[row]), _text(titles[row]), _text(anime[row])
+
+
+def _labels(bundle: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Once per bundle version: a row lookup is then an array index, not a pandas access."""
     songs = bundle.songs
-    title = songs["title"].iat[row] if "title" in songs.columns else ""
-    anime = songs["anime_title"].iat[row] if "anime_title" in songs.columns else ""
-    return str(songs["song_id"].iat[row]), _text(title), _text(anime)
+    empty = np.full(len(songs), "", dtype=object)
+    return tuple(songs[c].to_numpy(dtype=object) if c in songs.columns else empty
+                 for c in ("song_id", "title", "anime_title"))  # type: ignore[return-value]
 
 
 def _text(value: Any) -> str:
@@ -98,8 +110,8 @@ def _because(bundle: Any, profile: Profile, near: int) -> Explanation:
     if profile.cold_start == "anime_list":
         return Explanation(f"because {anime} is on your list (close to “{title}”)", song_id)
     if profile.cold_start == "popular":
-        return Explanation(f"close to “{title}” ({anime}), a well-known song: like or play "
-                           f"songs to tune this", song_id)
+        return Explanation(f"close to “{title}” ({anime}), a well-known song (pick or like "
+                           f"songs to make it yours)", song_id)
     return Explanation(f"because you liked “{title}” ({anime})", song_id)
 
 

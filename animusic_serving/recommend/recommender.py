@@ -11,8 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from animusic_serving.recommend.playlist import (PlaylistItem, anime_id_array, build_playlist,
-                                                playlist_models)
+from animusic_serving.recommend.playlist import (
+    PlaylistItem,
+    anime_id_array,
+    build_playlist,
+    playlist_models,
+)
 from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, Profile, build_profile
 
 # "popular artists" for exclude_popular_artists: the artists holding this share of the
@@ -42,9 +46,16 @@ def popular_artist_mask(bundle: Any) -> np.ndarray:
 
 
 def recommend(bundle: Any, feedback: Iterable[FeedbackLike], anime_list: Iterable[int] = (),
-              **kwargs: Any) -> list[PlaylistItem]:
+              *, username: str = "", day: dt.date | None = None,
+              rng: np.random.Generator | None = None, models: list[str] | None = None,
+              shuffle_models: bool = True, k: int = COLD_START_K,
+              exclude_popular_artists: bool = False,
+              relations: Iterable[str] | None = None) -> list[PlaylistItem]:
     """The playlist for one user (``plan_playlist`` without the profile and scores)."""
-    return plan_playlist(bundle, feedback, anime_list, **kwargs).items
+    return plan_playlist(bundle, feedback, anime_list, username=username, day=day, rng=rng,
+                         models=models, shuffle_models=shuffle_models, k=k,
+                         exclude_popular_artists=exclude_popular_artists,
+                         relations=relations).items
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
     sparse = sp.issparse(matrix)  # TF-IDF: the products stay sparse until the max
     profile = matrix[rows] if sparse else np.asarray(matrix[rows], dtype=np.float32)  # (p, d)
 
-    def nearest_of(candidates) -> np.ndarray:
+    def nearest_of(candidates: Any) -> np.ndarray:
         products = candidates @ profile.T
         return (products.toarray() if sparse else np.asarray(products)).max(axis=1)
 
@@ -143,10 +143,15 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
         elif name == "popularity" and "popular" in bundle.scores:
             components[name] = bundle.derived("log_popularity_prior", _log_popularity_prior)
         elif name == "franchise" and "franchise" in bundle.songs.columns:
+            if cache is not None and ("component", name) in cache:
+                components[name] = cache[("component", name)]
+                continue
             codes = bundle.derived("franchise_codes", _franchise_codes)
             present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
             present[codes[profile_rows]] = True
             components[name] = present[codes].astype(np.float32)
+            if cache is not None:
+                cache[("component", name)] = components[name]
     return components
 
 

@@ -58,7 +58,7 @@
     show(source.kind);
     if (source.kind === "file") playFile(source, mine, 0);
     else if (source.kind === "youtube") {
-      try { await playYouTube(source.videoId, mine); } catch (err) {
+      try { await playYouTube(source.videoId); } catch (err) {
         if (mine === generation) hooks.onError(err.message);
       }
     }
@@ -113,7 +113,7 @@
     return ytLoading;
   }
 
-  async function playYouTube(videoId, mine) {
+  async function playYouTube(videoId) {
     const YT = await loadYouTube();
     if (yt) { yt.loadVideoById(videoId); return; }
     await new Promise((resolve) => {
@@ -137,7 +137,6 @@
         },
       });
     });
-    void mine;
   }
 
   // what was played of the current item: {watch_time, total_video_time, furthest} or null

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from animusic_assets.defs.analytics.engagement import engagement_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_serving.api.auth import SessionSigner
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "simulator-test-secret-" + "y" * 32

@@ -13,6 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from animusic_assets.core import embeddings as emb
+from animusic_assets.core import encoders
 from animusic_assets.core.embedding_cache import EmbeddingCache
 from animusic_assets.defs.models.transformers import minilm_model, mpnet_model
 from animusic_assets.resources.embedder import EmbeddingCacheResource
@@ -81,7 +82,7 @@ def test_duplicates_and_order_follow_the_input(cache, exact_vectors):
 
 
 def test_exact_path_is_sentence_transformers_fp32(exact_vectors):
-    model = emb.load_sentence_transformer(emb.resolve_model_path("minilm"))
+    model = encoders.load_sentence_transformer(emb.resolve_model_path("minilm"))
     plain = model.encode(DOCS, batch_size=32, normalize_embeddings=True)
     assert _cosines(exact_vectors, plain).min() > 0.99999
 

@@ -16,7 +16,7 @@ from animusic_assets.core.evaluation.split import (
     synthetic_user_lists,
     tuning_and_report_halves,
 )
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 
 
 def test_metrics_match_hand_computed_values():

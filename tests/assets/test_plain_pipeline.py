@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from animusic_assets.core import embeddings as emb
+from animusic_assets.core import encoders
 from animusic_assets.core.plain_pipeline import PlainPipeline, UnsupportedPipeline, read_pipeline
 
 DOCS = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
@@ -27,7 +28,7 @@ MODELS = [pytest.param("minilm", id="minilm"),
 @pytest.mark.parametrize("model", MODELS)
 def test_fp32_vectors_equal_sentence_transformers(model):
     path = emb.resolve_model_path(emb.model_spec(model).name)
-    reference = emb.load_sentence_transformer(path).encode(DOCS, batch_size=2)
+    reference = encoders.load_sentence_transformer(path).encode(DOCS, batch_size=2)
     plain = PlainPipeline(path)
     assert plain.max_seq_length == read_pipeline(path)[1] and plain.dim == reference.shape[1]
     got = plain.encode(DOCS, batch_size=2)  # sorted batches: padding differs from the reference's
@@ -51,7 +52,7 @@ def test_other_pipelines_are_refused_and_the_encoder_falls_back(tmp_path):
         read_pipeline(copy)
     # the bf16 encoder then runs through the SentenceTransformer's own modules
     shutil.copy(path / "modules.json", copy / "modules.json")
-    encoder = emb._TorchEncoder(copy, "cpu", "torch-bf16", None)
+    encoder = encoders._TorchEncoder(copy, "cpu", "torch-bf16", None)
     assert encoder.plain is None and encoder.model is not None
     assert encoder.encode(DOCS[:2], batch_size=2).shape == (2, 384)
-    assert emb._TorchEncoder(path, "cpu", "torch-bf16", None).plain is not None
+    assert encoders._TorchEncoder(path, "cpu", "torch-bf16", None).plain is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+
 from client_support import ApiServer, FakeSites, chromium_available, publish_bundle
 
 

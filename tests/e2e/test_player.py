@@ -7,8 +7,10 @@ the first song plays inline from a fake AnimeThemes media host (a real WAV tone 
 * an immediate Next: 0 s (a skip is feedback);
 * a seek forward: the jump adds nothing;
 * a dead media link: the page says so and offers Next, and the skip is still recorded;
+* a song with only a search link: opening it is recorded as opened;
 * a short song played to its end: reported, and the next song starts by itself;
 * the list shows the picks and removes one; every item says why it is there;
+* leaving the page mid-song: sendBeacon reports what was played;
 * at 390 px wide nothing scrolls sideways.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from client_support import (
     SONGS_PER_ANIME,
     ApiServer,
@@ -110,8 +111,8 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         errors: list[str] = []
         elsewhere: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("request", lambda r: r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                or elsewhere.append(r.url))
+        local = ("http://127.0.0.1", "data:", "blob:")
+        page.on("request", lambda r: None if r.url.startswith(local) else elsewhere.append(r.url))
         page.goto(api.url + "/")
         page.fill("#dev-name", USER)
         page.click("#dev-form button[type=submit]")
@@ -196,11 +197,53 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.locator("#my-anime li", has_text="Kimi no Na wa.").locator("button").click()
         wait_for(lambda: page.locator("#my-anime li").count() == 2, 10, what="the removal")
 
+        # a song with only a search link: the page offers it, and opening it is recorded
+        before = page.evaluate(playlist_id)
+        page.click("#fetch")
+        wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
+        searched = page.evaluate("""(() => {
+          const p = JSON.parse(localStorage.getItem('animusic.playlist'));
+          p.items[0].links = [{platform: 'youtube', video_id: null,
+                               url: 'https://www.youtube.com/results?search_query=x'}];
+          localStorage.setItem('animusic.playlist', JSON.stringify(p));
+          return p.items[0].song_id; })()""")
+        page.reload()
+        page.locator("#items li").first.click()
+        page.locator("#no-video").wait_for(state="visible")
+        with context.expect_page() as opened_tab:
+            page.click("#search-link")
+        opened_tab.value.close()
+        row = row_of(db, searched)
+        assert row["opened"] is True and row["watch_time"] == 0, row
+
+        # a username the API refuses: one sentence naming the field, no request leaves
+        page.click(".import summary")
+        page.select_option("#import-site", "mal")
+        page.fill("#import-name", "no such name")
+        page.click("#import")
+        page.locator("#message", has_text="Please check the username").wait_for()
+
         # 390 px wide: no sideways scroll, signed in and on the welcome screen
         page.set_viewport_size({"width": 390, "height": 844})
         page.fill("#anime-q", "fullmetal")
         page.locator("#anime-results li").first.wait_for()
         no_sideways_scroll(page)
+
+        # leaving the page mid-song: the beacon carries what was played
+        page.keyboard.press("Escape")
+        before = page.evaluate(playlist_id)
+        page.click("#fetch")  # a fresh playlist: songs with no report yet
+        wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
+        page.locator("#items li").first.click()
+        leaving = current_song(page)
+        assert leaving not in feedback_rows(db, USER)
+        wait_playing(page, 1.5)
+        page.goto("about:blank")
+        row = wait_for(lambda: (r := feedback_rows(db, USER).get(leaving)) and
+                       r["watch_time"] >= 1.0 and r, 10, what="the beacon's report")
+        assert row["watch_time"] <= 4.0, row
+
+        page.goto(api.url + "/")
         page.click("#sign-out")
         page.locator("#welcome").wait_for()
         no_sideways_scroll(page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import httpx
+
 from client_support import (
     CLIP_SECONDS,
     feedback_rows,

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from client_support import EXTENSION_DIR, REPO
 
 PAGE_COPY = REPO / "animusic_serving" / "web" / "listening.js"

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from animusic_serving.api.app import create_app
 from animusic_serving.api.deps import get_session
 from animusic_serving.api.settings import Settings
-from animusic_serving.bundle import BundleBuilder, load_bundle
+from animusic_serving.bundle import load_bundle
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.db.session import make_engine
 
 ALL_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "popular", "random", "hybrid")

@@ -3,7 +3,7 @@ bundle alone), and the user's list: add picked anime, show it, remove one."""
 
 import numpy as np
 
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from tests.serving.conftest import synthetic_songs
 
 TITLES = {  # MAL id: (romaji, English, Japanese)

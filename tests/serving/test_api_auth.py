@@ -1,6 +1,7 @@
 """Users and auth: AniList token -> session token; every user endpoint acts on the token's
 user only; imports from AniList / MAL through local stubs; dev mode."""
 
+import itertools
 import socket
 import time
 
@@ -135,7 +136,7 @@ def test_mal_import_without_a_client_id_reads_the_public_list(client_factory, bu
         pages = [(p, t) for p, t in stub.times[start:] if p.startswith("/animelist/")]
         assert [p for p, _ in pages] == [f"/animelist/pub_user/load.json?status=7&offset={o}"
                                          for o in (0, 300, 600)]
-        gaps = [b - a for (_, a), (_, b) in zip(pages, pages[1:])]
+        gaps = [b - a for (_, a), (_, b) in itertools.pairwise(pages)]
         assert min(gaps) >= 0.95, gaps  # polite: <= 1 request/s
         listed = client.get("/anime_list", params={"anilist_username": "ann"}).json()
         assert len(listed["items"]) == 601

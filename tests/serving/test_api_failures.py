@@ -17,7 +17,7 @@ def test_live_and_ready(client):
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "bundle_version": "v1", "database": "ok",
-                            "reasons": []}
+                            "reasons": [], "failed_swap": None}
 
 
 def test_openapi_schema_is_served(client):

@@ -28,7 +28,7 @@ def test_feedback_is_stored_and_merged(client):
     ({"watch_time": 96.0}, 422, "exceeds total_video_time"),
     ({"recommended_by": "gpt"}, 422, "unknown model 'gpt'"),
     ({"song_id": "no-such-song"}, 404, "unknown song_id 'no-such-song'"),
-    ({"anilist_username": " "}, 422, "at least 1 character"),
+    ({"anilist_username": " "}, 422, "should match pattern"),
 ])
 def test_invalid_feedback_is_rejected_with_a_clear_message(client, overrides, status, message):
     response = client.post("/feedback", json=feedback(**overrides))
@@ -67,3 +67,16 @@ def test_50_concurrent_http_reports_keep_the_max_and_the_like(client_factory, bu
             anilist_username=username, song_id="s2", watch_time=0.0, total_video_time=0.0))
     body = final.json()
     assert (body["watch_time"], body["total_video_time"], body["liked"]) == (49.0, 60.0, True)
+
+
+def test_opened_is_recorded_and_sticky(client):
+    """A search link opened elsewhere: nothing measured, but the row says it was opened."""
+    base = {"anilist_username": "opener", "song_id": "s2", "recommended_by": "random",
+            "watch_time": 0, "total_video_time": 0}
+    first = client.post("/feedback", json={**base, "opened": True})
+    assert first.status_code == 200, first.text
+    assert first.json()["opened"] is True and first.json()["watch_time"] == 0
+    later = client.post("/feedback", json={**base, "watch_time": 3, "total_video_time": 60})
+    assert later.json()["opened"] is True and later.json()["watch_time"] == 3
+    other = client.post("/feedback", json={**base, "song_id": "s3"}).json()
+    assert other["opened"] is False

@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from animusic_serving import bundle as B
+from animusic_serving.bundle_builder import BundleBuilder
 
 
 def _songs(n=4):
@@ -22,7 +23,7 @@ def _songs(n=4):
 
 def _builder(n=4, dim=3):
     rng = np.random.default_rng(0)
-    b = B.BundleBuilder(_songs(n))
+    b = BundleBuilder(_songs(n))
     b.add_dense("minilm", rng.normal(size=(n, dim)), params={"model": "x"})
     vocab = {"a": 0, "b": 1}
     b.add_tfidf(sp.csr_matrix(rng.random((n, 2))), vocab, np.ones(2))
@@ -97,14 +98,14 @@ def test_failed_publish_leaves_no_version_and_current_untouched(tmp_path, monkey
 ])
 def test_builder_rejects_bad_models(bad):
     with pytest.raises(B.BundleError):
-        bad(B.BundleBuilder(_songs()))
+        bad(BundleBuilder(_songs()))
 
 
 def test_builder_rejects_duplicate_song_ids():
     songs = _songs()
     songs.loc[1, "song_id"] = "s0"
     with pytest.raises(B.BundleError, match="duplicate"):
-        B.BundleBuilder(songs)
+        BundleBuilder(songs)
 
 
 def test_current_pointer_is_written_atomically(tmp_path):

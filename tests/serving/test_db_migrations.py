@@ -9,13 +9,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from animusic_serving.db.migrate import downgrade, upgrade
-from animusic_serving.db.models import Base
+from animusic_serving.db.schema import metadata
 from animusic_serving.db.session import make_engine
 
 
 def test_head_matches_the_models(engine):
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
 
 

@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 
-from animusic_serving.bundle import BundleBuilder, load_bundle
+from animusic_serving.bundle import load_bundle
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend import PlaylistItem, Profile
 from animusic_serving.recommend.explain import (
     EXPLAINERS,
@@ -14,6 +15,7 @@ from animusic_serving.recommend.explain import (
     explain,
     explain_playlist,
     hybrid_contributions,
+    nearest_profile_row,
 )
 from tests.serving.conftest import synthetic_builder, synthetic_songs
 
@@ -106,3 +108,26 @@ def test_playlist_items_say_why_and_leave_nsfw_links_out(client_factory, tmp_pat
         nsfw = client.get("/playlist", params={"anilist_username": "why2",
                                                "allow_nsfw": "true"}).json()
         assert all(len(item["links"]) == 2 for item in nsfw["items"])
+
+
+def test_neighbour_lists_name_the_same_song_as_the_cosine(tmp_path):
+    """With the publisher's neighbour lists the nearest profile song is read off the picked
+    song's list; it must be the one the direct cosine finds."""
+    rng = np.random.default_rng(3)
+    songs = synthetic_songs([a + 1 for a in range(6) for _ in range(5)])
+    vectors = rng.normal(size=(30, 8))
+    with_lists, without = tmp_path / "lists", tmp_path / "plain"
+    for root, k in ((with_lists, 6), (without, 0)):
+        builder = BundleBuilder(songs)
+        builder.add_dense("minilm", vectors, neighbours=k)
+        builder.add_model("random")
+        builder.publish(root, catalog_hash="t", version="v1")
+    fast, slow = load_bundle(with_lists), load_bundle(without)
+    assert fast.neighbours and not slow.neighbours
+    profile_rows = np.array([2, 11, 17, 25])
+    listed = 0
+    for row in sorted(set(range(30)) - set(profile_rows)):
+        near = nearest_profile_row(fast, "minilm", profile_rows, row)
+        assert near == nearest_profile_row(slow, "minilm", profile_rows, row), row
+        listed += bool(np.isin(fast.neighbours["minilm"][0][row], profile_rows).any())
+    assert 0 < listed < 26  # both paths ran: some rows list a profile song, some do not

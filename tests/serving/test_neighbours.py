@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from animusic_serving import bundle as B
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend import neighbours as N
 from animusic_serving.recommend.scorers import nearest_profile_scores, score
 
@@ -73,7 +74,7 @@ def _songs(n):
 
 def test_bundle_stores_and_serves_the_lists(tmp_path):
     m = _unit(60, 8)
-    builder = B.BundleBuilder(_songs(60))
+    builder = BundleBuilder(_songs(60))
     builder.add_dense("minilm", m, params={"profile_query": "nearest"}, neighbours=5)
     builder.add_dense("node2vec", m)
     builder.add_scores("popular", np.arange(60, dtype=float))
@@ -93,7 +94,7 @@ def test_bundle_stores_and_serves_the_lists(tmp_path):
 
 
 def test_damaged_lists_are_refused(tmp_path):
-    builder = B.BundleBuilder(_songs(30))
+    builder = BundleBuilder(_songs(30))
     builder.add_dense("minilm", _unit(30, 4), params={"profile_query": "nearest"}, neighbours=4)
     version = builder.publish(tmp_path, "h")
     path = tmp_path / "versions" / version / "minilm.knn_rows.npy"
@@ -101,7 +102,7 @@ def test_damaged_lists_are_refused(tmp_path):
     with pytest.raises(B.BundleError, match="knn_rows"):
         B.load_bundle(tmp_path)
     with pytest.raises(B.BundleError, match="neighbours"):
-        B.BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), neighbours=-1)
+        BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), neighbours=-1)
 
 
 def _sparse_unit(n, terms, seed=0):
@@ -140,7 +141,7 @@ def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
     profile = np.array([4, 22])
     exact = (m @ m[profile].T).toarray().max(axis=1)
     for k in (0, 8):
-        builder = B.BundleBuilder(_songs(60))
+        builder = BundleBuilder(_songs(60))
         builder.add_tfidf(m, vocab, np.ones(30), params={"profile_query": "nearest"},
                           neighbours=k)
         builder.add_scores("popular", np.arange(60, dtype=float))
@@ -156,7 +157,7 @@ def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
             assert "tfidf" not in loaded.neighbours
             np.testing.assert_allclose(got, exact, rtol=1e-5)
     # a bundle without the param keeps the mean query
-    builder = B.BundleBuilder(_songs(60))
+    builder = BundleBuilder(_songs(60))
     builder.add_tfidf(m, vocab, np.ones(30))
     centroid = np.asarray(m[profile].mean(axis=0)).ravel()
     np.testing.assert_allclose(score(builder.as_bundle(), "tfidf", profile, rng=None),
@@ -184,7 +185,7 @@ def test_coarse_vectors_pick_the_shortlist_and_round_trip(tmp_path):
     np.testing.assert_allclose(shortlisted[top], exact[top], rtol=1e-5)  # scored exactly
     assert len(set(top) & set(np.argsort(-exact)[:20])) >= 15
 
-    builder = B.BundleBuilder(_songs(3000))
+    builder = BundleBuilder(_songs(3000))
     builder.add_dense("minilm", m, params={"profile_query": "nearest"}, coarse=16)
     builder.add_dense("node2vec", m[:, :8], params={"profile_query": "nearest"}, coarse=16)
     builder.publish(tmp_path, "h")
@@ -196,4 +197,4 @@ def test_coarse_vectors_pick_the_shortlist_and_round_trip(tmp_path):
     np.testing.assert_allclose(score(loaded, "minilm", profile, rng=None),
                                score(builder.as_bundle(), "minilm", profile, rng=None))
     with pytest.raises(B.BundleError, match="coarse"):
-        B.BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), coarse=-1)
+        BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), coarse=-1)

@@ -14,6 +14,7 @@ computed from per-user sums, so a resample is one matrix product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,7 @@ def _interval(boot: np.ndarray, value: float, users: int) -> Estimate:
 def per_model(
     items: pd.DataFrame,
     outcome: str,
-    stat=mean_stat,
+    stat: Callable[[np.ndarray], np.ndarray] = mean_stat,
     seed: int = 0,
     max_exposure: int | None = None,
 ) -> dict[str, tuple[Estimate, np.ndarray]]:

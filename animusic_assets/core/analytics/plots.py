@@ -9,11 +9,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
+from numpy.typing import ArrayLike
 
 from animusic_assets.core.evaluation.report import figure_png as _png
 
 
-def error_bars(value, low, high) -> np.ndarray:
+def error_bars(value: ArrayLike, low: ArrayLike, high: ArrayLike) -> np.ndarray:
     """matplotlib's (2, n) yerr from an interval: NaN as 0, and never negative (a percentile
     interval can miss its own mean by a rounding error, or wholly when all draws agree)."""
     value = np.asarray(value, dtype=float)

@@ -15,6 +15,7 @@ import html
 import inspect
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from markdown_it import MarkdownIt
@@ -33,7 +34,7 @@ img{max-width:100%;height:auto}ol.answers li{margin:.5em 0;font-size:1.05em}
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def fmt(value, digits: int = 3) -> str:
+def fmt(value: Any, digits: int = 3) -> str:
     """A number for a report: integers without decimals, NaN as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -83,7 +84,7 @@ def md_table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
     )
 
 
-def _cell(value, digits: int) -> str:
+def _cell(value: Any, digits: int) -> str:
     if (
         isinstance(value, float)
         and not math.isnan(value)

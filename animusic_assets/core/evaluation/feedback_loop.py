@@ -14,6 +14,7 @@ import pandas as pd
 from animusic_assets.core.evaluation.metrics import wilson_interval
 from animusic_assets.core.evaluation.ranking import EVAL_DAY
 from animusic_assets.core.evaluation.split import UserSplit
+from animusic_serving.bundle import Bundle
 from animusic_serving.recommend.profile import FeedbackRow
 from animusic_serving.recommend.recommender import recommend
 
@@ -21,7 +22,8 @@ VIDEO_SECONDS = 200.0
 SKIP_SHARE = 0.2
 
 
-def simulate(bundle, splits: list[UserSplit], n_playlists: int = 20, seed: int = 0) -> pd.DataFrame:
+def simulate(bundle: Bundle, splits: list[UserSplit], n_playlists: int = 20,
+             seed: int = 0) -> pd.DataFrame:
     """One row per item shown: user, playlist number, song, model, exposure number, liked."""
     anime_of = dict(zip(bundle.songs["song_id"], bundle.songs["anime_id"], strict=True))
     events = []

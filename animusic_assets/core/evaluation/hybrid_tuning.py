@@ -13,6 +13,7 @@ from animusic_assets.core.evaluation.ranking import (
     evaluation_candidates,
 )
 from animusic_assets.core.evaluation.split import UserSplit
+from animusic_serving.bundle import Bundle
 from animusic_serving.recommend.scorers import SIMILARITY_MODELS, has_scorer, hybrid_components
 
 POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -20,7 +21,7 @@ FRANCHISE_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 EXTRA_SIMILARITY_GRID = (0.0, 0.5)
 
 
-def weight_grid(bundle) -> list[dict[str, float]]:
+def weight_grid(bundle: Bundle) -> list[dict[str, float]]:
     """TF-IDF is the anchor (weight 1); every other similarity model the bundle has is tried
     at 0 or 0.5, the priors over their grids."""
     others = [m for m in SIMILARITY_MODELS if m != "tfidf" and has_scorer(bundle, m)]
@@ -33,7 +34,8 @@ def weight_grid(bundle) -> list[dict[str, float]]:
     return grid
 
 
-def tune_hybrid(bundle, tuning: list[UserSplit], k: int = 10) -> tuple[dict[str, float], list[dict]]:
+def tune_hybrid(bundle: Bundle, tuning: list[UserSplit],
+                k: int = 10) -> tuple[dict[str, float], list[dict]]:
     """Best weights by mean NDCG@k on ``tuning`` users, and every tried combination's score.
 
     Each user's components are computed once; every weight combination is then one matrix

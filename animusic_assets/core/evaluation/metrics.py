@@ -6,6 +6,8 @@ ranking puts min(k, relevant candidate songs) hits first.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -29,7 +31,7 @@ def anime_recall_at_k(ranked_anime: np.ndarray, held_out: np.ndarray, k: int) ->
     return float(np.isin(held_out, ranked_anime[:k]).sum() / len(held_out))
 
 
-def intra_list_similarity(rows: np.ndarray, item_vectors) -> float:
+def intra_list_similarity(rows: np.ndarray, item_vectors: Any) -> float:
     """Mean pairwise cosine of a list's items in one shared representation (L2-normalised
     rows), so models are compared on the same yardstick."""
     if len(rows) < 2:

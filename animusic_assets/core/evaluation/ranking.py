@@ -9,15 +9,16 @@ import pandas as pd
 
 from animusic_assets.core.evaluation import metrics as M
 from animusic_assets.core.evaluation.split import UserSplit
+from animusic_serving.bundle import Bundle
 from animusic_serving.recommend.playlist import candidate_mask
-from animusic_serving.recommend.profile import build_profile
+from animusic_serving.recommend.profile import Profile, build_profile
 from animusic_serving.recommend.scorers import score
 
 # a fixed "day" makes every user's cold-start sample reproducible
 EVAL_DAY = dt.date(2024, 1, 1)
 
 
-def cold_start_profile(bundle, split: UserSplit):
+def cold_start_profile(bundle: Bundle, split: UserSplit) -> Profile:
     """The profile serving builds for a user who imported ``split.imported`` and has no
     feedback yet: a seeded sample of those anime's songs stands in as positives."""
     return build_profile([], bundle.row_of, bundle.songs["anime_id"].to_numpy(),
@@ -25,7 +26,7 @@ def cold_start_profile(bundle, split: UserSplit):
                          popularity=bundle.scores.get("popular"))
 
 
-def evaluation_candidates(bundle, profile, split: UserSplit) -> np.ndarray:
+def evaluation_candidates(bundle: Bundle, profile: Profile, split: UserSplit) -> np.ndarray:
     """Serving's candidate mask, minus every song of an anime the user imported.
 
     Those anime are the user's "training" items: recommending their other songs is fine in
@@ -37,7 +38,8 @@ def evaluation_candidates(bundle, profile, split: UserSplit) -> np.ndarray:
     return mask if mask.any() else candidate_mask(anime_ids, profile)
 
 
-def top_k(bundle, model: str, profile, k: int, seed: int, mask: np.ndarray) -> np.ndarray:
+def top_k(bundle: Bundle, model: str, profile: Profile, k: int, seed: int,
+          mask: np.ndarray) -> np.ndarray:
     """The model's k best candidates in ``mask``, best first, at most one song per anime
     (the playlist's own rule: a list of ten songs from three anime is not ten picks)."""
     scores = np.where(mask, score(bundle, model, profile.positive_rows,
@@ -63,7 +65,7 @@ def best_per_anime(scores: np.ndarray, anime_ids: np.ndarray, k: int) -> np.ndar
     raise AssertionError("unreachable")
 
 
-def evaluate_ranking(bundle, splits: list[UserSplit], models: list[str], k: int = 10,
+def evaluate_ranking(bundle: Bundle, splits: list[UserSplit], models: list[str], k: int = 10,
                      recall_k: int = 50, seed: int = 0,
                      per_user: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per model: HR@k, NDCG@k, anime Recall@recall_k, coverage, ILS, popularity rank.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+from matplotlib.figure import Figure
 
 matplotlib.use("Agg")  # headless: no display on servers or in CI
 import matplotlib.pyplot as plt
@@ -16,7 +17,7 @@ def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
     return frame.to_markdown(floatfmt=floatfmt)
 
 
-def figure_png(fig) -> bytes:
+def figure_png(fig: Figure) -> bytes:
     """Render a matplotlib figure to PNG bytes and free it (shared by every report)."""
     buffer = io.BytesIO()
     fig.tight_layout()

@@ -90,7 +90,7 @@ def ranking_table(table: pd.DataFrame, intervals: dict[str, dict], metric: str) 
     return out
 
 
-def _triple(e) -> tuple[float, float, float]:
+def _triple(e: answers.Estimate) -> tuple[float, float, float]:
     return e.value, e.low, e.high
 
 

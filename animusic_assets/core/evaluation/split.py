@@ -49,7 +49,8 @@ def split_users(lists: pd.DataFrame, catalog_anime: np.ndarray, seed: int = 0,
     return splits
 
 
-def tuning_and_report_halves(splits: list[UserSplit], seed: int = 0):
+def tuning_and_report_halves(splits: list[UserSplit],
+                             seed: int = 0) -> tuple[list[UserSplit], list[UserSplit]]:
     """Disjoint halves of the users: (tuning, report), by a seeded hash of the user id."""
     tuning = [s for s in splits if _stable(f"{seed}:{s.user_id}") % 2 == 0]
     report = [s for s in splits if _stable(f"{seed}:{s.user_id}") % 2 == 1]

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import adaptation, answers, engagement, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, md_table, methods_md, png_md
 from animusic_assets.defs.analytics.common import (
@@ -12,6 +13,7 @@ from animusic_assets.defs.analytics.common import (
     write_report,
 )
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.defs.external.api_tables import feedback_table, impressions_table, users_table
 
 
 class AdaptationConfig(ListenerConfig):
@@ -36,6 +38,8 @@ def trend_md(like, watch) -> str:
 
 @dg.asset(
     group_name="analytics",
+    deps=[impressions_table, feedback_table, users_table],
+    automation_condition=daily_report(),
     kinds={"postgres", "pandas", "html"},
     description="Like rate and watch ratio by exposure number per model with 95 % "
     "intervals, users reaching each exposure, a fitted trend per model with "

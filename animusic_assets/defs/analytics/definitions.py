@@ -1,5 +1,5 @@
-"""Analytics: the engagement and feasibility reports, their job, daily schedule and the
-read-only API database resource."""
+"""Analytics: the engagement and feasibility reports, their job and the read-only API
+database resource (the daily refresh is their automation condition, see sensors.py)."""
 
 import dagster as dg
 
@@ -15,16 +15,11 @@ analytics_job = dg.define_asset_job(
     description="Engagement, adaptation and feasibility reports (reads the API database "
                 "read-only and this instance's run records).")
 
-daily_analytics = dg.ScheduleDefinition(
-    name="daily_analytics", job=analytics_job, cron_schedule="30 5 * * *",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Refresh the reports every morning (starts stopped; switch on in the UI).")
-
 
 @dg.definitions
 def analytics_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[engagement_report, adaptation_report, feasibility_report],
-        jobs=[analytics_job], schedules=[daily_analytics],
+        jobs=[analytics_job],
         resources={"serving_db": ServingDatabaseResource(url=dg.EnvVar("ANIMUSIC_DATABASE_URL"))},
     )

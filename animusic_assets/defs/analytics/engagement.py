@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import answers, engagement, plots, trends
 from animusic_assets.core.analytics.report_doc import Report, ci, md_table, methods_md, png_md
 from animusic_assets.defs.analytics.common import (
@@ -12,6 +13,7 @@ from animusic_assets.defs.analytics.common import (
     write_report,
 )
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.defs.external.api_tables import feedback_table, impressions_table, users_table
 
 
 class EngagementConfig(ListenerConfig):
@@ -35,6 +37,8 @@ def engagement_table(summary):
 
 @dg.asset(
     group_name="analytics",
+    deps=[impressions_table, feedback_table, users_table],
+    automation_condition=daily_report(),
     kinds={"postgres", "pandas", "html"},
     description="Which model engages listeners most: like rate (Wilson CI) and watch "
     "ratio (bootstrap CI) per model, the best against the runner-up (paired "

@@ -8,12 +8,16 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import costs, feasibility, plots_feasibility
 from animusic_assets.core.analytics.report_doc import Report, md_table, plural, png_md
 from animusic_assets.defs.analytics.common import reports_dir, table_md, write_report
 from animusic_assets.defs.analytics.measurements import gb, service_metrics, sizes
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 from animusic_assets.defs.analytics.run_records import read_steps
+from animusic_assets.defs.external.api_tables import API_TABLES
+from animusic_assets.defs.external.dagster_runs import dagster_run_records
+from animusic_assets.defs.publish.assets import model_bundle
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
@@ -35,6 +39,9 @@ class FeasibilityConfig(dg.Config):
 
 @dg.asset(
     group_name="analytics",
+    # reads the run records, the bundle store's size and every API table's size
+    deps=[dagster_run_records, model_bundle, *API_TABLES],
+    automation_condition=daily_report(),
     kinds={"dagster", "postgres", "html"},
     description="Time per step (per asset, per partition) from Dagster's run records, "
     "days to collect N anime under the rate limits, serving latency and CPU "

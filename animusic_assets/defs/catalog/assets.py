@@ -3,13 +3,18 @@
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.catalog import build_catalog_with_rejects, catalog_hash
 
 # more rejected songs than this share means the source or its parser is broken
 MAX_REJECTED_SHARE = 0.05
 
 
-@dg.asset(group_name="catalog", kinds={"pandas"})
+@dg.asset(group_name="catalog", kinds={"pandas"},
+          automation_condition=rebuild_after_upstream(),
+          description="The clean catalog: one typed row per song in an anime with a stable "
+                      "song_id; rejected songs are logged with their reason, and more than 5% "
+                      "rejected fails the run (a broken source or parser).")
 def catalog(context: dg.AssetExecutionContext, anime_records: list[dict]) -> dg.MaterializeResult:
     frame, rejects = build_catalog_with_rejects(anime_records)
     for reject in rejects[:20]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.evaluation import feedback_loop, ranking, report, report_html
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.defs.publish.assets import model_bundle
@@ -24,7 +25,10 @@ class EvaluationConfig(dg.Config):
     reports_dir: str = ""  # default: $ANIMUSIC_REPORTS_DIR, else .data/reports
 
 
-@dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"})
+@dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"},
+          automation_condition=rebuild_after_upstream(),
+          description="Every published model on held-out real (or synthetic) user lists: "
+                      "HR/NDCG/recall@k, a simulated feedback loop, and a report with plots.")
 def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig,
                        bundle_store: BundleStoreResource, user_lists: UserListsResource,
                        catalog: pd.DataFrame) -> dg.MaterializeResult:

@@ -2,12 +2,17 @@
 
 import dagster as dg
 
+from animusic_assets.automation import rebuild_after_collection
+from animusic_assets.defs.ingest.partitions import COLLECTED_STAGES
 from animusic_assets.resources import AnimeSourceResource
 
 
-@dg.asset(group_name="ingest", kinds={"python"})
+@dg.asset(group_name="ingest", kinds={"python"}, deps=COLLECTED_STAGES,
+          automation_condition=rebuild_after_collection(),
+          description="Anime with their songs, exactly as the source produced them (before "
+                      "cleaning). ANIMUSIC_MODE chooses the source: the demo snapshot, an "
+                      "Animusic CSV, or (live) every rank batch and single anime collected.")
 def anime_records(context: dg.AssetExecutionContext, anime_source: AnimeSourceResource) -> dg.MaterializeResult:
-    """Anime with their songs, exactly as the source produced them (before cleaning)."""
     records = anime_source.fetch_anime_records()
     if not records:
         raise dg.Failure(f"{anime_source.describe()} returned no anime")

@@ -8,6 +8,11 @@ DEFAULT_TOP_N = 1500
 DEFAULT_BATCH_SIZE = 50
 SINGLE_ANIME = dg.DynamicPartitionsDefinition(name="single_anime")
 
+# the last stage of each collection path: anime_records (unpartitioned) depends on every
+# partition of these, so the catalog changes once per finished collection, not per batch
+COLLECTED_STAGES = [dg.AssetKey("youtube_links"), dg.AssetKey("animethemes_links"),
+                    dg.AssetKey("single_anime")]
+
 
 def rank_batch_keys(top_n: int = DEFAULT_TOP_N, batch_size: int = DEFAULT_BATCH_SIZE) -> list[str]:
     """``["0001-0050", "0051-0100", …]`` covering ranks 1..top_n."""

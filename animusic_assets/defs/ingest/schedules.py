@@ -24,13 +24,15 @@ BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links", "ani
 def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int):
     collect = dg.define_asset_job("ingest_rank_batch", selection=BATCH_STAGES,
                                   description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.")
-    ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"])
-    youtube = dg.define_asset_job("refresh_youtube_stats", selection=["youtube_links"])
+    ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"],
+                                  description="The top-N MAL ranking again (ranks move weekly).")
+    youtube = dg.define_asset_job("refresh_youtube_stats", selection=["youtube_links"],
+                                  description="YouTube views and likes of a collected batch again.")
     per_day = max(1, anidb_daily_cap // max(1, batch_size))
 
     @dg.schedule(job=collect, cron_schedule="0 2 * * *", default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description=f"Collect the next {per_day} uncollected batch(es) a day "
-                             f"(AniDB cap {anidb_daily_cap}).")
+                 description=f"Collect the next {per_day} uncollected batch(es) a day (AniDB cap "
+                             f"{anidb_daily_cap}). Starts stopped; switch it on in the UI.")
     def daily_collection(context: dg.ScheduleEvaluationContext):
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         todo = [k for k in partitions.get_partition_keys() if k not in done][:per_day]
@@ -39,11 +41,14 @@ def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_da
             return dg.SkipReason("every rank batch is collected")
         return [dg.RunRequest(run_key=f"{key}@{day}", partition_key=key) for key in todo]
 
-    @dg.schedule(job=ranking, cron_schedule="0 3 * * 1", default_status=dg.DefaultScheduleStatus.STOPPED)
+    @dg.schedule(job=ranking, cron_schedule="0 3 * * 1", default_status=dg.DefaultScheduleStatus.STOPPED,
+                 description="Mondays: refresh the MAL ranking. Starts stopped.")
     def weekly_mal_ranking(context: dg.ScheduleEvaluationContext):
         return dg.RunRequest()
 
-    @dg.schedule(job=youtube, cron_schedule="0 4 1 * *", default_status=dg.DefaultScheduleStatus.STOPPED)
+    @dg.schedule(job=youtube, cron_schedule="0 4 1 * *", default_status=dg.DefaultScheduleStatus.STOPPED,
+                 description="Monthly: refresh YouTube views and likes of every collected batch "
+                             "(pages older than 25 days are fetched again). Starts stopped.")
     def monthly_youtube_stats(context: dg.ScheduleEvaluationContext):
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         month = _tick_time(context).strftime("%Y-%m")

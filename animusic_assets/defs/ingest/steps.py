@@ -9,14 +9,14 @@ import time
 
 import dagster as dg
 
-from animusic_assets.sources.ingest_store import IngestStore
-from animusic_assets.sources.polite_fetcher import BannedError, FetchError
-from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
-from animusic_assets.sources.site_clients import SiteClients
 from animusic_assets.sources.anidb import AnidbPageError
+from animusic_assets.sources.ingest_store import IngestStore
 from animusic_assets.sources.mal_api import MalApiError
 from animusic_assets.sources.mal_page import MalPageError
+from animusic_assets.sources.polite_fetcher import BannedError, FetchError, SiteUnreachable
+from animusic_assets.sources.rate_limiter import DailyCapReached, HostBlocked
 from animusic_assets.sources.records import song_key
+from animusic_assets.sources.site_clients import SiteClients
 from animusic_assets.sources.youtube import YoutubePageError
 
 _RECOVERABLE = (FetchError, AnidbPageError, MalApiError, MalPageError, YoutubePageError, ValueError)
@@ -66,7 +66,7 @@ def run_stage(stage: str, sites: SiteClients, store: IngestStore, mal_ids: list[
         try:
             store.put(stage, mal_id, STAGES[stage](sites, store, mal_id))
             done += 1
-        except (BannedError, HostBlocked, DailyCapReached) as exc:
+        except (BannedError, HostBlocked, DailyCapReached, SiteUnreachable) as exc:
             raise dg.Failure(f"{stage} stopped at anime {mal_id}: {exc}",
                              metadata={"stored": done, "stopped_at": mal_id}) from exc
         except _RECOVERABLE as exc:

@@ -4,6 +4,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.automation import check_with_asset
 from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.defs.models.node2vec import node2vec_model
@@ -42,26 +43,34 @@ def _result(vectors: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
                                          "shape": list(vectors.matrix.shape)})
 
 
-@dg.asset_check(asset=node2vec_model, blocking=True,
-                additional_ins={"catalog": dg.AssetIn("catalog")})
+@dg.asset_check(asset=node2vec_model, blocking=True, automation_condition=check_with_asset(),
+                additional_ins={"catalog": dg.AssetIn("catalog")},
+                description="One finite float32 row per catalog song, of the model's dimension, "
+                            "at most 5% zero rows.")
 def node2vec_vectors_valid(node2vec_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(node2vec_model, catalog)
 
 
-@dg.asset_check(asset=minilm_model, blocking=True,
-                additional_ins={"catalog": dg.AssetIn("catalog")})
+@dg.asset_check(asset=minilm_model, blocking=True, automation_condition=check_with_asset(),
+                additional_ins={"catalog": dg.AssetIn("catalog")},
+                description="One finite float32 row per catalog song, of the model's dimension, "
+                            "at most 5% zero rows.")
 def minilm_vectors_valid(minilm_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(minilm_model, catalog)
 
 
-@dg.asset_check(asset=mpnet_model, blocking=True,
-                additional_ins={"catalog": dg.AssetIn("catalog")})
+@dg.asset_check(asset=mpnet_model, blocking=True, automation_condition=check_with_asset(),
+                additional_ins={"catalog": dg.AssetIn("catalog")},
+                description="One finite float32 row per catalog song, of the model's dimension, "
+                            "at most 5% zero rows.")
 def mpnet_vectors_valid(mpnet_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(mpnet_model, catalog)
 
 
-@dg.asset_check(asset=tfidf_model, blocking=True,
-                additional_ins={"catalog": dg.AssetIn("catalog")})
+@dg.asset_check(asset=tfidf_model, blocking=True, automation_condition=check_with_asset(),
+                additional_ins={"catalog": dg.AssetIn("catalog")},
+                description="One finite row per catalog song, and at least half of the songs have "
+                            "a nearest neighbour from the same anime.")
 def tfidf_rows_valid_and_neighbours_sane(tfidf_model: TfidfModel,
                                          catalog: pd.DataFrame) -> dg.AssetCheckResult:
     matrix = tfidf_model.matrix

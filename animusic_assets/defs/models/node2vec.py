@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.graph import build_song_graph
 from animusic_assets.core.node2vec import song_row_vectors, train_node2vec_isolated
 from animusic_assets.core.node2vec_incremental import config_key, fold_in, load_state, save_state
@@ -56,7 +57,11 @@ class Node2VecConfig(dg.Config):
     profile_query: str = "nearest"
 
 
-@dg.asset(group_name="models", kinds={"numpy"})
+@dg.asset(group_name="models", kinds={"networkx", "numpy"},
+          automation_condition=rebuild_after_upstream(),
+          description="The `node2vec` model: graph embeddings of songs, anime, artists, "
+                      "studios and tags (pecanpy walks + Word2Vec), folded in incrementally "
+                      "when the graph only grew.")
 def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
                    catalog: pd.DataFrame,
                    embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:

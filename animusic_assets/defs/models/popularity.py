@@ -4,10 +4,15 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.popularity import popularity_scores
 
 
-@dg.asset(group_name="models", kinds={"numpy"})
+@dg.asset(group_name="models", kinds={"pandas", "numpy"},
+          automation_condition=rebuild_after_upstream(),
+          description="The `popular` model: one score per song from the best public evidence "
+                      "the catalog has (YouTube views and likes, else MAL members and "
+                      "popularity rank, else songs per anime).")
 def popularity_model(catalog: pd.DataFrame) -> dg.MaterializeResult:
     scores, evidence = popularity_scores(catalog)
     top = catalog.iloc[np.argsort(-scores)[:5]]

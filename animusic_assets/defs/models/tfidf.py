@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.tfidf import TfidfModel, fit_tfidf
 from animusic_serving.recommend.scorers import PROFILE_QUERIES
 
@@ -17,7 +18,10 @@ class TfidfConfig(dg.Config):
     profile_query: str = Field(default="nearest", description="nearest | mean")
 
 
-@dg.asset(group_name="models", kinds={"scikitlearn"})
+@dg.asset(group_name="models", kinds={"scikitlearn"},
+          automation_condition=rebuild_after_upstream(),
+          description="The `tfidf` model: a sparse TF-IDF row per song over its document "
+                      "(scikit-learn), L2-normalised.")
 def tfidf_model(config: TfidfConfig, song_documents: pd.Series) -> dg.MaterializeResult:
     if config.profile_query not in PROFILE_QUERIES:
         raise dg.Failure(description=f"profile_query must be one of {PROFILE_QUERIES}, "

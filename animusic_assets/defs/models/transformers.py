@@ -9,7 +9,11 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from animusic_assets.core.embeddings import ModelWeightsMissing, encode_documents_with_stats
+from animusic_assets.automation import rebuild_after_upstream
+from animusic_assets.core.embeddings import (
+    ModelWeightsMissing,
+    encode_documents_with_stats,
+)
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_serving.recommend.scorers import PROFILE_QUERIES
@@ -58,7 +62,8 @@ def _embed(context: dg.AssetExecutionContext, model: str, config: TransformerCon
     return dg.MaterializeResult(value=SongVectors(matrix, params), metadata=metadata)
 
 
-@dg.asset(group_name="models", kinds={"pytorch", "numpy"}, pool=POOL)
+@dg.asset(group_name="models", kinds={"pytorch", "numpy"}, pool=POOL,
+          automation_condition=rebuild_after_upstream())
 def minilm_model(context: dg.AssetExecutionContext, config: TransformerConfig,
                  song_documents: pd.Series,
                  embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:
@@ -66,7 +71,8 @@ def minilm_model(context: dg.AssetExecutionContext, config: TransformerConfig,
     return _embed(context, "minilm", config, song_documents, embedding_cache)
 
 
-@dg.asset(group_name="models", kinds={"pytorch", "numpy"}, pool=POOL)
+@dg.asset(group_name="models", kinds={"pytorch", "numpy"}, pool=POOL,
+          automation_condition=rebuild_after_upstream())
 def mpnet_model(context: dg.AssetExecutionContext, config: TransformerConfig,
                 song_documents: pd.Series,
                 embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:

@@ -4,6 +4,8 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
+from animusic_assets.core.bundle_inputs import bundle_inputs_hash
 from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
@@ -17,7 +19,7 @@ from animusic_assets.core.query_aids import (
 from animusic_assets.core.tfidf import TfidfModel
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources import BundleStoreResource, UserListsResource
-from animusic_serving.bundle import BundleBuilder
+from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend.scorers import DEFAULT_HYBRID_WEIGHTS
 
 
@@ -34,32 +36,54 @@ class PublishConfig(dg.Config):
     coarse_dims: int = COARSE_DIMS
 
 
-@dg.asset(group_name="publish", kinds={"numpy", "parquet"})
+@dg.asset(group_name="publish", kinds={"numpy", "parquet"}, pool="bundle_publish",
+          automation_condition=rebuild_after_upstream(),
+          description="Tune the hybrid, write a complete new bundle version (songs + every "
+                      "model + neighbour lists), verify it and flip CURRENT; a no-op when the "
+                      "current bundle was built from the same inputs.")
 def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
                  popularity_model: np.ndarray, node2vec_model: SongVectors,
                  minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
-    builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
-    knn, coarse = _query_aids(config, tfidf_model.params, len(rows))
-    builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
-                      params=tfidf_model.params, neighbours=knn)
+    lists, lists_source = user_lists.load(catalog)
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
-    for name, vectors in dense.items():
-        knn, coarse = _query_aids(config, vectors.params, len(rows))
-        builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=knn,
-                          coarse=coarse)
-    builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
-    builder.add_model("random", params={"kind": "uniform over candidates"})
-    hybrid_params = _tuned_hybrid(context, builder, catalog, user_lists, config)
-    builder.add_model("hybrid", kind="hybrid", params=hybrid_params)
-    version = bundle_store.publish(builder, catalog_hash=catalog_hash(catalog))
-    context.log.info("published bundle %s with %d songs", version, builder.n_songs)
+    inputs_hash = bundle_inputs_hash(catalog_hash(catalog), {
+        "rows": rows, "popularity": popularity_model, "user_lists": lists,
+        "publish_config": config.model_dump(),
+        "tfidf": tfidf_model.matrix, "tfidf_vocabulary": tfidf_model.vocabulary,
+        "tfidf_idf": tfidf_model.idf, "tfidf_params": tfidf_model.params,
+        **{name: vectors.matrix for name, vectors in dense.items()},
+        **{f"{name}_params": vectors.params for name, vectors in dense.items()},
+    })
+
+    def build() -> tuple[BundleBuilder, str, dict]:
+        builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
+        knn, coarse = _query_aids(config, tfidf_model.params, len(rows))
+        builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
+                          params=tfidf_model.params, neighbours=knn)
+        for name, vectors in dense.items():
+            knn, coarse = _query_aids(config, vectors.params, len(rows))
+            builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=knn,
+                              coarse=coarse)
+        builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
+        builder.add_model("random", params={"kind": "uniform over candidates"})
+        hybrid = _tuned_hybrid(context, builder, lists, lists_source, config)
+        builder.add_model("hybrid", kind="hybrid", params=hybrid)
+        return builder, catalog_hash(catalog), {}
+
+    version, published = bundle_store.publish_unless_current(inputs_hash, build)
+    bundle = bundle_store.load(version)
+    if published:
+        context.log.info("published bundle %s with %d songs", version, bundle.n_songs)
+    else:
+        context.log.info("bundle %s was built from the same inputs: nothing published", version)
     return dg.MaterializeResult(
-        metadata={"version": version, "songs": builder.n_songs,
-                  "models": sorted(builder.as_bundle().model_names),
-                  "hybrid_weights": hybrid_params["weights"], "store": bundle_store.root},
+        metadata={"version": version, "published": published, "songs": bundle.n_songs,
+                  "models": sorted(bundle.model_names), "inputs_hash": inputs_hash,
+                  "hybrid_weights": bundle.manifest["models"]["hybrid"]["params"]["weights"],
+                  "store": bundle_store.root},
     )
 
 
@@ -68,11 +92,10 @@ def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int,
                       max_songs=config.neighbours_max_songs, coarse_dims=config.coarse_dims)
 
 
-def _tuned_hybrid(context, builder: BundleBuilder, catalog: pd.DataFrame,
-                  user_lists: UserListsResource, config: PublishConfig) -> dict:
+def _tuned_hybrid(context, builder: BundleBuilder, lists: pd.DataFrame, source: str,
+                  config: PublishConfig) -> dict:
     """Hybrid weights chosen on the tuning half of the users (the evaluation reports on the
     other half), with the default weights when there is nobody to tune on."""
-    lists, source = user_lists.load(catalog)
     candidate = builder.as_bundle()
     splits = split_users(lists, candidate.songs["anime_id"].unique(), seed=config.split_seed)
     tuning, _ = tuning_and_report_halves(splits, seed=config.split_seed)

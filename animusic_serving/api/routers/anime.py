@@ -3,7 +3,7 @@ signed-in user's list: show it, add picked anime, remove one."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
@@ -22,8 +22,9 @@ from animusic_serving.api.schemas import (
 from animusic_serving.db import queries
 
 router = APIRouter(tags=["profile"])
-AUTH_RESPONSES = {401: {"description": "no or invalid session token"},
-                  403: {"description": "anilist_username names another user"}}
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or invalid session token"},
+    403: {"description": "anilist_username names another user"}}
 
 
 def _anime_out(index: AnimeTitles, i: int) -> AnimeOut:

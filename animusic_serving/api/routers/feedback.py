@@ -11,14 +11,14 @@ from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import CleanText, FeedbackIn, FeedbackOut, Username
 from animusic_serving.db import queries
-from animusic_serving.db.models import SONG_ID_MAX
+from animusic_serving.db.models import SONG_ID_MAX, Feedback
 
 router = APIRouter(tags=["feedback"])
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {401: {"description": "no or invalid session token"},
                   403: {"description": "the body names another user"}}
 
 
-def _out(username: str, row) -> FeedbackOut:
+def _out(username: str, row: Feedback) -> FeedbackOut:
     return FeedbackOut(anilist_username=username, song_id=row.song_id,
                        recommended_by=row.recommended_by, watch_time=row.watch_time,
                        total_video_time=row.total_video_time, liked=row.liked,

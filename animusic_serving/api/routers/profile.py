@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy.orm import Session
 
-from animusic_serving.api.auth import CurrentUser
+from animusic_serving.api.auth import CurrentUser, Principal
 from animusic_serving.api.deps import SessionDep
 from animusic_serving.api.rate_limits import ImportingUser
 from animusic_serving.api.schemas import AnimeListIn, AnimeListOut, ImportIn
@@ -22,7 +24,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {**RESPONSES, 404: {"descrip
                     503: {"description": "rate-limited or not configured"}}
 
 
-def _replace(session, principal, username: str, mal_ids: list[int],
+def _replace(session: Session, principal: Principal, username: str, mal_ids: list[int],
              source: str) -> AnimeListOut:
     user = queries.get_or_create_user(session, username)
     principal.check(user.anilist_id)
@@ -39,7 +41,7 @@ def upload_anilist_profile(body: AnimeListIn, principal: CurrentUser,
                     body.mal_ids, "upload")
 
 
-def _fetch(fetch, username: str) -> list[int]:
+def _fetch(fetch: Callable[[str], list[int]], username: str) -> list[int]:
     try:
         return fetch(username)
     except SourceError as exc:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from animusic_serving.api.deps import BundleDep
 from animusic_serving.api.schemas import CleanText, ModelOut, ModelsOut, SongListOut, SongOut
 from animusic_serving.api.song_view import describe
+from animusic_serving.bundle import Bundle
 from animusic_serving.db.models import SONG_ID_MAX
 from animusic_serving.recommend import PlaylistItem, playlist_models
 from animusic_serving.recommend.scorers import has_scorer, score
@@ -22,7 +23,7 @@ SEARCH_COLUMNS = ("title", "anime_title", "anime_title_english", "anime_title_ja
                   "artists")
 
 
-def _out(bundle, row: int, model: str, position: int, value: float | None) -> SongOut:
+def _out(bundle: Bundle, row: int, model: str, position: int, value: float | None) -> SongOut:
     item = PlaylistItem(row, str(bundle.songs["song_id"].iat[row]), model, position)
     return SongOut(**describe(bundle, item).model_dump(),
                    score=None if value is None or not np.isfinite(value) else float(value))
@@ -105,7 +106,7 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _haystack(bundle) -> pd.Series:
+def _haystack(bundle: Bundle) -> pd.Series:
     parts = []
     for column in SEARCH_COLUMNS:
         if column not in bundle.songs.columns:
@@ -119,5 +120,5 @@ def _haystack(bundle) -> pd.Series:
     return joined.map(_normalise).astype("string")
 
 
-def _titles(bundle) -> pd.Series:
+def _titles(bundle: Bundle) -> pd.Series:
     return bundle.songs["title"].fillna("").astype(str).map(_normalise)

@@ -12,10 +12,10 @@ import os
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
-from animusic_serving.db.models import Base
+from animusic_serving.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 # any constant works: it only has to be the same for every process migrating this database
 MIGRATION_LOCK_KEY = 0x616E696D  # "anim"
 

@@ -7,6 +7,12 @@ import json
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
+# one distinctive AniDB tag per anime, so a catalog built from the fake sites has songs that
+# resemble their own anime's songs (the TF-IDF blocking check asks for that)
+THEMES = ["baseball team rivalry", "cooking contest kitchen", "space opera fleet",
+          "samurai swordplay duel", "detective murder mystery", "mecha pilot war",
+          "vampire night hunter", "pirates treasure sea", "racing cars speed",
+          "swimming club pool", "chess prodigy tournament", "volleyball club spikes"]
 REAL_ANIDB_AID = 13734  # ../shared/fixtures/anidb/anime_13734.html (Grand Blue), served when present
 
 
@@ -17,6 +23,7 @@ def make_catalog(n: int = 12) -> list[dict]:
         aid = REAL_ANIDB_AID if i == 1 and (SHARED / "anidb" / "anime_13734.html").exists() else 5000 + i
         anime.append({
             "mal_id": 1000 + i, "rank": i, "aid": aid, "title": f"Fake Show {i}: Blue & Gold!",
+            "theme": THEMES[(i - 1) % len(THEMES)],
             "english": f"Fake Show {i} (English)", "japanese": f"偽の番組{i}",
             "songs": [{"id": 70000 + 10 * i + k, "relation": rel, "title": f"Song {rel.title()} {i}",
                        "vocals": [(900 + i, f"Singer {i}"), (950 + i, f"Chorus Member {i}")] if k == 0 else [(900 + i, f"Singer {i}")],
@@ -75,6 +82,7 @@ def anidb_html(a: dict) -> str:
                         f"<tr class='rowspan'><td class='credit'><a>Lyrics (作詞)</a></td><td class='name creator'>{lyrics}</td></tr>")
     return (f"<html><head><title>{a['title']} - Anime - AniDB</title></head><body>"
             f"<div class='g_section animetags'><div class='tag parent'><span class='tagname'>themes</span></div>"
+            f"<div class='tag' data-anidb-weight='500'><span class='tagname'>{a['theme']}</span></div>"
             f"<div class='tag' data-anidb-weight='400'><span class='tagname'>school life</span></div>"
             f"<div class='tag' data-anidb-weight='300'><span class='tagname'>friendship</span></div>"
             f"<div class='tag'><span class='tagname'>music</span></div></div>"

@@ -8,9 +8,9 @@ import sys
 
 
 def main() -> None:
+    from animusic_assets.defs.ingest.steps import STAGES
     from animusic_assets.resources.live_sites import LiveSitesResource
     from animusic_assets.sources.rate_limiter import DailyCapReached
-    from animusic_assets.defs.ingest.steps import STAGES
 
     config, stage, ids = json.loads(sys.argv[1]), sys.argv[2], [int(x) for x in sys.argv[3:]]
     resource = LiveSitesResource(**config)
