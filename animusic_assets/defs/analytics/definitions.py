@@ -1,4 +1,4 @@
-"""Analytics: the engagement and feasibility reports, their job and the read-only API
+"""Analytics: the engagement, adaptation and feasibility reports, their job and the read-only API
 database resource (the daily refresh is their automation condition, see sensors.py)."""
 
 import dagster as dg
