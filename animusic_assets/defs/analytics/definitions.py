@@ -1,5 +1,5 @@
-"""Analytics: the engagement, adaptation and feasibility reports, their job and the read-only API
-database resource (the daily refresh is their automation condition, see sensors.py)."""
+"""Analytics: the engagement, adaptation and feasibility reports, their job and the read-only
+API database resource (the daily refresh is their automation condition, see sensors.py)."""
 
 import dagster as dg
 
