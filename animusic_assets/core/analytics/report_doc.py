@@ -67,7 +67,8 @@ def md_table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
     """A Markdown table; integer columns print as integers (``400``, not ``400.000``)."""
     if frame.empty:
         return "*(no rows)*"
-    frame = frame.reset_index() if index and frame.index.name is not None else frame
+    named = any(n is not None for n in frame.index.names)
+    frame = frame.reset_index() if index and named else frame
     header = [str(c) for c in frame.columns]
     if index and frame.index.name is None and not isinstance(frame.index, pd.RangeIndex):
         header = ["", *header]

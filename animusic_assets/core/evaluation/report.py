@@ -12,9 +12,12 @@ matplotlib.use("Agg")  # headless: no display on servers or in CI
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from animusic_assets.core.analytics.report_doc import md_table
 
-def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    return frame.to_markdown(floatfmt=floatfmt)
+
+def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A Markdown table with integer columns as integers (``400``, not ``400.000``)."""
+    return md_table(frame, digits)
 
 
 def figure_png(fig: Figure) -> bytes:
