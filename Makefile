@@ -38,12 +38,15 @@ smoke: bootstrap weights
 test: bootstrap weights
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# All three run even when one fails, so one pass shows every problem; paths come from pyproject.toml.
+# All four run even when one fails, so one pass shows every problem; paths come from pyproject.toml.
 lint: bootstrap
 	@rc=0; \
 	echo "[lint] ruff check"; .venv/bin/ruff check . || rc=1; \
 	echo "[lint] ruff format --check"; .venv/bin/ruff format --check --output-format concise . || rc=1; \
 	echo "[lint] mypy"; .venv/bin/mypy || rc=1; \
+	echo "[lint] dg check defs"; home=$$(mktemp -d); \
+	DAGSTER_HOME=$$home VIRTUAL_ENV=$$PWD/.venv .venv/bin/dg check defs >$$home/dg.log 2>&1 \
+	  && echo "All definitions loaded successfully." || { cat $$home/dg.log; rc=1; }; rm -rf $$home; \
 	exit $$rc
 
 stop:

@@ -47,5 +47,4 @@ def check_with_asset() -> dg.AutomationCondition:
 def daily_report() -> dg.AutomationCondition:
     # dagster types since_last_handled's self narrower than the conditions it accepts
     tick = AC.cron_tick_passed(DAILY_REPORT_CRON, "UTC").since_last_handled()  # type: ignore[misc]
-    return (tick
-            & ~AC.in_progress()).with_label(f"daily ({DAILY_REPORT_CRON} UTC)")
+    return (tick & ~AC.in_progress()).with_label(f"daily ({DAILY_REPORT_CRON} UTC)")

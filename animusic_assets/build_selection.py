@@ -16,7 +16,11 @@ def build_assets_and_checks(defs: dg.Definitions | None = None) -> list:
     keys = BUILD_SELECTION.resolve(defs.resolve_asset_graph())
     picked: dict[int, object] = {}
     for asset in defs.assets or []:
-        if isinstance(asset, dg.AssetsDefinition) and asset.is_executable and set(asset.keys) & keys:
+        if (
+            isinstance(asset, dg.AssetsDefinition)
+            and asset.is_executable
+            and set(asset.keys) & keys
+        ):
             picked[id(asset)] = asset
     for check in defs.asset_checks or []:
         if {k.asset_key for k in check.check_keys} & keys:

@@ -17,8 +17,7 @@ INPUTS_HASH_KEY = "inputs_hash"
 class BundleStoreResource(dg.ConfigurableResource):
     root: str
 
-    def publish(self, builder: BundleBuilder, catalog_hash: str,
-                extra: dict | None = None) -> str:
+    def publish(self, builder: BundleBuilder, catalog_hash: str, extra: dict | None = None) -> str:
         return builder.publish(self.root, catalog_hash=catalog_hash, extra=extra)
 
     def load(self, version: str | None = None, verify: bool = False) -> bundle_format.Bundle:
@@ -42,14 +41,17 @@ class BundleStoreResource(dg.ConfigurableResource):
         version = bundle_format.read_current(self.root)
         if version is None:
             return None, None
-        manifest = Path(self.root) / bundle_format.VERSIONS_DIR / version / bundle_format.MANIFEST_FILE
+        manifest = (
+            Path(self.root) / bundle_format.VERSIONS_DIR / version / bundle_format.MANIFEST_FILE
+        )
         try:
             return version, json.loads(manifest.read_text()).get(INPUTS_HASH_KEY)
         except (OSError, ValueError):
             return version, None
 
     def publish_unless_current(
-        self, inputs_hash: str,
+        self,
+        inputs_hash: str,
         build: Callable[[], tuple[BundleBuilder, str, dict]],
     ) -> tuple[str, bool]:
         """Publish what ``build()`` returns (builder, catalog hash, extra manifest fields)
@@ -60,4 +62,6 @@ class BundleStoreResource(dg.ConfigurableResource):
             if version is not None and current_hash == inputs_hash:
                 return version, False
             builder, catalog_hash, extra = build()
-            return self.publish(builder, catalog_hash, {**extra, INPUTS_HASH_KEY: inputs_hash}), True
+            return self.publish(
+                builder, catalog_hash, {**extra, INPUTS_HASH_KEY: inputs_hash}
+            ), True

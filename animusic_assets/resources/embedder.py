@@ -1,7 +1,5 @@
 """Where transformer embeddings are cached between runs (see core/embedding_cache.py)."""
 
-import os
-
 import dagster as dg
 from pydantic import Field
 
@@ -9,16 +7,18 @@ from animusic_assets.core.embedding_cache import DEFAULT_CACHE_DIR, EmbeddingCac
 
 
 class EmbeddingCacheResource(dg.ConfigurableResource):
-    """``root`` defaults to ``$ANIMUSIC_CACHE_DIR``, else ``.data/cache``; vectors live in
-    ``<root>/embeddings/<model>.sqlite3`` and exported ONNX graphs in ``<root>/onnx/``.
-    ``models_dir`` overrides ``$ANIMUSIC_MODELS_DIR`` (where the MPNet weights are unpacked)."""
+    """Vectors live in ``<root>/embeddings/<model>.sqlite3`` and exported ONNX graphs in
+    ``<root>/onnx/``; ``models_dir`` is where the transformer weights are unpacked. The code
+    location sets both from AnimusicSettings (ANIMUSIC_CACHE_DIR, ANIMUSIC_MODELS_DIR)."""
 
-    root: str | None = Field(default=None, description="cache root (default $ANIMUSIC_CACHE_DIR or .data/cache)")
-    models_dir: str | None = Field(default=None, description="transformer weights (default $ANIMUSIC_MODELS_DIR or .data/models)")
+    root: str | None = Field(default=None, description="cache root (default .data/cache)")
+    models_dir: str | None = Field(
+        default=None, description="transformer weights (default: core.embeddings' models dir)"
+    )
     enabled: bool = Field(default=True, description="False: embed every document, read and write no cache")
 
     def resolved_root(self) -> str:
-        return self.root or os.environ.get("ANIMUSIC_CACHE_DIR") or DEFAULT_CACHE_DIR
+        return self.root or DEFAULT_CACHE_DIR  # the code location sets it from AnimusicSettings
 
     def get_cache(self) -> EmbeddingCache | None:
         return EmbeddingCache(self.resolved_root()) if self.enabled else None

@@ -28,7 +28,8 @@ _PLAIN_BAN = re.compile(
     r"|\bip\s+(?:address\s+)?(?:banned|blocked|ban)\b|\bbanned\s+ip\b", re.IGNORECASE)
 _ROLE_WORDS = {
     "vocals/performed by": "vocals", "vocals": "vocals", "vocal": "vocals", "vocalist": "vocals",
-    "singer": "vocals", "lyrics": "lyrics", "lyricist": "lyrics", "music composition": "composition",
+    "singer": "vocals", "lyrics": "lyrics", "lyricist": "lyrics",
+    "music composition": "composition",
     "composition": "composition", "composer": "composition", "music arrangement": "arrangement",
     "arrangement": "arrangement", "arranger": "arrangement", "chorus": "chorus",
     "featuring": "featuring", "feat.": "featuring", "musical performance": "performance",

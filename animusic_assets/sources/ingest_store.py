@@ -12,7 +12,6 @@ Layout under the root (``$ANIMUSIC_DATA_DIR/ingest`` or ``.data/ingest``)::
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from animusic_assets.sources.page_cache import write_json_atomic
@@ -21,7 +20,9 @@ STAGES = ("mal_details", "mal_page", "anidb", "youtube")
 
 
 def default_data_root() -> Path:
-    return Path(os.environ.get("ANIMUSIC_DATA_DIR") or ".data") / "ingest"
+    """Where a store without a configured root lives; the code location always configures one
+    (AnimusicSettings.ingest_root: $ANIMUSIC_DATA_DIR/ingest)."""
+    return Path(".data") / "ingest"
 
 
 class IngestStore:

@@ -37,7 +37,7 @@ class SiteClients:
 
     def _mal_headers(self) -> dict:
         if not self.mal_client_id:
-            raise FetchError("MAL_CLIENT_ID is not set: the MAL API needs a client id")
+            raise FetchError("ANIMUSIC_MAL_CLIENT_ID is not set: the MAL API needs a client id")
         return {"X-MAL-CLIENT-ID": self.mal_client_id}
 
     def ranking(self, top_n: int) -> tuple[list[dict], float]:

@@ -82,8 +82,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, auth, playlist, profile, anime, feedback, songs, spotify, link):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
+    _document_body_errors(app)
     install_exception_handlers(app)
     metrics.install(app)  # GET /metrics: the service's own latency and CPU per route
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 
+
+def _document_body_errors(app: FastAPI) -> None:
+    """Every operation that reads a body can also answer 400 (the body is not JSON text,
+    e.g. not UTF-8) and 413 (``BodySizeLimit``): say so in the OpenAPI schema."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        cached = app.openapi_schema is not None
+        schema = generate()  # cached by FastAPI after the first call; amended once
+        if not cached:
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        responses = operation.setdefault("responses", {})
+                        responses.setdefault("400", {"description": "the body is not JSON text"})
+                        responses.setdefault("413", {"description": "the body is too large"})
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -43,17 +43,23 @@ def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _internal_error)
 
 
-def error_response(detail: Any, status_code: int,
-                   headers: Mapping[str, str] | None = None) -> Response:
+def error_response(
+    detail: Any, status_code: int, headers: Mapping[str, str] | None = None
+) -> Response:
     """``{"detail": detail}`` as JSON, whatever ``detail`` holds."""
     try:
-        body = json.dumps({"detail": json_safe(detail)}, ensure_ascii=False,
-                          allow_nan=False, separators=(",", ":")).encode("utf-8")
+        body = json.dumps(
+            {"detail": json_safe(detail)},
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
     except Exception:  # json_safe should make this unreachable; never let it become a 500
         log.exception("could not render an error body")
         body = _FALLBACK
-    return Response(body, status_code=status_code, headers=dict(headers or {}),
-                    media_type="application/json")
+    return Response(
+        body, status_code=status_code, headers=dict(headers or {}), media_type="application/json"
+    )
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
@@ -96,8 +102,12 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    log.error("database unavailable during %s %s: %s", request.method, request.url.path,
-              str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    log.error(
+        "database unavailable during %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+    )
     return error_response("database unavailable", 503)
 
 

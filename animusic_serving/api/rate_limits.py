@@ -54,10 +54,11 @@ class ClientLimits:
                 if not self._limiter.test(item, scope, key):
                     reset = self._limiter.get_window_stats(item, scope, key).reset_time
                     retry = max(1, math.ceil(reset - time.time()))
-                    raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                                        detail=f"too many {scope} requests ({item}); "
-                                               f"retry in {retry} s",
-                                        headers={"Retry-After": str(retry)})
+                    raise HTTPException(
+                        status.HTTP_429_TOO_MANY_REQUESTS,
+                        detail=f"too many {scope} requests ({item}); retry in {retry} s",
+                        headers={"Retry-After": str(retry)},
+                    )
         for key in keys:
             for item in items:
                 self._limiter.hit(item, scope, key)

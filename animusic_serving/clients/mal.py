@@ -64,17 +64,21 @@ class MalClient:
             if url is None:
                 break
             body = self._get(url, {"X-MAL-CLIENT-ID": self.client_id})
-            if not isinstance(body, dict):
+            data = body.get("data") if isinstance(body, dict) else None
+            paging = body.get("paging") if isinstance(body, dict) else None
+            if not isinstance(body, dict) or not isinstance(data, list | None) \
+                    or not isinstance(paging, dict | None):
                 log.warning("MAL API answered an unexpected body")
                 raise SourceError(502, FAILED)
-            for item in body.get("data") or []:
+            for item in data or []:
                 if not isinstance(item, dict):
                     continue
-                status = (item.get("list_status") or {}).get("status")
-                mal = (item.get("node") or {}).get("id")
+                list_status, node = item.get("list_status"), item.get("node")
+                status = list_status.get("status") if isinstance(list_status, dict) else None
+                mal = node.get("id") if isinstance(node, dict) else None
                 if status not in SKIPPED_STATUSES and _valid_id(mal):
                     ids.append(mal)
-            following = (body.get("paging") or {}).get("next")
+            following = (paging or {}).get("next")
             # only ever follow links back to the configured API
             url = following if isinstance(following, str) and \
                 following.startswith(self.base_url + "/") else None

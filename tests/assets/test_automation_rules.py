@@ -53,8 +53,11 @@ def bundle() -> None: ...
 
 
 def _requested(result) -> set[str]:
-    return {getattr(r.key, "name", None) or r.key.to_user_string()
-            for r in result.results if r.true_subset.size}
+    return {
+        getattr(r.key, "name", None) or r.key.to_user_string()
+        for r in result.results
+        if r.true_subset.size
+    }
 
 
 def test_a_failed_blocking_check_stops_the_publish_and_is_not_retried():
@@ -66,13 +69,19 @@ def test_a_failed_blocking_check_stops_the_publish_and_is_not_retried():
         dg.materialize([stage], partition_key="b1", instance=instance)
         tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
         assert _requested(tick) == {"records", "catalog", "catalog_valid", "bundle"}
-        run = dg.materialize(assets, selection=["records", "catalog", "bundle"], instance=instance,
-                             resources={"verdict": Verdict(catalog_ok=False)}, raise_on_error=False)
+        run = dg.materialize(
+            assets,
+            selection=["records", "catalog", "bundle"],
+            instance=instance,
+            resources={"verdict": Verdict(catalog_ok=False)},
+            raise_on_error=False,
+        )
         assert not run.success
         assert not run.asset_materializations_for_node("bundle")  # stopped by the check
         for _ in range(3):  # no loop: nothing new upstream, nothing requested
-            tick = dg.evaluate_automation_conditions(defs=defs, instance=instance,
-                                                     cursor=tick.cursor)
+            tick = dg.evaluate_automation_conditions(
+                defs=defs, instance=instance, cursor=tick.cursor
+            )
             assert _requested(tick) == set()
         # another dependency changing does not publish on top of the failed catalog
         dg.materialize([side_model], instance=instance)
@@ -94,8 +103,12 @@ def test_racing_publishes_of_the_same_inputs_publish_one_bundle(tmp_path):
         return synthetic_builder(), "catalog-hash", {}
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(
-        store.publish_unless_current("same-inputs", build))) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(store.publish_unless_current("same-inputs", build))
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -118,12 +131,23 @@ def _closed_port() -> int:
 
 def test_without_network_a_live_materialization_fails_at_once_in_one_line(tmp_path):
     dead = f"http://127.0.0.1:{_closed_port()}"
-    sites = LiveSitesResource(mal_client_id="id", mal_api_base=dead, mal_web_base=dead,
-                              anidb_base=dead, youtube_base=dead, anilist_url=dead + "/",
-                              data_dir=str(tmp_path), browser_fallback=False)
+    sites = LiveSitesResource(
+        mal_client_id="id",
+        mal_api_base=dead,
+        mal_web_base=dead,
+        anidb_base=dead,
+        youtube_base=dead,
+        anilist_url=dead + "/",
+        data_dir=str(tmp_path),
+        browser_fallback=False,
+    )
     clients = sites.clients()
-    for call in (lambda: clients.mal_details(1), lambda: clients.mal_page(1),
-                 lambda: clients.anidb_anime(1), lambda: clients.youtube_link(["x"], "x", None)):
+    for call in (
+        lambda: clients.mal_details(1),
+        lambda: clients.mal_page(1),
+        lambda: clients.anidb_anime(1),
+        lambda: clients.youtube_link(["x"], "x", None),
+    ):
         started = time.monotonic()
         with pytest.raises(SiteUnreachable) as raised:
             call()
@@ -134,8 +158,9 @@ def test_without_network_a_live_materialization_fails_at_once_in_one_line(tmp_pa
     defs = ingest_definitions(live_sites=sites, top_n=4, batch_size=2)
     started = time.monotonic()
     assets = [a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
-    result = dg.materialize(assets, selection=["mal_ranking"],
-                            resources={"live_sites": sites}, raise_on_error=False)
+    result = dg.materialize(
+        assets, selection=["mal_ranking"], resources={"live_sites": sites}, raise_on_error=False
+    )
     assert not result.success and time.monotonic() - started < 20
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = failure.event_specific_data.error.message.strip()

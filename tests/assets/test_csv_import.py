@@ -6,6 +6,7 @@ import pytest
 
 from animusic_assets.core.catalog import build_catalog_with_rejects
 from animusic_assets.resources.modes import anime_source_for_mode
+from animusic_assets.resources.settings import settings_from_env
 from animusic_assets.sources.animusic_csv import CsvImportError, read_animusic_csv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "animusic_songs.csv"
@@ -48,8 +49,9 @@ def test_missing_columns_and_bad_ids_are_clear_errors(tmp_path):
 
 def test_csv_mode_needs_a_path():
     with pytest.raises(ValueError, match="ANIMUSIC_CATALOG_CSV"):
-        anime_source_for_mode("csv", env={})
-    assert anime_source_for_mode("csv", env={"ANIMUSIC_CATALOG_CSV": str(FIXTURE)}).path == str(FIXTURE)
+        anime_source_for_mode("csv", settings_from_env({}))
+    settings = settings_from_env({"ANIMUSIC_CATALOG_CSV": str(FIXTURE)})
+    assert anime_source_for_mode("csv", settings).path == str(FIXTURE)
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/data is absent")

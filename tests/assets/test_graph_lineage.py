@@ -31,8 +31,10 @@ def _lineage(graph) -> nx.DiGraph:
 def test_the_global_lineage_is_one_graph_fed_by_external_sources(graph):
     lineage = _lineage(graph)
     external = {k for k in lineage if not graph.get(k).is_executable}
-    assert {dg.AssetKey(["api_db", t]) for t in ("users", "anime_list_entries", "feedback",
-                                                  "impressions")} <= external
+    assert {
+        dg.AssetKey(["api_db", t])
+        for t in ("users", "anime_list_entries", "feedback", "impressions")
+    } <= external
     assert all(graph.get(k).kinds for k in external)
     # no executable asset without an upstream: every chain starts at an external asset
     roots = {k for k in lineage if lineage.in_degree(k) == 0}
@@ -79,8 +81,12 @@ def test_sensors_and_schedules_start_stopped_and_say_so(defs, graph):
     sensors = {s.name: s for s in repo.sensor_defs}
     schedules = {s.name: s for s in repo.schedule_defs}
     assert {"rebuild_after_collection", "daily_reports"} <= set(sensors)
-    assert {"weekly_full_rebuild", "daily_collection", "weekly_mal_ranking",
-            "monthly_youtube_stats"} <= set(schedules)
+    assert {
+        "weekly_full_rebuild",
+        "daily_collection",
+        "weekly_mal_ranking",
+        "monthly_youtube_stats",
+    } <= set(schedules)
     assert "default_automation_condition_sensor" not in sensors  # ours cover every condition
     for item in [*sensors.values(), *schedules.values()]:
         assert item.default_status.value == "STOPPED", item.name

@@ -8,6 +8,7 @@ import pytest
 
 from animusic_assets.defs.ingest.definitions import ingest_definitions
 from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, rank_batch_keys
+from animusic_assets.resources.settings import settings_from_env
 from tests.assets.fakesite.harness import live_sites
 from tests.assets.fakesite.server import FakeSites
 
@@ -24,7 +25,7 @@ def test_rank_batches_and_collection_in_every_mode(monkeypatch):
     assert keys[0] == "0001-0050" and keys[-1] == "1451-1500" and len(keys) == 30
     assert rank_batch_keys(120, 50)[-1] == "0101-0120"
     monkeypatch.setenv("ANIMUSIC_MODE", "snapshot")  # the mode only chooses what anime_records reads
-    defs = ingest_definitions(env={})
+    defs = ingest_definitions(settings=settings_from_env({}))
     assert {k.to_user_string() for a in defs.assets for k in a.keys} >= {
         "mal_ranking", "mal_details", "mal_pages", "anidb_anime", "youtube_links", "single_anime"}
     assert defs.resolve_job_def("ingest_rank_batch").partitions_def.get_partition_keys()[-1] == "1451-1500"

@@ -127,7 +127,7 @@ def test_a_limiter_created_while_another_creates_the_file_waits_for_it(tmp_path)
     def second_worker() -> None:
         try:
             RateLimiter(path, {"anidb": HostLimit(50.0, daily_cap=3)}).acquire("anidb")
-        except BaseException as exc:
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     with open(f"{path}.init-lock", "a") as lock:

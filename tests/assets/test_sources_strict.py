@@ -27,18 +27,32 @@ def _live(name: str) -> str:
 def test_credit_roles_by_the_roles_own_words():
     [song] = anidb.parse_anidb_anime(_live("anidb_credit_roles.html"))["songs"]
     roles = [(c["name"], c["role"]) for c in song["credits"]]
-    assert roles == [("Lead Singer", "vocals"), ("Studio Orchestra", "performance"),
-                     ("Guest Rapper", "featuring"), ("Word Smith", "lyrics")]
+    assert roles == [
+        ("Lead Singer", "vocals"),
+        ("Studio Orchestra", "performance"),
+        ("Guest Rapper", "featuring"),
+        ("Word Smith", "lyrics"),
+    ]
     assert {role for _, role in roles} <= set(CREDIT_ROLES)  # the catalog accepts them all
 
 
-@pytest.mark.parametrize(("label", "role"), [
-    ("Vocals/Performed by (歌)", "vocals"), ("Musical Performance (演奏)", "performance"),
-    ("Featuring", "featuring"), ("Music Composition (作曲)", "composition"),
-    ("Music Arrangement (編曲)", "arrangement"), ("Lyrics (作詞)", "lyrics"),
-    ("Chorus", "chorus"), ("  vocals ", "vocals"), ("(歌)", "vocals"),
-    ("Performance Supervisor", None), ("Original Work", None), ("Sound Director", None),
-])
+@pytest.mark.parametrize(
+    ("label", "role"),
+    [
+        ("Vocals/Performed by (歌)", "vocals"),
+        ("Musical Performance (演奏)", "performance"),
+        ("Featuring", "featuring"),
+        ("Music Composition (作曲)", "composition"),
+        ("Music Arrangement (編曲)", "arrangement"),
+        ("Lyrics (作詞)", "lyrics"),
+        ("Chorus", "chorus"),
+        ("  vocals ", "vocals"),
+        ("(歌)", "vocals"),
+        ("Performance Supervisor", None),
+        ("Original Work", None),
+        ("Sound Director", None),
+    ],
+)
 def test_role_of(label, role):
     assert anidb.role_of(label) == role
 
@@ -76,8 +90,11 @@ def test_the_real_anidb_page_cut_anywhere_in_its_song_table_is_refused():
 def test_a_ban_in_plain_words_is_recognised():
     assert "banned" in anidb.anidb_ban_reason(_live("anidb_ban_plain.html"))
     assert anidb.anidb_ban_reason(_live("anidb_ban.html"))
-    for text in ("Your IP has been banned.", "This IP address is temporarily blocked",
-                 "Error: IP banned for 24 hours"):
+    for text in (
+        "Your IP has been banned.",
+        "This IP address is temporarily blocked",
+        "Error: IP banned for 24 hours",
+    ):
         assert anidb.anidb_ban_reason(f"<html><body><p>{text}</p></body></html>"), text
     with pytest.raises(anidb.AnidbPageError, match="ban"):
         anidb.parse_anidb_anime(_live("anidb_ban_plain.html"))
@@ -86,8 +103,10 @@ def test_a_ban_in_plain_words_is_recognised():
 def test_anime_pages_are_never_ban_pages():
     assert anidb.anidb_ban_reason(_live("anidb_small.html")) is None
     described = _live("anidb_small.html").replace(
-        "<table", "<p>A band whose IP address was banned from every venue; access denied!</p>"
-                  "<table", 1)
+        "<table",
+        "<p>A band whose IP address was banned from every venue; access denied!</p><table",
+        1,
+    )
     assert anidb.anidb_ban_reason(described) is None
     assert anidb.anidb_ban_reason(_shared("anidb/anime_13734.html")) is None
 
@@ -97,8 +116,10 @@ def test_a_watch_page_without_player_data_is_an_error_not_hidden_likes():
         youtube.parse_watch(_live("youtube_watch_no_player.html"))
     assert youtube.watch_page_problem(_live("youtube_watch_no_player.html"))
     # hidden likes stay what they were: views known, likes None
-    assert youtube.parse_watch(_live("youtube_watch_hidden_likes.html")) == \
-        {"views": 938066, "likes": None}
+    assert youtube.parse_watch(_live("youtube_watch_hidden_likes.html")) == {
+        "views": 938066,
+        "likes": None,
+    }
 
 
 def test_the_real_watch_page_without_its_player_data_is_an_error():

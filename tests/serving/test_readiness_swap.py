@@ -21,11 +21,17 @@ def _ready(client) -> dict:
     return response.json()
 
 
-def test_swap_to_a_version_failing_its_checksums_keeps_the_old_one(client_factory, bundle_root,
-                                                                   publish, db_session):
+def test_swap_to_a_version_failing_its_checksums_keeps_the_old_one(
+    client_factory, bundle_root, publish, db_session
+):
     with client_factory(bundle_root, session=db_session) as client:
-        assert _ready(client) == {"status": "ready", "bundle_version": "v1", "database": "ok",
-                                  "reasons": [], "failed_swap": None}
+        assert _ready(client) == {
+            "status": "ready",
+            "bundle_version": "v1",
+            "database": "ok",
+            "reasons": [],
+            "failed_swap": None,
+        }
         publish(bundle_root, version="v2")  # verified and pointed to by CURRENT ...
         _nan_vectors_of_the_same_size(bundle_root / "versions" / "v2")  # ... then damaged
         playlist = client.get("/playlist", params=PARAMS)
@@ -41,8 +47,7 @@ def test_swap_to_a_version_failing_its_checksums_keeps_the_old_one(client_factor
         assert _ready(client)["status"] == "ready" and _ready(client)["failed_swap"] is None
 
 
-def test_missing_version_and_garbage_current_are_reported(client_factory, bundle_root,
-                                                         db_session):
+def test_missing_version_and_garbage_current_are_reported(client_factory, bundle_root, db_session):
     with client_factory(bundle_root, session=db_session) as client:
         (bundle_root / CURRENT_FILE).write_text("v9\n")  # no such version directory
         assert client.get("/playlist", params=PARAMS).json()["bundle_version"] == "v1"
@@ -60,8 +65,7 @@ def test_missing_version_and_garbage_current_are_reported(client_factory, bundle
         assert _ready(client)["status"] == "ready"
 
 
-def test_startup_refuses_a_version_failing_its_checksums(client_factory, bundle_root,
-                                                         db_session):
+def test_startup_refuses_a_version_failing_its_checksums(client_factory, bundle_root, db_session):
     _nan_vectors_of_the_same_size(bundle_root / "versions" / "v1")
     with client_factory(bundle_root, session=db_session) as client:
         response = client.get("/playlist", params=PARAMS)

@@ -1,6 +1,7 @@
 """Adaptation: does each model's pick get better as it sees more of a listener's feedback?"""
 
 import dagster as dg
+import pandas as pd
 
 from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import adaptation, answers, engagement, plots, trends
@@ -22,7 +23,7 @@ class AdaptationConfig(ListenerConfig):
     max_exposure: int = 20  # trends are fitted and drawn over exposures 1..max_exposure
 
 
-def trend_md(like, watch) -> str:
+def trend_md(like: pd.DataFrame, watch: pd.DataFrame) -> str:
     table = like[["users", "slope", "slope_ci_low", "slope_ci_high", "trend"]].rename(
         columns={
             "slope": "like rate / exposure",

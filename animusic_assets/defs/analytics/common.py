@@ -2,7 +2,6 @@
 listeners' items with their origin, and writing a report (HTML file + Dagster metadata)."""
 
 import base64
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +10,12 @@ import pandas as pd
 
 from animusic_assets.core.analytics import engagement, origin
 from animusic_assets.core.analytics.report_doc import Report
+from animusic_assets.defs.analytics.resources import ServingDatabaseResource
+from animusic_assets.resources.settings import settings_from_env
 
 
 def reports_dir(configured: str) -> Path:
-    root = Path(configured or os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")) / "analytics"
+    root = Path(configured or settings_from_env().reports_root()) / "analytics"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -46,7 +47,7 @@ class Listeners:
     origin: origin.Origin
 
 
-def load_listeners(serving_db, config: ListenerConfig) -> Listeners:
+def load_listeners(serving_db: ServingDatabaseResource, config: ListenerConfig) -> Listeners:
     """Items of one population (real or simulated, never mixed) and the sentence saying
     which."""
     users, impressions, feedback = serving_db.listener_frames()

@@ -1,6 +1,7 @@
 """Engagement per model, from the API database's impressions and feedback."""
 
 import dagster as dg
+import pandas as pd
 
 from animusic_assets.automation import daily_report
 from animusic_assets.core.analytics import answers, engagement, plots, trends
@@ -13,14 +14,18 @@ from animusic_assets.defs.analytics.common import (
     write_report,
 )
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.defs.external.api_tables import feedback_table, impressions_table, users_table
+from animusic_assets.defs.external.api_tables import (
+    feedback_table,
+    impressions_table,
+    users_table,
+)
 
 
 class EngagementConfig(ListenerConfig):
     max_exposure_plot: int = 30
 
 
-def engagement_table(summary):
+def engagement_table(summary: pd.DataFrame) -> pd.DataFrame:
     """The per-model table, narrow enough for the page: counts and value [95 % CI]."""
     table = summary[["users", "items", "plays", "skipped_before_play", "likes"]].rename(
         columns={"skipped_before_play": "skipped before play"}

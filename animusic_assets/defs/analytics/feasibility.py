@@ -2,7 +2,6 @@
 records, requests per host, artifact and database sizes, days to collect N anime under the
 configured limits, and a monthly cost from a configurable price table."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +17,7 @@ from animusic_assets.defs.analytics.run_records import read_steps
 from animusic_assets.defs.external.api_tables import API_TABLES
 from animusic_assets.defs.external.dagster_runs import dagster_run_records
 from animusic_assets.defs.publish.assets import model_bundle
+from animusic_assets.resources.settings import settings_from_env
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[3] / "config" / "prices.toml"
 
@@ -27,7 +27,7 @@ class FeasibilityConfig(dg.Config):
     n_anime: int = 1500  # collection target (README: the 1,500 most popular)
     mal_rate_per_s: float = 1.0  # the configured polite limits (DESIGN.md)
     anidb_rate_per_s: float = 0.5
-    anidb_daily_cap: int = int(os.environ.get("ANIMUSIC_ANIDB_DAILY_CAP", 200))
+    anidb_daily_cap: int = settings_from_env().anidb_daily_cap
     youtube_rate_per_s: float = 0.5
     songs_per_anime: float = 6.4  # all relations (2.9 for openings/endings only)
     builds_per_month: float = 30.0  # a daily rebuild
@@ -80,9 +80,7 @@ def feasibility_report(
     storage_gb = gb(int(artifacts["bytes"].fillna(0).sum())) + gb(
         int(databases["bytes"].fillna(0).sum())
     )
-    prices_path = (
-        config.prices_file or os.environ.get("ANIMUSIC_PRICES_FILE") or str(DEFAULT_PRICES)
-    )
+    prices_path = config.prices_file or settings_from_env().prices_file or str(DEFAULT_PRICES)
     sheet = costs.read_prices(prices_path)
     snapshot, metrics_note = service_metrics(config.api_url)
     serving = costs.serving_table(snapshot) if snapshot else pd.DataFrame()

@@ -1,8 +1,8 @@
 """What the feasibility report measures outside Dagster's records: the API's own metrics
 (``GET /metrics``) and the sizes of artifacts and databases."""
 
-import os
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pandas as pd
@@ -10,7 +10,7 @@ import pandas as pd
 from animusic_assets.core.analytics import feasibility
 from animusic_assets.defs.analytics.common import reports_dir
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
-from animusic_assets.sources.ingest_store import default_data_root
+from animusic_assets.resources.settings import settings_from_env
 
 
 def gb(n: int | None) -> float:
@@ -19,7 +19,7 @@ def gb(n: int | None) -> float:
 
 def service_metrics(api_url: str) -> tuple[dict | None, str]:
     """The API's own ``GET /metrics`` snapshot, or None and why not."""
-    url = (api_url or os.environ.get("ANIMUSIC_API_URL", "")).rstrip("/")
+    url = (api_url or settings_from_env().api_url).rstrip("/")
     if not url:
         return None, (
             "serving not measured: no API address (asset setting api_url or ANIMUSIC_API_URL)"
@@ -36,15 +36,16 @@ def service_metrics(api_url: str) -> tuple[dict | None, str]:
     )
 
 
-def sizes(config, serving_db: ServingDatabaseResource, log):
+def sizes(
+    config: Any, serving_db: ServingDatabaseResource, log: Any
+) -> tuple[Path, pd.DataFrame, pd.DataFrame, str]:
     """(ingest dir, artifact sizes, database sizes, a note on the databases)."""
-    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else default_data_root()
+    settings = settings_from_env()
+    ingest_dir = Path(config.ingest_dir) if config.ingest_dir else settings.ingest_root()
     paths = {
-        "bundle store (ANIMUSIC_BUNDLE_DIR)": os.environ.get("ANIMUSIC_BUNDLE_DIR", ""),
-        "embedding cache (ANIMUSIC_CACHE_DIR)": os.environ.get("ANIMUSIC_CACHE_DIR", ".data/cache"),
-        "transformer weights (ANIMUSIC_MODELS_DIR)": os.environ.get(
-            "ANIMUSIC_MODELS_DIR", ".data/models"
-        ),
+        "bundle store (ANIMUSIC_BUNDLE_DIR)": str(settings.bundle_root()),
+        "embedding cache (ANIMUSIC_CACHE_DIR)": str(settings.cache_root()),
+        "transformer weights (ANIMUSIC_MODELS_DIR)": str(settings.models_root()),
         "live ingest state": str(ingest_dir),
         "reports": str(reports_dir(config.reports_dir).parent),
     }

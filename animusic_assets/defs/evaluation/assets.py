@@ -1,7 +1,6 @@
 """Which model recommends best: ranking quality and the feedback loop on real users' lists."""
 
 import base64
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +11,7 @@ from animusic_assets.core.evaluation import feedback_loop, ranking, report, repo
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.defs.publish.assets import model_bundle
 from animusic_assets.resources import BundleStoreResource, UserListsResource
+from animusic_assets.resources.settings import settings_from_env
 from animusic_serving.recommend.playlist import playlist_models
 
 
@@ -22,7 +22,7 @@ class EvaluationConfig(dg.Config):
     max_report_users: int = 1200
     loop_users: int = 150
     playlists: int = 20
-    reports_dir: str = ""  # default: $ANIMUSIC_REPORTS_DIR, else .data/reports
+    reports_dir: str = ""  # default: AnimusicSettings.reports_root ($ANIMUSIC_REPORTS_DIR)
 
 
 @dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"},
@@ -53,7 +53,7 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     verdict = _verdict(table, ndcg)
     context.log.info(verdict)
 
-    reports_dir = config.reports_dir or os.environ.get("ANIMUSIC_REPORTS_DIR", ".data/reports")
+    reports_dir = config.reports_dir or settings_from_env().reports_root()
     out = Path(reports_dir) / f"evaluation-{bundle.version}"
     out.mkdir(parents=True, exist_ok=True)
     page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
@@ -81,6 +81,9 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
             "report": dg.MetadataValue.md(page.markdown()),
             "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in page.answers)),
             "html_report": dg.MetadataValue.path(str((out / "evaluation.html").resolve())),
+            "ndcg_vs_popular": {str(m): round(float(v / table.loc["popular", ndcg]), 3)
+                                for m, v in table[ndcg].items()}
+            if "popular" in table.index and table.loc["popular", ndcg] > 0 else {},
             "ranking": dg.MetadataValue.md(report.markdown_table(table)),
             "like_rate": dg.MetadataValue.md(report.markdown_table(likes)),
             "like_rate_by_exposure": dg.MetadataValue.md(

@@ -1,7 +1,5 @@
 """Partitions of the live ingest: static batches of the top-N MAL anime by rank, plus single ids."""
 
-import os
-
 import dagster as dg
 
 DEFAULT_TOP_N = 1500
@@ -25,6 +23,6 @@ def parse_batch_key(key: str) -> tuple[int, int]:
 
 
 def rank_batches(top_n: int | None = None, batch_size: int | None = None) -> dg.StaticPartitionsDefinition:
-    top_n = top_n or int(os.environ.get("ANIMUSIC_TOP_N", DEFAULT_TOP_N))
-    batch_size = batch_size or int(os.environ.get("ANIMUSIC_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    top_n = top_n or DEFAULT_TOP_N  # the configured values come from AnimusicSettings
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
     return dg.StaticPartitionsDefinition(rank_batch_keys(top_n, batch_size))

@@ -16,7 +16,12 @@ import pandas as pd
 from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core.graph import build_song_graph
 from animusic_assets.core.node2vec import song_row_vectors, train_node2vec_isolated
-from animusic_assets.core.node2vec_incremental import config_key, fold_in, load_state, save_state
+from animusic_assets.core.node2vec_incremental import (
+    config_key,
+    fold_in,
+    load_state,
+    save_state,
+)
 from animusic_assets.core.vectors import SongVectors
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_serving.recommend.scorers import PROFILE_QUERIES

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from sqlalchemy.orm import Session
 
 from animusic_serving.api.anime_titles import AnimeTitles, anime_titles, search
 from animusic_serving.api.auth import CurrentUser
@@ -17,9 +18,12 @@ from animusic_serving.api.schemas import (
     AnimeListOut,
     AnimeOut,
     AnimeSearchOut,
+    CleanText,
     Username,
 )
+from animusic_serving.bundle import Bundle
 from animusic_serving.db import queries
+from animusic_serving.db.models import User
 
 router = APIRouter(tags=["profile"])
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -35,7 +39,7 @@ def _anime_out(index: AnimeTitles, i: int) -> AnimeOut:
 
 @router.get("/anime/search", response_model=AnimeSearchOut, tags=["songs"])
 def search_anime(bundle: BundleDep,
-                 q: Annotated[str, Query(min_length=1, max_length=200,
+                 q: Annotated[CleanText, Query(min_length=1, max_length=200,
                                          description="words of a romaji, English or "
                                                      "Japanese title")],
                  limit: Annotated[int, Query(ge=1, le=50)] = 10) -> AnimeSearchOut:
@@ -46,7 +50,7 @@ def search_anime(bundle: BundleDep,
                           items=[_anime_out(index, i) for i in search(index, q, limit)])
 
 
-def _list_out(session, bundle, user) -> AnimeListItemsOut:
+def _list_out(session: Session, bundle: Bundle, user: User) -> AnimeListItemsOut:
     index = bundle.derived("anime_titles", anime_titles)
     entries = []
     for mal_id in queries.get_anime_list(session, user):

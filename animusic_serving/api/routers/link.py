@@ -52,7 +52,8 @@ class LinkedOut(BaseModel):
 
 
 @router.post("/link/code", response_model=LinkCodeOut,
-             responses={401: {"description": "no or invalid session token"}})
+             responses={401: {"description": "no or invalid session token"},
+                        403: {"description": "anilist_username names another user"}})
 def create_code(principal: CurrentUser, session: SessionDep, request: Request,
                 anilist_username: Username | None = None) -> LinkCodeOut:
     user = queries.get_or_create_user(session, principal.resolve(anilist_username))

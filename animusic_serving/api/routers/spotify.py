@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
+from animusic_serving.api.schemas import CleanText, Username
 from animusic_serving.api.settings import Settings
 from animusic_serving.api.song_view import _sequence, _text
 from animusic_serving.api.spotify_schemas import (
@@ -52,6 +53,7 @@ from animusic_serving.spotify.tokens import TokenCipher, TokenKeyError
 router = APIRouter(tags=["spotify"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or invalid session token"},
+    403: {"description": "anilist_username names another user"},
     404: {"description": "Spotify export not configured on this server"},
     409: {"description": "Spotify not connected, or access revoked: connect again"},
     502: {"description": "Spotify refused"},
@@ -100,7 +102,7 @@ def _failed(exc: SpotifyError) -> HTTPException:
 
 @router.post("/spotify/connect", response_model=ConnectOut, responses=RESPONSES)
 def connect(principal: CurrentUser, session: SessionDep, request: Request,
-            anilist_username: Annotated[str | None, Query(max_length=64)] = None) -> ConnectOut:
+            anilist_username: Annotated[Username | None, Query()] = None) -> ConnectOut:
     """Start the sign-in: the URL to send the listener's browser to."""
     settings, _ = _configured(request)
     user = queries.get_or_create_user(session, principal.resolve(anilist_username))
@@ -115,8 +117,8 @@ def connect(principal: CurrentUser, session: SessionDep, request: Request,
 
 
 @router.get("/spotify/callback", include_in_schema=False)
-def callback(request: Request, session: SessionDep, state: str = "", code: str = "",
-             error: str = "") -> RedirectResponse:
+def callback(request: Request, session: SessionDep, state: CleanText = "", code: CleanText = "",
+             error: CleanText = "") -> RedirectResponse:
     """Spotify sends the browser here; ``state`` says whose sign-in it was."""
     def back(**params: str) -> RedirectResponse:
         return RedirectResponse("/?" + urlencode(params), status_code=303)
@@ -152,7 +154,7 @@ def callback(request: Request, session: SessionDep, state: str = "", code: str =
 
 @router.get("/spotify/status", response_model=StatusOut, responses=RESPONSES)
 def spotify_status(principal: CurrentUser, session: SessionDep, request: Request,
-                   anilist_username: Annotated[str | None, Query(max_length=64)] = None,
+                   anilist_username: Annotated[Username | None, Query()] = None,
                    ) -> StatusOut:
     settings = request.app.state.settings
     configured = bool(settings.spotify_client_id and settings.token_key is not None)
@@ -173,7 +175,7 @@ def spotify_status(principal: CurrentUser, session: SessionDep, request: Request
 
 @router.delete("/spotify/connection", response_model=StatusOut, responses=RESPONSES)
 def disconnect(principal: CurrentUser, session: SessionDep, request: Request,
-               anilist_username: Annotated[str | None, Query(max_length=64)] = None,
+               anilist_username: Annotated[Username | None, Query()] = None,
                ) -> StatusOut:
     """Forget the listener's Spotify tokens (the exports' history stays)."""
     user = queries.get_user(session, principal.resolve(anilist_username))
@@ -212,7 +214,7 @@ def song_queries(bundle: Bundle, song_ids: list[str]) -> list[SongQuery]:
 @router.post("/spotify/export", response_model=ExportOut, responses=RESPONSES)
 def export(body: ExportIn, principal: CurrentUser, session: SessionDep, bundle: BundleDep,
            request: Request,
-           anilist_username: Annotated[str | None, Query(max_length=64)] = None) -> ExportOut:
+           anilist_username: Annotated[Username | None, Query()] = None) -> ExportOut:
     """Export liked songs (to "Animusic — liked") or one served playlist (to "Animusic —
     <its date>") into a private Spotify playlist, created once and then updated in place.
     Songs matched below the confidence threshold are left out and listed."""
