@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,6 +43,8 @@ def main() -> int:
     parser.add_argument("--report-users", type=int, default=1200)
     parser.add_argument("--set", nargs="*", default=[], metavar="ASSET.KEY=VALUE",
                         help="asset config, e.g. node2vec_model.window=5 (value parsed as JSON)")
+    parser.add_argument("--html", default=str(ROOT / ".data" / "reports" / "evaluation.html"),
+                        help="where to keep the HTML report ('' to drop it)")
     parser.add_argument("--skip", nargs="*", default=[],
                         help="asset names to leave out (e.g. mpnet_model minilm_model)")
     args = parser.parse_args()
@@ -94,6 +97,9 @@ def main() -> int:
         )
         meta = result.asset_materializations_for_node("offline_evaluation")[0].metadata
         publish = result.asset_materializations_for_node("model_bundle")[0].metadata
+        if args.html and "html_report" in meta:
+            Path(args.html).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(str(meta["html_report"].value), args.html)
         lists = result.asset_materializations_for_node("lists_model")[0].metadata
     print(f"catalog {args.catalog}; {meta['users'].value} report users ({meta['user_lists'].value})")
     print(f"hybrid weights (tuned on the other half): {publish['hybrid_weights'].value}\n")
@@ -104,6 +110,10 @@ def main() -> int:
             f"{m} {r:.2f}x" for m, r in meta["ndcg_vs_popular"].value.items()), "\n")
     print(meta["like_rate"].value, "\n")
     print(meta["verdict"].value)
+    if "answers" in meta:
+        print(f"\n{meta['answers'].value}")
+    if args.html and "html_report" in meta:
+        print(f"\nHTML report: {Path(args.html).resolve().as_uri()}")
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0
 

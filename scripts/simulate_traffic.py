@@ -36,6 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from animusic_assets.core.analytics.origin import RUN_LOG, SIMULATED_PREFIX  # noqa: E402
 from animusic_assets.core.evaluation.split import UserSplit, read_user_lists, split_users  # noqa: E402
 
 VIDEO_SECONDS = 200.0
@@ -69,12 +70,14 @@ def choose_users(args, names: list[str]) -> list[UserSplit]:
     anime = catalog_anime(args.bundle_dir)
     splits: list[UserSplit] = []
     if args.user_lists and Path(args.user_lists).is_file():
+        args.user_source = f"users' lists from {Path(args.user_lists).name}"
         lists = read_user_lists(args.user_lists)
         universe = anime if anime is not None else lists["mal_id"].unique()
         splits = split_users(lists, universe, seed=args.seed)
         rng = np.random.default_rng(args.seed)
         splits = [splits[i] for i in rng.permutation(len(splits))[: args.users]]
     elif anime is not None and len(anime):
+        args.user_source = "seeded synthetic users from the served catalog"
         splits = synthetic_splits(anime, args.users, args.seed)
     if not splits:
         raise SystemExit("no users: give --user-lists (user_id, mal_id, rating CSV) or "
@@ -93,6 +96,7 @@ def simulate(args, tokens: dict[str, str]) -> dict:
     if host not in LOCAL_HOSTS:
         raise SystemExit(f"refusing to send traffic to {host}: 127.0.0.1 / localhost only")
     users = choose_users(args, list(tokens))
+    args.usernames = [u.user_id for u in users]
     deadline = time.monotonic() + args.seconds
     stats = {"users": 0, "playlists": 0, "feedback": 0, "likes": 0, "errors": 0}
     with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
@@ -139,6 +143,23 @@ def simulate(args, tokens: dict[str, str]) -> dict:
     return stats
 
 
+def default_record() -> str:
+    reports = os.environ.get("ANIMUSIC_REPORTS_DIR", "")
+    return str(Path(reports) / "analytics" / RUN_LOG) if reports else ""
+
+
+def record_run(args, stats: dict, started: str) -> None:
+    """One JSON line per run: the simulator, its settings and the users it drove."""
+    path = Path(args.record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"simulator": "scripts/simulate_traffic.py", "started": started,
+            "users": len(args.usernames), "playlists": args.playlists,
+            "seconds": args.seconds, "seed": args.seed, "user_source": args.user_source,
+            "stats": stats, "usernames": args.usernames}
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--api", default="http://127.0.0.1:8000")
@@ -148,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--user-lists", default=os.environ.get("ANIMUSIC_USER_LISTS", ""))
     ap.add_argument("--bundle-dir", default=os.environ.get("ANIMUSIC_BUNDLE_DIR", ""))
-    ap.add_argument("--prefix", default="sim_", help="username prefix (dev mode)")
+    ap.add_argument("--prefix", default=SIMULATED_PREFIX,
+                    help=f"username prefix (dev mode); always starts with {SIMULATED_PREFIX!r}, "
+                         "the marker the analytics reports use to tell simulated users apart")
+    ap.add_argument("--record", default=default_record(),
+                    help=f"append this run's settings and usernames here ({RUN_LOG}, read by "
+                         "the reports to say the data is simulated); '' to skip")
     ap.add_argument("--token", action="append", default=[], metavar="NAME=TOKEN")
     ap.add_argument("--tokens-file", help='JSON {"username": "session token"}')
     ap.add_argument("--pause", type=float, default=0.0, help="seconds between playlists")
@@ -160,9 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     tokens = dict(t.split("=", 1) for t in args.token)
     if args.tokens_file:
         tokens.update(json.loads(Path(args.tokens_file).read_text()))
+    if not args.prefix.startswith(SIMULATED_PREFIX):
+        args.prefix = SIMULATED_PREFIX + args.prefix
+    args.user_source, args.usernames = "", []
     t0 = time.monotonic()
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     stats = simulate(args, tokens)
     print(json.dumps({**stats, "seconds": round(time.monotonic() - t0, 1)}), flush=True)
+    if args.record:
+        record_run(args, stats, started)
     return 0 if stats["playlists"] else 1
 
 

@@ -35,6 +35,8 @@ ENV_VARS = {
     "anidb_daily_cap": "ANIMUSIC_ANIDB_DAILY_CAP",
     "animethemes_url": "ANIMUSIC_ANIMETHEMES_URL",
     "demo_links": "ANIMUSIC_DEMO_LINKS",
+    "api_url": "ANIMUSIC_API_URL",
+    "prices_file": "ANIMUSIC_PRICES_FILE",
 }
 MAL_CLIENT_ID_VAR = "ANIMUSIC_MAL_CLIENT_ID"  # the same name the API reads
 
@@ -57,6 +59,8 @@ class AnimusicSettings(dg.ConfigurableResource):
     anidb_daily_cap: int = 200
     animethemes_url: str = ANIMETHEMES_DEFAULT_BASE
     demo_links: str = ""  # snapshot mode: the AnimeThemes links file `make run` resolved
+    api_url: str = ""  # the API whose GET /metrics the feasibility report reads
+    prices_file: str = ""  # the feasibility report's price sheet; "" = config/prices.toml
 
     def _under_data(self, configured: str, name: str) -> Path:
         return Path(configured) if configured else Path(self.data_dir) / name

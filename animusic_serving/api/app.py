@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from animusic_serving.api import metrics
 from animusic_serving.api.auth import make_signer
 from animusic_serving.api.bundle_holder import BundleHolder
 from animusic_serving.api.errors import install_exception_handlers
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)  # GET / and /web/*: the listener's web page
     _document_body_errors(app)
     install_exception_handlers(app)
+    metrics.install(app)  # GET /metrics: the service's own latency and CPU per route
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

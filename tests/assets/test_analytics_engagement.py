@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import analytics_data as data
 
 from animusic_assets.core.analytics import engagement, stats
+from animusic_assets.defs.analytics.adaptation import adaptation_report
 from animusic_assets.defs.analytics.engagement import engagement_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 
@@ -104,8 +105,9 @@ def seeded_db(database_url):
 
 def test_resource_is_read_only(seeded_db):
     resource = ServingDatabaseResource(url=seeded_db)
-    with pytest.raises(DBAPIError, match="read-only"), resource.read_only() as conn:
-        conn.execute(text("DELETE FROM feedback"))
+    with pytest.raises(DBAPIError, match="read-only"):
+        with resource.read_only() as conn:
+            conn.execute(text("DELETE FROM feedback"))
     impressions, feedback = resource.engagement_frames()
     assert (len(impressions), len(feedback)) == (8, 6)
 
@@ -121,11 +123,18 @@ def test_asset_reads_postgres_and_writes_the_report(seeded_db, tmp_path):
     assert meta["impressions"].value == 8 and meta["feedback_rows"].value == 6
     assert meta["feedback_without_impression"].value == 1
     assert meta["feedback_without_duration"].value == 1
-    assert "data:image/png;base64," in meta["engagement_by_model_plot"].value
+    assert "data:image/png;base64," in meta["report"].value
+    assert meta["data_origin"].value.startswith("real feedback from 2 listeners between")
+    assert "cannot be tested" in meta["answers"].value  # 2 users: no test is run
     out = tmp_path / "analytics"
     check_summary(pd.read_csv(out / "engagement_by_model.csv", index_col="model"))
     check_exposure(pd.read_csv(out / "engagement_by_exposure.csv"))
-    page = (out / "engagement.html").read_text()
+    result = dg.materialize(
+        [adaptation_report],
+        resources={"serving_db": ServingDatabaseResource(url=seeded_db)},
+        run_config={"ops": {"adaptation_report": {"config": {"reports_dir": str(tmp_path)}}}},
+        instance=dg.DagsterInstance.ephemeral())
+    page = (out / "adaptation.html").read_text()
     assert "not enough data" in page  # 2 users, fewer than min_users reach a late exposure
 
 
@@ -136,5 +145,6 @@ def test_asset_on_an_empty_database_says_so(make_database, tmp_path):
         run_config={"ops": {"engagement_report": {"config": {"reports_dir": str(tmp_path)}}}},
         instance=dg.DagsterInstance.ephemeral())
     meta = result.asset_materializations_for_node("engagement_report")[0].metadata
-    assert meta["impressions"].value == 0 and "no data yet" in meta["adaptation"].value
+    assert meta["impressions"].value == 0 and "not answerable yet" in meta["answers"].value
+    assert meta["data_origin"].value == "no feedback recorded yet."
     assert (tmp_path / "analytics" / "engagement.html").is_file()

@@ -115,6 +115,8 @@ def test_asset_reads_a_real_runs_records(database_url, tmp_path, monkeypatch):
     assert meta["monthly_cost_usd"].value >= 39.0
     page = (tmp_path / "reports" / "analytics" / "feasibility.html").read_text()
     assert "Time per scraping partition" in page and "0001-0050" in page
+    assert 'alt="Seconds per collection batch"' in page  # the measured per-batch plot
+    assert meta["report"].value.startswith("**Data:** this instance's Dagster run records (3 runs")
 
 
 def test_asset_on_a_fresh_instance(database_url, tmp_path):

@@ -107,7 +107,7 @@ def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, 
     server = Server(database_url, bundle_dir, tmp_path / "api.log", {"ANIMUSIC_DEV_MODE": "1"})
     try:
         code, stats, err = simulate(server.url, bundle_dir, "--users", "4", "--playlists", "5",
-                                    "--seconds", "40")
+                                    "--seconds", "40", "--record", str(tmp_path / "runs.jsonl"))
     finally:
         server.stop()
     assert code == 0, err
@@ -120,6 +120,10 @@ def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, 
                                  "WHERE username LIKE 'sim_%'")).one()
     engine.dispose()
     assert shown >= 20 and rows == (stats["feedback"], stats["likes"])
+    run = json.loads((tmp_path / "runs.jsonl").read_text())  # what the reports' origin reads
+    assert (run["users"], run["playlists"], run["seed"]) == (4, 5, 0)
+    assert len(run["usernames"]) == 4 and all(u.startswith("sim_") for u in run["usernames"])
+    assert run["user_source"] == "seeded synthetic users from the served catalog"
     result = dg.materialize(
         [engagement_report], resources={"serving_db": ServingDatabaseResource(url=database_url)},
         run_config={"ops": {"engagement_report": {"config": {"reports_dir": str(tmp_path)}}}},

@@ -34,7 +34,8 @@ def test_definitions_load_with_every_asset_and_check():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys >= {"anime_records", "catalog", "song_documents", "tfidf_model",
                     "popularity_model", "node2vec_model", "minilm_model", "mpnet_model",
-                    "model_bundle", "offline_evaluation", "engagement_report", "feasibility_report",
+                    "model_bundle", "offline_evaluation", "engagement_report", "adaptation_report",
+                    "feasibility_report",
                     # live collection: in every mode, the mode only chooses what anime_records reads
                     "mal_ranking", "mal_details", "mal_pages", "anidb_anime", "youtube_links",
                     "single_anime", "anime_lists", "lists_model", "api_db/anime_list_entries"}
@@ -91,9 +92,12 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
     assert table.loc["tfidf", "NDCG@10"] > table.loc["random", "NDCG@10"]
     meta = result.asset_materializations_for_node("offline_evaluation")[0].metadata
     assert "synthetic users" in meta["user_lists"].value
-    report_dir = next((tmp_path / "reports").iterdir())
-    assert {p.name for p in report_dir.iterdir()} == {"evaluation.md", "ranking.png",
-                                                       "like_rate_by_exposure.png"}
+    report_dir = next((tmp_path / "reports").glob("evaluation-*"))
+    assert {p.name for p in report_dir.iterdir()} == {"evaluation.md", "evaluation.html",
+                                                       "ranking.png", "like_rate_by_exposure.png"}
+    latest = (tmp_path / "reports" / "evaluation.html").read_text()
+    assert "**Ranking:**" in meta["report"].value and "Ranking:</strong>" in latest
+    assert "offline evaluation, not live listeners" in latest
 
 
 def test_a_failing_blocking_check_stops_publishing(tmp_path):

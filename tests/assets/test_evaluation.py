@@ -1,5 +1,7 @@
 """Offline evaluation: metrics by hand, the split protocol, per-anime ranking, hybrid tuning."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,3 +134,40 @@ def test_best_per_anime_head_shortcut_matches_a_full_sort():
         _, first = np.unique(anime[order], return_index=True)
         expected = order[np.sort(first)[:10]]
         assert ranking.best_per_anime(scores, anime, 10).tolist() == expected.tolist()
+
+
+def test_html_report_has_answers_intervals_and_integers():
+    from animusic_assets.core.evaluation import report_html
+
+    b = _bundle()
+    b.add_model("hybrid", kind="hybrid", params={"weights": {"tfidf": 1.0}})
+    bundle = b.as_bundle()
+    users = [UserSplit(f"u{i}", np.array([2, 4]), np.array([6, 8, 10, 12])) for i in range(8)]
+    per_user: list[pd.DataFrame] = []
+    models = ["tfidf", "hybrid", "popular", "random"]
+    table = ranking.evaluate_ranking(bundle, users, models, k=3, recall_k=6, per_user=per_user)
+    per_user_frame = pd.concat(per_user, ignore_index=True)
+    assert len(per_user_frame) == len(models) * len(users)
+    # the per-user values average to the table's
+    assert per_user_frame.groupby("model")["NDCG@3"].mean()["tfidf"] == \
+        pytest.approx(table.loc["tfidf", "NDCG@3"])
+    events = feedback_loop.simulate(bundle, users[:5], n_playlists=3)
+    report = report_html.build(table, per_user_frame, events, metric="NDCG@3",
+                               bundle_version="v1", source="test users",
+                               verdict_lines=["tfidf: better than random"], max_exposure=3,
+                               models_meta=bundle.manifest["models"])
+    assert report.origin.startswith("offline evaluation, not live listeners: 8 users' lists")
+    assert report.answers[0].startswith("**Ranking:**") and "paired bootstrap" in report.answers[0]
+    assert report.answers[1].startswith("**Feedback loop:**")
+    beat = int((table.loc[["tfidf", "hybrid"], "NDCG@3"] > table.loc[["popular", "random"],
+                                                                  "NDCG@3"].max()).sum())
+    assert report.answers[2].startswith(f"**Against the baselines:** {beat} of 2 models beat "
+                                        "popular and random on NDCG@3 (")
+    page = report.html()
+    assert "<strong>Ranking:</strong>" in page and "**" not in page
+    md = report.markdown()
+    assert re.search(r"\| tfidf \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+ \|", md)  # rank: an integer
+    assert "8 users' lists" in report.origin and "8.000" not in md
+    assert page.count("data:image/png;base64,") == 2 and "<table>" in page
+    assert "Tuned weights of this bundle" in page  # the hybrid's, from the manifest
+    assert set(report.figures) == {"ranking", "like_rate_by_exposure"}  # the files beside it

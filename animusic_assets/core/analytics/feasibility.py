@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 STEP_COLUMNS = ["run_id", "job", "partition", "step_key", "asset", "status", "start", "end",
-                "duration_s"]
+                "duration_s", "kind"]
 
 
 def step_summary(steps: pd.DataFrame, by: tuple[str, ...] = ("asset",)) -> pd.DataFrame:
@@ -168,3 +168,27 @@ def monthly_cost(prices: dict[str, float], storage_gb: float, build_hours: float
     total = pd.DataFrame([{"item": "total", "quantity": float("nan"), "unit": "",
                            "unit_price": float("nan"), "monthly": table["monthly"].sum()}])
     return pd.concat([table, total], ignore_index=True).set_index("item")
+
+
+# --------------------------------------------------------------------------- stages
+
+STAGES = ("collection", "cleaning", "training", "publish", "evaluation", "analytics", "other")
+
+
+def step_stage(asset: str) -> str:
+    """Which pipeline stage an asset's step belongs to, by the project's asset names."""
+    name = asset.split(",")[0].split("/")[-1]
+    if name.startswith(("mal_", "anidb_", "youtube_", "anilist_", "animethemes_", "single_anime",
+                        "anime_records", "raw_", "scraped")):
+        return "collection"
+    if name in ("catalog", "song_documents") or name.startswith(("catalog_", "clean")):
+        return "cleaning"
+    if name.endswith("_model") or name == "model":
+        return "training"
+    if name in ("model_bundle",) or name.startswith("publish"):
+        return "publish"
+    if "evaluation" in name:
+        return "evaluation"
+    if name.endswith("_report"):
+        return "analytics"
+    return "other"

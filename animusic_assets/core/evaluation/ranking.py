@@ -67,8 +67,11 @@ def best_per_anime(scores: np.ndarray, anime_ids: np.ndarray, k: int) -> np.ndar
 
 
 def evaluate_ranking(bundle: Bundle, splits: list[UserSplit], models: list[str], k: int = 10,
-                     recall_k: int = 50, seed: int = 0) -> pd.DataFrame:
-    """One row per model: HR@k, NDCG@k, anime Recall@recall_k, coverage, ILS, popularity rank."""
+                     recall_k: int = 50, seed: int = 0,
+                     per_user: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per model: HR@k, NDCG@k, anime Recall@recall_k, coverage, ILS, popularity rank.
+    ``per_user``, when given, receives one frame per model with each user's values (for
+    intervals over users)."""
     anime_ids = bundle.songs["anime_id"].to_numpy()
     pop_rank = M.popularity_ranks(bundle.scores["popular"]) if "popular" in bundle.scores \
         else np.arange(1, bundle.n_songs + 1)
@@ -90,6 +93,11 @@ def evaluate_ranking(bundle: Bundle, splits: list[UserSplit], models: list[str],
             ils.append(M.intra_list_similarity(ranked[:k], shared_vectors))
             pops.append(pop_rank[ranked[:k]].mean())
             shown.update(ranked[:k].tolist())
+        if per_user is not None:
+            per_user.append(pd.DataFrame({
+                "model": model, "user_id": [s.user_id for s in splits], f"HR@{k}": hits,
+                f"NDCG@{k}": ndcgs, f"anime_Recall@{recall_k}": recalls, "ILS": ils,
+                "mean_pop_rank": pops}))
         rows.append({"model": model, "users": len(splits), f"HR@{k}": np.mean(hits),
                      f"NDCG@{k}": np.mean(ndcgs), f"anime_Recall@{recall_k}": np.mean(recalls),
                      "coverage": len(shown) / bundle.n_songs, "ILS": np.mean(ils),

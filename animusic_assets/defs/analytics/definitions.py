@@ -1,8 +1,9 @@
-"""Analytics: the engagement and feasibility reports, their job and the read-only API
-database resource (the daily refresh is their automation condition, see sensors.py)."""
+"""Analytics: the engagement, adaptation and feasibility reports, their job and the read-only
+API database resource (the daily refresh is their automation condition, see sensors.py)."""
 
 import dagster as dg
 
+from animusic_assets.defs.analytics.adaptation import adaptation_report
 from animusic_assets.defs.analytics.engagement import engagement_report
 from animusic_assets.defs.analytics.feasibility import feasibility_report
 from animusic_assets.defs.analytics.resources import ServingDatabaseResource
@@ -18,7 +19,7 @@ analytics_job = dg.define_asset_job(
 @dg.definitions
 def analytics_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[engagement_report, feasibility_report],
+        assets=[engagement_report, adaptation_report, feasibility_report],
         jobs=[analytics_job],
         resources={"serving_db": ServingDatabaseResource(url=dg.EnvVar("ANIMUSIC_DATABASE_URL"))},
     )

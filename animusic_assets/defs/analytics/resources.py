@@ -16,6 +16,7 @@ FEEDBACK_SQL = text("""
     SELECT f.user_id, f.song_id, f.recommended_by, f.watch_time, f.total_video_time, f.liked,
            f.created_at, f.updated_at
     FROM feedback f ORDER BY f.id""")
+USERS_SQL = text("SELECT u.id AS user_id, u.username FROM users u ORDER BY u.id")
 SIZES_SQL = text("""
     SELECT datname AS database, pg_database_size(datname) AS bytes
     FROM pg_database WHERE NOT datistemplate AND datallowconn
@@ -25,7 +26,9 @@ SIZES_SQL = text("""
 
 def _with_driver(url: str) -> str:
     # SQLAlchemy 2.1 no longer picks a driver for a bare postgresql:// URL
-    return "postgresql+psycopg2://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
 
 
 class ServingDatabaseResource(dg.ConfigurableResource):
@@ -54,6 +57,13 @@ class ServingDatabaseResource(dg.ConfigurableResource):
         """(impressions, feedback) from one snapshot."""
         with self.read_only() as conn:
             return pd.read_sql(IMPRESSIONS_SQL, conn), pd.read_sql(FEEDBACK_SQL, conn)
+
+    def listener_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(users, impressions, feedback) from one snapshot; users' names tell simulated
+        listeners apart (``core.analytics.origin``)."""
+        with self.read_only() as conn:
+            return (pd.read_sql(USERS_SQL, conn), pd.read_sql(IMPRESSIONS_SQL, conn),
+                    pd.read_sql(FEEDBACK_SQL, conn))
 
     def database_sizes(self) -> pd.DataFrame:
         """Size of every database on the server this URL points at (the API's and, in

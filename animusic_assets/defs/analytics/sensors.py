@@ -7,6 +7,6 @@ daily_reports = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.groups("analytics"),
     default_status=dg.DefaultSensorStatus.STOPPED,
     minimum_interval_seconds=300,
-    description="Refreshes the engagement and feasibility reports every day at 05:30 UTC. "
-    "Starts stopped; switch it on in the UI (Automation).",
+    description="Refreshes the engagement, adaptation and feasibility reports every day at "
+    "05:30 UTC. Starts stopped; switch it on in the UI (Automation).",
 )

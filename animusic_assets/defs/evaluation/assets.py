@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from animusic_assets.automation import rebuild_after_upstream
-from animusic_assets.core.evaluation import feedback_loop, ranking, report
+from animusic_assets.core.evaluation import feedback_loop, ranking, report, report_html
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.defs.publish.assets import model_bundle
 from animusic_assets.resources import BundleStoreResource, UserListsResource
@@ -42,8 +42,9 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         context.log.warning("evaluation skipped: %s", reason)
         return dg.MaterializeResult(value=pd.DataFrame(), metadata={"skipped": reason})
     models = playlist_models(bundle)
+    per_user: list[pd.DataFrame] = []
     table = ranking.evaluate_ranking(bundle, report_users, models, config.k, config.recall_k,
-                                     seed=config.split_seed)
+                                     seed=config.split_seed, per_user=per_user)
     events = feedback_loop.simulate(bundle, report_users[: config.loop_users], config.playlists,
                                     seed=config.split_seed)
     by_exposure = feedback_loop.like_rate_by_exposure(events)
@@ -55,8 +56,13 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     reports_dir = config.reports_dir or settings_from_env().reports_root()
     out = Path(reports_dir) / f"evaluation-{bundle.version}"
     out.mkdir(parents=True, exist_ok=True)
-    plots = {"ranking.png": report.ranking_bar_png(table, ndcg),
-             "like_rate_by_exposure.png": report.like_rate_by_exposure_png(by_exposure)}
+    page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
+                             metric=ndcg, bundle_version=bundle.version, source=source,
+                             verdict_lines=verdict.split("; ") if verdict else [],
+                             seed=config.split_seed, max_exposure=config.playlists,
+                             models_meta=bundle.manifest.get("models", {}))
+    # the report's own plots (95 % intervals over users on every bar), as files beside it
+    plots = {f"{name}.png": png for name, png in page.figures.items()}
     for name, png in plots.items():
         (out / name).write_bytes(png)
     markdown = "\n\n".join([
@@ -64,11 +70,17 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         f"{len(report_users[: config.loop_users])} in the feedback loop.",
         verdict, report.markdown_table(table), report.markdown_table(likes)])
     (out / "evaluation.md").write_text(markdown + "\n")
+    html = page.html()
+    (out / "evaluation.html").write_text(html, encoding="utf-8")
+    (Path(reports_dir) / "evaluation.html").write_text(html, encoding="utf-8")  # the latest
     return dg.MaterializeResult(
         value=table,
         metadata={
             "bundle_version": bundle.version, "users": len(report_users), "user_lists": source,
             "verdict": verdict,
+            "report": dg.MetadataValue.md(page.markdown()),
+            "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in page.answers)),
+            "html_report": dg.MetadataValue.path(str((out / "evaluation.html").resolve())),
             "ndcg_vs_popular": {str(m): round(float(v / table.loc["popular", ndcg]), 3)
                                 for m, v in table[ndcg].items()}
             if "popular" in table.index and table.loc["popular", ndcg] > 0 else {},
