@@ -30,6 +30,8 @@ REBUILT = {
     "node2vec_model",
     "minilm_model",
     "mpnet_model",
+    "anime_lists",
+    "lists_model",
     "model_bundle",
     "offline_evaluation",
 }

@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core import lists_model as lm
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.core.lists_data import (
@@ -23,7 +24,15 @@ API_DB_LISTS = dg.AssetKey(["api_db", "anime_list_entries"])
 MIN_LISTS_FOR_UNKNOWN_ANIME = 3
 
 
+def _rebuild_after_catalog() -> dg.AutomationCondition:
+    """As the rest of the build (``rebuild_after_upstream``), except that the API database's
+    table, an external asset Dagster never materializes, does not count as missing."""
+    return dg.AutomationCondition.eager().without(
+        ~dg.AutomationCondition.any_deps_missing()).with_label("rebuild after the catalog")
+
+
 @dg.asset(group_name="ingest", deps=[API_DB_LISTS], kinds={"pandas", "postgres"},
+          automation_condition=_rebuild_after_catalog(),
           description="Anime lists the lists model learns from: the lists listeners imported "
                       "into the API database and a public-lists file, cleaned (bad rows set "
                       "aside and counted), with pseudonymous user keys.")
@@ -68,7 +77,7 @@ class ListsModelConfig(dg.Config):
     top_k: int = lm.TOP_K
 
 
-@dg.asset(group_name="models", kinds={"numpy"},
+@dg.asset(group_name="models", kinds={"numpy"}, automation_condition=rebuild_after_upstream(),
           description="EASE anime-to-anime weights from the anime lists; λ chosen on the "
                       "evaluation's tuning users; left out (with a reason) when too few lists.")
 def lists_model(context: dg.AssetExecutionContext, config: ListsModelConfig,
