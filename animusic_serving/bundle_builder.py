@@ -169,6 +169,7 @@ class BundleBuilder:
         if (weights is None) == (knn is None):
             raise BundleError(f"{name}: give either dense weights or top-k rows, not both")
         params = {**(params or {}), "anime": n}
+        arrays: dict[str, np.ndarray]
         if weights is not None:
             arrays = {"anime_ids": ids, "weights": np.asarray(weights, dtype=np.float32)}
             if arrays["weights"].shape != (n, n):
@@ -244,8 +245,8 @@ class BundleBuilder:
         self.songs.to_parquet(out / SONGS_FILE, index=False)
         for name, array in self._arrays.items():
             np.save(out / self._models[name].files[0], array, allow_pickle=False)
-        for name, arrays in self._anime_models.items():
-            for file, array in zip(self._models[name].files, arrays.values()):
+        for name, anime_arrays in self._anime_models.items():
+            for file, array in zip(self._models[name].files, anime_arrays.values(), strict=True):
                 np.save(out / file, array, allow_pickle=False)
         for name, (knn_rows, knn_sims) in self._neighbours.items():
             rows_file, sims_file = knn_files(name)

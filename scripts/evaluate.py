@@ -105,9 +105,10 @@ def main() -> int:
     print(f"hybrid weights (tuned on the other half): {publish['hybrid_weights'].value}\n")
     print("lists model: " + ", ".join(f"{k} {v.value}" for k, v in lists.items()))
     print(meta["ranking"].value, "\n")
-    if "ndcg_vs_popular" in meta:
-        print("NDCG@10 / popular: " + ", ".join(
-            f"{m} {r:.2f}x" for m, r in meta["ndcg_vs_popular"].value.items()), "\n")
+    ratios = meta["ndcg_vs_popular"].value if "ndcg_vs_popular" in meta else None
+    if isinstance(ratios, dict) and ratios:
+        print("NDCG@10 / popular: " + ", ".join(f"{m} {r:.2f}x" for m, r in ratios.items()),
+              "\n")
     print(meta["like_rate"].value, "\n")
     print(meta["verdict"].value)
     if "answers" in meta:

@@ -119,7 +119,7 @@ def train_lists_model(pairs: pd.DataFrame, l2: float = DEFAULT_L2, *,
     already computed ``interaction_matrix`` / ``gram`` (the λ search reuses them)."""
     x, anime_ids, set_aside = matrix or interaction_matrix(pairs, min_anime_users, max_anime)
     weights = ease_weights(gram(x) if gram_matrix is None else gram_matrix, l2)
-    params = {"l2": float(l2), "users": int(x.shape[0]), "anime": int(len(anime_ids)),
+    params = {"l2": float(l2), "users": int(x.shape[0]), "anime": len(anime_ids),
               "positives": int(x.nnz), "anime_set_aside": set_aside,
               "min_anime_users": min_anime_users, "max_anime": max_anime}
     if len(anime_ids) <= dense_max_anime:

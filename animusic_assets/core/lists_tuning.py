@@ -9,13 +9,20 @@ The tuning users' held-out anime are already out of ``pairs`` (``lists_data.drop
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from animusic_assets.core.evaluation.split import UserSplit
-from animusic_assets.core.lists_model import (L2_GRID, ListsModel, anime_scores, gram,
-                                              interaction_matrix, train_lists_model)
+from animusic_assets.core.lists_model import (
+    L2_GRID,
+    ListsModel,
+    anime_scores,
+    gram,
+    interaction_matrix,
+    train_lists_model,
+)
 
 
 def anime_ndcg(model: ListsModel, splits: Sequence[UserSplit], candidates: np.ndarray,
@@ -43,7 +50,8 @@ def anime_ndcg(model: ListsModel, splits: Sequence[UserSplit], candidates: np.nd
 
 
 def choose_l2(pairs: pd.DataFrame, tuning: Sequence[UserSplit], candidates: np.ndarray,
-              grid: Sequence[float] = L2_GRID, **train_kwargs) -> tuple[ListsModel, list[dict]]:
+              grid: Sequence[float] = L2_GRID,
+              **train_kwargs: Any) -> tuple[ListsModel, list[dict]]:
     """The model trained with the best λ of ``grid`` on ``tuning`` (the first of the grid
     when nobody can be scored), and every λ's score."""
     matrix = interaction_matrix(pairs, train_kwargs.get("min_anime_users", 3),

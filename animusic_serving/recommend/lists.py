@@ -145,4 +145,5 @@ def _tie_break(bundle: Any) -> np.ndarray:
 
 def _anime_titles(bundle: Any) -> dict[int, str]:
     songs = bundle.songs.drop_duplicates("anime_id")
-    return {int(a): str(t) for a, t in zip(songs["anime_id"], songs["anime_title"])}
+    return {int(a): str(t) for a, t in zip(songs["anime_id"], songs["anime_title"],
+                                                     strict=True)}

@@ -21,11 +21,12 @@
   anime's rows, with a within-anime tie-break. It reads the profile's songs' anime plus
   ``seed_anime`` (the imported list), which the callers pass from ``Profile.listed_anime``.
 * hybrid: a weighted sum of z-scored components (z-scoring puts cosines and priors on one
-  scale): the similarity models' and ``lists``' scores, a log-popularity prior (``popularity``: minus the log
-  of the popularity rank) and franchise affinity (``franchise``: 1 when the candidate's
-  franchise key is one of the profile's or, given ``seed_anime``, one of the imported list's
-  anime's, 0 otherwise). The weights come from the manifest's
-  ``params["weights"]``; the offline evaluation chooses them on a tuning half of the users.
+  scale): the similarity models' and ``lists``' scores, a log-popularity prior
+  (``popularity``: minus the log of the popularity rank) and franchise affinity
+  (``franchise``: 1 when the candidate's franchise key is one of the profile's or, given
+  ``seed_anime``, one of the imported list's anime's, 0 otherwise). The weights come from the
+  manifest's ``params["weights"]``; the offline evaluation chooses them on a tuning half of
+  the users.
 """
 
 from __future__ import annotations

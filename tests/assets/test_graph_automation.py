@@ -32,6 +32,8 @@ REBUILT = {
     "lists_model",
     "minilm_model",
     "mpnet_model",
+    "anime_lists",
+    "lists_model",
     "model_bundle",
     "offline_evaluation",
 }

@@ -5,8 +5,13 @@ import pandas as pd
 import pytest
 
 from animusic_assets.core import lists_model as lm
-from animusic_assets.core.lists_data import (clean_lists, drop_held_out, positive_pairs,
-                                             read_lists_file, user_key)
+from animusic_assets.core.lists_data import (
+    clean_lists,
+    drop_held_out,
+    positive_pairs,
+    read_lists_file,
+    user_key,
+)
 from animusic_assets.core.lists_quality import franchise_pairs, model_problems, sequel_share
 
 
@@ -21,7 +26,7 @@ def test_ease_on_two_anime_matches_the_hand_computed_ridge_weights():
     model = lm.train_lists_model(pairs_of([("u1", 10), ("u1", 20), ("u2", 10)]), l2=1.0,
                                  min_anime_users=1)
     assert model.anime_ids.tolist() == [10, 20]
-    assert model.weights.dtype == np.float32
+    assert model.weights is not None and model.weights.dtype == np.float32
     np.testing.assert_allclose(model.weights, [[0, 1 / 3], [1 / 2, 0]], rtol=1e-5)
     assert model.params["storage"] == "dense" and model.params["users"] == 2
     # a user who liked anime 10 scores 20 with B[0, 1]

@@ -9,8 +9,13 @@ import pytest
 from animusic_serving.bundle import BundleError, load_bundle
 from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.recommend import FeedbackRow, build_profile, recommend
-from animusic_serving.recommend.lists import (explain_lists_pick, lists_explanation,
-                                              lists_scores, seed_indices, top_contributor)
+from animusic_serving.recommend.lists import (
+    explain_lists_pick,
+    lists_explanation,
+    lists_scores,
+    seed_indices,
+    top_contributor,
+)
 from animusic_serving.recommend.scorers import hybrid_components, hybrid_scores, score
 from tests.serving.conftest import synthetic_builder, synthetic_lists_weights
 
@@ -114,11 +119,11 @@ def test_dense_and_top_k_bundles_round_trip_and_score_alike(tmp_path):
 def test_bad_lists_arrays_are_refused():
     builder = synthetic_builder(n_anime=3, models=("popular",))
     with pytest.raises(BundleError):
-        builder.add_anime_model("lists", [1, 2, 3], weights=np.full((3, 3), np.nan))
+        builder.add_anime_model("lists", np.array([1, 2, 3]), weights=np.full((3, 3), np.nan))
     with pytest.raises(BundleError):
-        builder.add_anime_model("lists", [1, 1, 2], weights=np.zeros((3, 3)))
+        builder.add_anime_model("lists", np.array([1, 1, 2]), weights=np.zeros((3, 3)))
     with pytest.raises(BundleError):
-        builder.add_anime_model("lists", [1, 2, 3], knn=(np.array([[5], [0], [1]]),
+        builder.add_anime_model("lists", np.array([1, 2, 3]), knn=(np.array([[5], [0], [1]]),
                                                          np.ones((3, 1))))
     assert isinstance(builder, BundleBuilder)
 

@@ -9,8 +9,12 @@ import pandas as pd
 from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core import lists_model as lm
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
-from animusic_assets.core.lists_data import (POSITIVE_RATING, clean_lists, drop_held_out,
-                                             positive_pairs)
+from animusic_assets.core.lists_data import (
+    POSITIVE_RATING,
+    clean_lists,
+    drop_held_out,
+    positive_pairs,
+)
 from animusic_assets.core.lists_tuning import choose_l2
 from animusic_assets.resources import UserListsResource
 from animusic_assets.resources.anime_lists import AnimeListsResource

@@ -5,8 +5,13 @@ import pandas as pd
 
 from animusic_assets.automation import check_with_asset
 from animusic_assets.core.lists_model import ListsModel
-from animusic_assets.core.lists_quality import (MIN_SEQUEL_SHARE, SEQUEL_TOP_K,
-                                                franchise_pairs, model_problems, sequel_share)
+from animusic_assets.core.lists_quality import (
+    MIN_SEQUEL_SHARE,
+    SEQUEL_TOP_K,
+    franchise_pairs,
+    model_problems,
+    sequel_share,
+)
 from animusic_assets.defs.models.lists import lists_model as lists_model_asset
 
 
