@@ -111,9 +111,11 @@
       const anime = document.createElement("div");
       anime.className = "anime";
       anime.textContent = `${item.anime_title} · ${item.relation}${item.artists?.length ? " · " + item.artists.join(", ") : ""}`;
+      anime.title = anime.textContent;  // the line is cut on narrow screens
       const why = document.createElement("div");
       why.className = "why muted";
       why.textContent = item.explanation || "";
+      why.title = why.textContent;
       text.append(title, anime, why);
       li.append(text);
       if (liked[item.song_id]) {
@@ -136,6 +138,8 @@
     $("prev").disabled = !item || index <= 0;
     $("next").disabled = !items.length;
     $("empty").hidden = active || !!item;
+    $("empty-text").textContent = items.length ? "Click a song in your playlist, or press Next ▶."
+                                               : "Pick a few anime you like, then get a playlist.";
     const kind = item ? A.player.sourceOf(item).kind : null;
     $("no-video").hidden = !item || kind !== "search" || !!mediaError;
     $("media-error").hidden = !active || !mediaError;
