@@ -88,7 +88,7 @@
     $("welcome").hidden = signedIn;
     $("app").hidden = !signedIn;
     $("account").hidden = !signedIn;
-    $("who").textContent = session ? (session.dev ? `${session.username} (demo)` : `@${session.username}`) : "";
+    $("who").textContent = session ? (session.dev ? `${session.username} (local demo)` : `@${session.username}`) : "";
     const playlist = store.get("playlist", null);
     const items = playlist?.items || [];
     const index = playlist?.index ?? -1;
@@ -209,7 +209,8 @@
     const clientId = store.get("clientId", "");
     if (!clientId) {
       $("welcome").querySelector("details").open = true;
-      say("Enter your AniList client id first.", true, "welcome-message");
+      say("Signing in with AniList needs this server's AniList client id (below); on a local demo, "
+        + "continue with a name instead.", true, "welcome-message");
       return;
     }
     const url = new URL(AUTHORIZE_URL);

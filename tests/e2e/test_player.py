@@ -228,6 +228,8 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.fill("#import-name", "no such name")
         page.click("#import")
         page.locator("#anime-message", has_text="Please check the username").wait_for()
+        said = page.locator("#anime-message").inner_text()
+        assert "letters, digits" in said and "[" not in said, said  # words, not a regex
 
         # 390 px wide: no sideways scroll, signed in and on the welcome screen
         page.set_viewport_size({"width": 390, "height": 844})
