@@ -4,7 +4,8 @@
 (docs/CONTRACTS.md lists them); everything else gets an ``AnimusicSettings`` (bound as the
 ``settings`` resource, so the UI shows what the location runs with) or the resources built
 from it. Unset paths fall back to one root, ``ANIMUSIC_DATA_DIR`` (default ``.data``). The MAL
-client id is a secret: it stays a ``dg.EnvVar``, resolved only when a run needs it.
+client id is a secret: it stays a ``dg.EnvVar``, resolved only when a run needs it (unset, it
+is empty and the MAL steps say so when they run).
 """
 
 import os
@@ -100,5 +101,9 @@ def settings_from_env(env: Mapping[str, str] = os.environ) -> AnimusicSettings:
     return AnimusicSettings(**values)
 
 
-def mal_client_id() -> dg.EnvVar:
-    return dg.EnvVar(MAL_CLIENT_ID_VAR)
+def mal_client_id(env: Mapping[str, str] = os.environ) -> dg.EnvVar | str:
+    """The MAL client id as a ``dg.EnvVar`` (the secret never shows in the UI) when it is set;
+    ``""`` when not, so that a collection run still launches (AniDB, YouTube and AnimeThemes
+    need no key) and a MAL step fails with one line naming the variable, instead of every
+    collection job being refused at launch with Dagster's config error."""
+    return dg.EnvVar(MAL_CLIENT_ID_VAR) if env.get(MAL_CLIENT_ID_VAR, "").strip() else ""

@@ -94,8 +94,9 @@ def print_banner(ctx: RunContext) -> None:
     print(
         f"""
   Animusic is up after {time.monotonic() - T0:.1f}s ({parts})
+    web page           {ctx.api_url}/   (continue as "demo", pick a few anime, get a playlist)
     API                {ctx.api_url}   (docs: {ctx.api_url}/docs)
-    Dagster webserver  {ctx.web_url}
+    Dagster webserver  {ctx.web_url}   (asset lineage, automation: stopped until switched on)
     logs               {ctx.paths.shown(ctx.paths.logs)}/<name>.log
 
   Try:

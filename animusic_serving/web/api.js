@@ -76,13 +76,28 @@
     return data;
   }
 
+  // a 422's reason in words a listener reads (pydantic's own message shows a regex)
+  function reason(error, field) {
+    switch (error.type) {
+      case "string_pattern_mismatch":
+        return field.includes("username") ? "use only letters, digits, _ and - (no spaces)"
+                                          : "it has characters that are not allowed";
+      case "string_too_short": return "it is empty";
+      case "string_too_long": return `it is too long (at most ${error.ctx?.max_length} characters)`;
+      default: {
+        const msg = String(error.msg || "not accepted");
+        return msg.charAt(0).toLowerCase() + msg.slice(1);
+      }
+    }
+  }
+
   // one sentence for the listener: the API's own, or the first field a 422 names
   function problem(data, status) {
     if (typeof data?.detail === "string") return data.detail;
     const first = Array.isArray(data?.detail) ? data.detail[0] : null;
     if (first?.loc) {
       const field = String(first.loc[first.loc.length - 1]).replace(/_/g, " ");
-      return `Please check the ${field}: ${String(first.msg || "not accepted").toLowerCase()}.`;
+      return `Please check the ${field}: ${reason(first, field)}.`;
     }
     return `The Animusic API answered HTTP ${status}.`;
   }

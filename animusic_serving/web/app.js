@@ -88,7 +88,7 @@
     $("welcome").hidden = signedIn;
     $("app").hidden = !signedIn;
     $("account").hidden = !signedIn;
-    $("who").textContent = session ? (session.dev ? `${session.username} (demo)` : `@${session.username}`) : "";
+    $("who").textContent = session ? (session.dev ? `${session.username} (local demo)` : `@${session.username}`) : "";
     const playlist = store.get("playlist", null);
     const items = playlist?.items || [];
     const index = playlist?.index ?? -1;
@@ -111,9 +111,11 @@
       const anime = document.createElement("div");
       anime.className = "anime";
       anime.textContent = `${item.anime_title} · ${item.relation}${item.artists?.length ? " · " + item.artists.join(", ") : ""}`;
+      anime.title = anime.textContent;  // the line is cut on narrow screens
       const why = document.createElement("div");
       why.className = "why muted";
       why.textContent = item.explanation || "";
+      why.title = why.textContent;
       text.append(title, anime, why);
       li.append(text);
       if (liked[item.song_id]) {
@@ -136,6 +138,8 @@
     $("prev").disabled = !item || index <= 0;
     $("next").disabled = !items.length;
     $("empty").hidden = active || !!item;
+    $("empty-text").textContent = items.length ? "Click a song in your playlist, or press Next ▶."
+                                               : "Pick a few anime you like, then get a playlist.";
     const kind = item ? A.player.sourceOf(item).kind : null;
     $("no-video").hidden = !item || kind !== "search" || !!mediaError;
     $("media-error").hidden = !active || !mediaError;
@@ -205,7 +209,8 @@
     const clientId = store.get("clientId", "");
     if (!clientId) {
       $("welcome").querySelector("details").open = true;
-      say("Enter your AniList client id first.", true, "welcome-message");
+      say("Signing in with AniList needs this server's AniList client id (below); on a local demo, "
+        + "continue with a name instead.", true, "welcome-message");
       return;
     }
     const url = new URL(AUTHORIZE_URL);

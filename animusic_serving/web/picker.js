@@ -13,6 +13,8 @@
   let results = [];
   let active = -1;
   let asked = 0; // the latest search; older answers are dropped
+  // picks, removals and imports answer next to the list they change, not under the playlist
+  const say = (text, isError = false) => A.say(text, isError, "anime-message");
 
   function closeResults() {
     results = [];
@@ -56,9 +58,9 @@
       results = data.items;
       active = results.length ? 0 : -1;
       renderResults();
-      if (!results.length) A.say(`No anime in the catalogue matches “${query}”.`);
+      say(results.length ? "" : `No anime in the catalogue matches “${query}”.`);
     } catch (err) {
-      if (mine === asked) A.say(err.message, true);
+      if (mine === asked) say(err.message, true);
     }
   }
 
@@ -67,19 +69,19 @@
     $("anime-q").value = "";
     try {
       await A.api("POST", "/anime_list", { mal_ids: [anime.anime_id] });
-      A.say(`Added ${anime.title}. Pick more, or get a new playlist.`);
+      say(`Added ${anime.title}. Pick more, or get a new playlist.`);
       await refresh();
     } catch (err) {
-      A.say(err.message, true);
+      say(err.message, true);
     }
   }
 
   async function remove(entry) {
     try {
       await A.api("DELETE", `/anime_list/${entry.anime_id}`);
-      A.say(`Removed ${entry.title || entry.anime_id} from your list.`);
+      say(`Removed ${entry.title || entry.anime_id} from your list.`);
     } catch (err) {
-      A.say(err.message, true);
+      say(err.message, true);
     }
     await refresh();
   }
@@ -113,13 +115,13 @@
     const site = $("import-site").value;
     const label = site === "mal" ? "MyAnimeList" : "AniList";
     const username = $("import-name").value.trim();
-    A.say(`Importing your ${label} list…`);
+    say(`Importing your ${label} list…`);
     try {
       const out = await A.api("POST", `/import/${site}`, username ? { username } : {});
-      A.say(`Imported ${out.anime_count} anime from ${label}. Get a new playlist to use it.`);
+      say(`Imported ${out.anime_count} anime from ${label}. Get a new playlist to use it.`);
       await refresh();
     } catch (err) {
-      A.say(err.message, true);
+      say(err.message, true);
     }
   }
 

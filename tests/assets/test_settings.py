@@ -38,6 +38,7 @@ def test_the_code_location_binds_the_settings_it_runs_with(monkeypatch, tmp_path
 
     monkeypatch.setenv("ANIMUSIC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ANIMUSIC_TOP_N", "120")
+    monkeypatch.setenv("ANIMUSIC_MAL_CLIENT_ID", "a-client-id")
     defs = definitions.defs()
     assert defs.resources["settings"].data_dir == str(tmp_path)
     assert defs.resources["bundle_store"].root == str(tmp_path / "bundles")
@@ -45,3 +46,26 @@ def test_the_code_location_binds_the_settings_it_runs_with(monkeypatch, tmp_path
     keys = defs.resolve_job_def("ingest_rank_batch").partitions_def.get_partition_keys()
     assert keys[-1] == "0101-0120"
     assert isinstance(defs.resources["live_sites"].mal_client_id, dg.EnvVar)
+
+
+def test_without_a_mal_client_id_a_collection_run_launches_and_says_what_is_missing(
+    monkeypatch, tmp_path
+):
+    """Unset, the id must not stop every collection job at launch with Dagster's config error
+    (a new operator's first click in the UI): the run starts, and the MAL step fails at once,
+    before any request, with one line naming the variable."""
+    from animusic_assets import definitions
+
+    monkeypatch.setenv("ANIMUSIC_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ANIMUSIC_MAL_CLIENT_ID", raising=False)
+    defs = definitions.defs()
+    assert defs.resources["live_sites"].mal_client_id == ""
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("refresh_mal_ranking").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert failures, "the MAL step should fail"
+    message = failures[0].step_failure_data.error.message
+    assert "ANIMUSIC_MAL_CLIENT_ID is not set" in message, message

@@ -124,12 +124,16 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
             page.fill("#anime-q", query)
             page.locator("#anime-results li", has_text=title).first.click()
             page.locator("#my-anime li", has_text=title).wait_for()
+            # the answer stands next to the list it changed (not under the playlist)
+            page.locator("#anime-message", has_text=f"Added {title}").wait_for()
         assert page.locator("#my-anime li").count() == 3
         playlist_id = "JSON.parse(localStorage.getItem('animusic.playlist')).playlist_id"
         before = page.evaluate(playlist_id)
         page.click("#fetch")
         wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
         assert page.locator("#items li").count() >= 5
+        # a playlist and nothing chosen yet: the player says what to do next
+        assert "Click a song" in page.locator("#empty").inner_text()
         items = page.locator("#items li")
         picked = {title for _, title in PICKS}
         for i in range(items.count()):  # the picked anime stand in; none is recommended
@@ -211,6 +215,8 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.reload()
         page.locator("#items li").first.click()
         page.locator("#no-video").wait_for(state="visible")
+        # said plainly, not as a fault: no video here, a YouTube search in a new tab
+        assert "YouTube search in a new tab" in page.locator("#no-video").inner_text()
         with context.expect_page() as opened_tab:
             page.click("#search-link")
         opened_tab.value.close()
@@ -222,7 +228,9 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.select_option("#import-site", "mal")
         page.fill("#import-name", "no such name")
         page.click("#import")
-        page.locator("#message", has_text="Please check the username").wait_for()
+        page.locator("#anime-message", has_text="Please check the username").wait_for()
+        said = page.locator("#anime-message").inner_text()
+        assert "letters, digits" in said and "[" not in said, said  # words, not a regex
 
         # 390 px wide: no sideways scroll, signed in and on the welcome screen
         page.set_viewport_size({"width": 390, "height": 844})

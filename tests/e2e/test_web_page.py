@@ -52,6 +52,9 @@ def test_page_is_served_with_a_strict_csp(client_stack):
     assert "text/html" in response.headers["content-type"]
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert httpx.get(client_stack.api.url + "/web/app.js").status_code == 200
+    assert 'href="/web/favicon.svg"' in response.text
+    icon = httpx.get(client_stack.api.url + "/web/favicon.svg")  # no 404 in the console
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
     for bad in ("/web/..%2Fapi%2Fapp.py", "/web/nothing.js", "/web/.hidden.css"):
         assert httpx.get(client_stack.api.url + bad).status_code == 404
 
@@ -154,7 +157,7 @@ def test_web_page_anilist_sign_in(client_stack, playwright_driver, tmp_path):
         assert "web-access-token" not in stored and "animusic.session" in stored
         page.click(".import summary")
         page.click("#import")
-        page.locator("#message", has_text="Imported 1 anime").wait_for()
+        page.locator("#anime-message", has_text="Imported 1 anime").wait_for()
         page.locator("#my-anime li", has_text="Anime 3").wait_for()
         page.click("#fetch")
         page.locator("#items li").first.wait_for()
