@@ -28,10 +28,10 @@ REBUILT = {
     "tfidf_model",
     "popularity_model",
     "node2vec_model",
-    "minilm_model",
-    "mpnet_model",
     "anime_lists",
     "lists_model",
+    "minilm_model",
+    "mpnet_model",
     "model_bundle",
     "offline_evaluation",
 }

@@ -24,15 +24,8 @@ API_DB_LISTS = dg.AssetKey(["api_db", "anime_list_entries"])
 MIN_LISTS_FOR_UNKNOWN_ANIME = 3
 
 
-def _rebuild_after_catalog() -> dg.AutomationCondition:
-    """As the rest of the build (``rebuild_after_upstream``), except that the API database's
-    table, an external asset Dagster never materializes, does not count as missing."""
-    return dg.AutomationCondition.eager().without(
-        ~dg.AutomationCondition.any_deps_missing()).with_label("rebuild after the catalog")
-
-
 @dg.asset(group_name="ingest", deps=[API_DB_LISTS], kinds={"pandas", "postgres"},
-          automation_condition=_rebuild_after_catalog(),
+          automation_condition=rebuild_after_upstream(),
           description="Anime lists the lists model learns from: the lists listeners imported "
                       "into the API database and a public-lists file, cleaned (bad rows set "
                       "aside and counted), with pseudonymous user keys.")

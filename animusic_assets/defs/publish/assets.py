@@ -113,7 +113,7 @@ def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int,
                       max_songs=config.neighbours_max_songs, coarse_dims=config.coarse_dims)
 
 
-def _tuned_hybrid(context, builder: BundleBuilder, lists: pd.DataFrame, source: str,
+def _tuned_hybrid(context: dg.AssetExecutionContext, builder: BundleBuilder, lists: pd.DataFrame, source: str,
                   config: PublishConfig) -> dict:
     """Hybrid weights chosen on the tuning half of the users (the evaluation reports on the
     other half), with the default weights when there is nobody to tune on."""
