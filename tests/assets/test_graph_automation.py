@@ -32,8 +32,6 @@ REBUILT = {
     "lists_model",
     "minilm_model",
     "mpnet_model",
-    "anime_lists",
-    "lists_model",
     "model_bundle",
     "offline_evaluation",
 }
