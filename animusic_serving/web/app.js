@@ -138,6 +138,9 @@
     $("prev").disabled = !item || index <= 0;
     $("next").disabled = !items.length;
     $("empty").hidden = active || !!item;
+    // "audio only" means something only for AnimeThemes files: none in the list, no toggle
+    $("audio-only").closest("label").hidden =
+      !items.some((i) => A.player.sourceOf(i).kind === "file");
     $("empty-text").textContent = items.length ? "Click a song in your playlist, or press Next ▶."
                                                : "Pick a few anime you like, then get a playlist.";
     const kind = item ? A.player.sourceOf(item).kind : null;
