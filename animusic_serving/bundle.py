@@ -14,6 +14,10 @@ A bundle store is a directory::
                                         their top principal directions, and that basis
         tfidf.npz + tfidf_vocab.json    sparse TF-IDF rows (L2-normalised) + vocabulary/idf
         <model>.scores.npy              float32 score per song (e.g. popularity)
+        <model>.anime_ids.npy + .anime_weights.npy  an anime-to-anime model (``lists``):
+                                        int64 MAL ids and the float32 (n, n) weights, or
+                                        .anime_knn_rows.npy (int32) + .anime_knn_weights.npy
+                                        (float32) holding each anime's top-k (n, k)
 
 No pickles anywhere: everything is numpy, parquet or JSON, so a bundle can be read by any
 process and memory-mapped. Publishing writes a complete version directory under a temporary
@@ -56,6 +60,14 @@ def knn_files(model: str) -> tuple[str, str]:
     return f"{model}.knn_rows.npy", f"{model}.knn_sims.npy"
 
 
+def anime_model_files(model: str, storage: str) -> list[str]:
+    """The files of an anime-to-anime model: ids, then dense weights or top-k rows/weights."""
+    if storage == "dense":
+        return [f"{model}.anime_ids.npy", f"{model}.anime_weights.npy"]
+    return [f"{model}.anime_ids.npy", f"{model}.anime_knn_rows.npy",
+            f"{model}.anime_knn_weights.npy"]
+
+
 def coarse_files(model: str) -> tuple[str, str]:
     """The files of a model's coarse vectors: (vectors, basis)."""
     return f"{model}.coarse.npy", f"{model}.coarse_basis.npy"
@@ -91,6 +103,9 @@ class Bundle:
     neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # dense model -> (coarse vectors (n, k), basis (d, k)), when published with them
     coarse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # anime-to-anime model (kind "anime_weights", e.g. lists) -> {"anime_ids", "weights"} or
+    # {"anime_ids", "knn_rows", "knn_weights"}
+    anime_models: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def derived(self, key: str, compute: Callable[[Bundle], Any]) -> Any:
@@ -139,6 +154,7 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
 
     dense, scores, neighbours, coarse = {}, {}, {}, {}
+    anime_models: dict[str, dict[str, np.ndarray]] = {}
     tfidf, idf = None, None
     vocab: dict[str, int] = {}
     for name, meta in manifest["models"].items():
@@ -154,6 +170,8 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
             scores[name] = _load_array(vdir, meta["files"][0], version, (n,))
         elif kind == "tfidf":
             tfidf, vocab, idf = _load_tfidf(vdir, version, n)
+        elif kind == "anime_weights":
+            anime_models[name] = _load_anime_model(vdir, version, meta)
         k = meta.get("params", {}).get("knn")
         if k and kind in ("dense", "tfidf"):
             rows_file, sims_file = knn_files(name)
@@ -161,7 +179,7 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
                                 _load_array(vdir, sims_file, version, (n, k)))
     row_by_song = {str(s): i for i, s in enumerate(songs["song_id"].tolist())}
     return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song,
-                  neighbours, coarse)
+                  neighbours, coarse, anime_models)
 
 
 def _read_manifest(vdir: Path) -> dict:
@@ -188,6 +206,22 @@ def _load_array(vdir: Path, name: str, version: str, shape: tuple,
         raise BundleError(f"bundle {version}: {name} has shape {array.shape} {array.dtype}, "
                           f"expected {shape} {np.dtype(dtype).name}")
     return array
+
+
+def _load_anime_model(vdir: Path, version: str, meta: dict) -> dict[str, np.ndarray]:
+    params = meta.get("params", {})
+    n, storage = int(params.get("anime", -1)), params.get("storage")
+    files = meta.get("files", [])
+    if storage not in ("dense", "top_k") or len(files) != (2 if storage == "dense" else 3):
+        raise BundleError(f"bundle {version}: anime model files/storage do not match")
+    arrays = {"anime_ids": _load_array(vdir, files[0], version, (n,), np.int64)}
+    if storage == "dense":
+        arrays["weights"] = _load_array(vdir, files[1], version, (n, n))
+    else:
+        k = int(params.get("top_k", -1))
+        arrays["knn_rows"] = _load_array(vdir, files[1], version, (n, k), np.int32)
+        arrays["knn_weights"] = _load_array(vdir, files[2], version, (n, k))
+    return arrays
 
 
 def _load_tfidf(vdir: Path, version: str,

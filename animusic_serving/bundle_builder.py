@@ -32,6 +32,7 @@ from animusic_serving.bundle import (
     BundleError,
     _fsync_dir,
     _sha256,
+    anime_model_files,
     coarse_files,
     knn_files,
     l2_normalise,
@@ -66,6 +67,7 @@ class BundleBuilder:
         self._neighbours: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._coarse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._tfidf: tuple[sp.csr_matrix, dict[str, int], np.ndarray] | None = None
+        self._anime_models: dict[str, dict[str, np.ndarray]] = {}
 
     @property
     def n_songs(self) -> int:
@@ -153,6 +155,40 @@ class BundleBuilder:
         self._models[name] = _ModelEntry("scores", params or {}, metrics or {},
                                          files=[f"{name}.scores.npy"])
 
+    def add_anime_model(self, name: str, anime_ids: np.ndarray, *,
+                        weights: np.ndarray | None = None,
+                        knn: tuple[np.ndarray, np.ndarray] | None = None,
+                        params: dict | None = None, metrics: dict | None = None) -> None:
+        """An anime-to-anime model (e.g. ``lists``, ``recommend/lists.py``): MAL ids and
+        either the whole (n, n) weight matrix or each anime's top-k (columns, weights)."""
+        self._check_name(name)
+        ids = np.asarray(anime_ids, dtype=np.int64)
+        n = len(ids)
+        if ids.ndim != 1 or len(np.unique(ids)) != n:
+            raise BundleError(f"{name}: anime ids must be a 1-d array of distinct MAL ids")
+        if (weights is None) == (knn is None):
+            raise BundleError(f"{name}: give either dense weights or top-k rows, not both")
+        params = {**(params or {}), "anime": n}
+        if weights is not None:
+            arrays = {"anime_ids": ids, "weights": np.asarray(weights, dtype=np.float32)}
+            if arrays["weights"].shape != (n, n):
+                raise BundleError(f"{name}: expected ({n}, {n}) weights, "
+                                  f"got {arrays['weights'].shape}")
+            params["storage"] = "dense"
+        else:
+            assert knn is not None
+            rows, values = np.asarray(knn[0], dtype=np.int32), np.asarray(knn[1], np.float32)
+            if rows.ndim != 2 or rows.shape[0] != n or rows.shape != values.shape \
+                    or (rows.size and (rows.min() < 0 or rows.max() >= n)):
+                raise BundleError(f"{name}: top-k rows must be (n, k) columns in [0, {n})")
+            arrays = {"anime_ids": ids, "knn_rows": rows, "knn_weights": values}
+            params.update(storage="top_k", top_k=int(rows.shape[1]))
+        if not all(np.isfinite(a).all() for a in arrays.values()):
+            raise BundleError(f"{name}: weights contain NaN or inf")
+        self._anime_models[name] = arrays
+        self._models[name] = _ModelEntry("anime_weights", params, metrics or {},
+                                         files=anime_model_files(name, params["storage"]))
+
     def add_model(self, name: str, kind: str = "sampler", params: dict | None = None,
                   metrics: dict | None = None) -> None:
         """A model with no stored array (e.g. ``random``)."""
@@ -174,7 +210,8 @@ class BundleBuilder:
         tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
         row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
         return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
-                      vocab, idf, row_by_song, dict(self._neighbours), dict(self._coarse))
+                      vocab, idf, row_by_song, dict(self._neighbours), dict(self._coarse),
+                      dict(self._anime_models))
 
     def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
                 extra: dict | None = None) -> str:
@@ -207,6 +244,9 @@ class BundleBuilder:
         self.songs.to_parquet(out / SONGS_FILE, index=False)
         for name, array in self._arrays.items():
             np.save(out / self._models[name].files[0], array, allow_pickle=False)
+        for name, arrays in self._anime_models.items():
+            for file, array in zip(self._models[name].files, arrays.values()):
+                np.save(out / file, array, allow_pickle=False)
         for name, (knn_rows, knn_sims) in self._neighbours.items():
             rows_file, sims_file = knn_files(name)
             np.save(out / rows_file, knn_rows, allow_pickle=False)

@@ -22,7 +22,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from animusic_serving.bundle import BundleBuilder, load_bundle
+from animusic_serving.bundle import load_bundle
+from animusic_serving.bundle_builder import BundleBuilder
 
 
 def publish(root: Path, n: int) -> tuple[str, int]:

@@ -104,6 +104,7 @@ def build(kind: str, root: Path) -> dict:
         builder.add_scores("popular", rng.pareto(1.5, n).astype(np.float32))
         models = ["minilm", "node2vec"] if n >= 1_000_000 else ["minilm", "mpnet", "node2vec"]
         chash = f"synthetic-{kind}"
+        add_synthetic_lists(builder, np.unique(anime), rng)
     n = builder.n_songs
     anime_codes = pd_codes(builder.songs["anime_id"].to_numpy())
     for name in models:
@@ -120,8 +121,29 @@ def build(kind: str, root: Path) -> dict:
     builder.add_model("random")
     builder.add_model("hybrid")
     version = builder.publish(root, catalog_hash=chash)
+    extra = ["lists"] if "lists" in builder.as_bundle().model_names else []
     return {"version": version, "n_songs": n, "models": [*models, "tfidf", "popular",
-                                                          "random", "hybrid"]}
+                                                          "random", "hybrid", *extra]}
+
+
+def add_synthetic_lists(builder, anime_ids, rng) -> None:
+    """A lists model of the shape the publisher writes (animusic_assets/core/lists_model.py):
+    at most MAX_ANIME anime, dense up to DENSE_MAX_ANIME, else each row's TOP_K weights.
+    The values are random: serving cost depends on the shape only."""
+    import numpy as np
+
+    from animusic_assets.core.lists_model import DENSE_MAX_ANIME, MAX_ANIME, TOP_K
+
+    ids = np.asarray(anime_ids[:MAX_ANIME], dtype=np.int64)
+    n = len(ids)
+    if n <= DENSE_MAX_ANIME:
+        weights = (rng.standard_normal((n, n), dtype=np.float32) * 0.01)
+        np.fill_diagonal(weights, 0.0)
+        builder.add_anime_model("lists", ids, weights=weights, params={"synthetic": True})
+    else:
+        rows = np.stack([rng.choice(n, size=TOP_K, replace=False) for _ in range(n)])
+        values = -np.sort(-rng.random((n, TOP_K), dtype=np.float32) * 0.1, axis=1)
+        builder.add_anime_model("lists", ids, knn=(rows, values), params={"synthetic": True})
 
 
 # as the publisher does (defs/publish): every similarity model uses the nearest-profile query,
@@ -169,21 +191,31 @@ def measure(root: Path, requests: int) -> dict:
     load_s = time.perf_counter() - t
     feedback = fake_feedback(bundle)
 
-    def one(seed):  # what GET /playlist computes: the items, why each is there, the view
-        planned = plan_playlist(bundle, feedback, [], username="bench",
-                                rng=np.random.default_rng(seed))
+    all_models = playlist_models(bundle)
+    without_lists = [m for m in all_models if m != "lists"]
+    # an imported list as well as feedback: the lists slot reads both
+    listed = bundle.songs["anime_id"].drop_duplicates().iloc[::97].head(30).tolist()
+
+    def one(seed, models=None):  # what GET /playlist computes: items, why each is there, view
+        planned = plan_playlist(bundle, feedback, listed, username="bench",
+                                rng=np.random.default_rng(seed), models=models)
         why = explain_playlist(bundle, planned.profile, planned.items, planned.cache)
         return [describe(bundle, i, explanation=w)
                 for i, w in zip(planned.items, why, strict=True)]
 
     for seed in range(3):
         one(seed)  # warm-up: page in the mapped matrices, derived per-bundle values
-    times = []
-    for seed in range(requests):
+        one(seed, without_lists)
+    times, times_without = [], []
+    for seed in range(requests):  # interleaved: both variants see the same machine load
         t = time.perf_counter()
         one(seed)
         times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        one(seed, without_lists)
+        times_without.append(time.perf_counter() - t)
     times_ms = np.asarray(times) * 1000
+    without_ms = np.asarray(times_without) * 1000
 
     # the original's per-candidate loop, same profile and candidates
     profile = build_profile(feedback, bundle.row_of, bundle.songs["anime_id"].to_numpy(),
@@ -201,6 +233,9 @@ def measure(root: Path, requests: int) -> dict:
     return {"n_songs": bundle.n_songs, "models": models, "load_s": round(load_s, 2),
             "p50_ms": round(float(np.percentile(times_ms, 50)), 2),
             "p99_ms": round(float(np.percentile(times_ms, 99)), 2),
+            "lists_slot": "lists" in all_models,
+            "p99_without_lists_ms": round(float(np.percentile(without_ms, 99)), 2),
+            "p50_without_lists_ms": round(float(np.percentile(without_ms, 50)), 2),
             "requests": requests, "loop_ms": round(loop_s * 1000, 1),
             "loop_extrapolated": len(sample) < len(candidates),
             "ratio": round(loop_s * 1000 / float(np.percentile(times_ms, 50)), 1),
@@ -458,7 +493,23 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     print(table(results))
+    print()
+    print(lists_table(results))
     return 0
+
+
+def lists_table(results: list[dict]) -> str:
+    """The lists slot's cost: the same requests with and without it, interleaved."""
+    lines = ["| catalogue | songs | p50 / p99 with lists | p50 / p99 without | p99 difference "
+             "| p99 ratio |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if not r.get("lists_slot"):
+            continue
+        lines.append(f"| {r['catalogue']} | {r['n_songs']:,} | {r['p50_ms']} / {r['p99_ms']} ms "
+                     f"| {r['p50_without_lists_ms']} / {r['p99_without_lists_ms']} ms | "
+                     f"{r['p99_ms'] - r['p99_without_lists_ms']:+.2f} ms | "
+                     f"{r['p99_ms'] / r['p99_without_lists_ms']:.2f} |")
+    return "\n".join(lines)
 
 
 def table(results: list[dict]) -> str:

@@ -4,6 +4,12 @@
     .venv/bin/python scripts/evaluate.py                       # reference catalog + dev lists
     .venv/bin/python scripts/evaluate.py --tfidf-ngram 2 --no-sublinear
     .venv/bin/python scripts/evaluate.py --only tfidf_model    # skip the transformer models
+    .venv/bin/python scripts/evaluate.py --train-lists ../shared/data/user_lists_dev.csv
+
+``--train-lists``: the anime lists the collaborative ``lists`` model learns from (none: the
+model is left out); ``--user-lists``: the users it is evaluated on. They may be the same file:
+every evaluation user's held-out anime (tuning and report halves) are dropped from training
+(``lists_data.drop_held_out``), so no reported hit was ever seen in training.
 
 It materialises the same assets `make run` does (ANIMUSIC_MODE=csv), into a temporary bundle
 store, and prints the offline evaluation's tables. Reads ../shared; exits 0 with a message
@@ -28,6 +34,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalog", default=str(SHARED / "reference_catalog.csv"))
     parser.add_argument("--user-lists", default=str(SHARED / "user_lists_dev.csv"))
+    parser.add_argument("--train-lists", default="",
+                        help="lists CSV the lists model learns from (default: none)")
     parser.add_argument("--tfidf-ngram", type=int, default=None)
     parser.add_argument("--no-sublinear", action="store_true")
     parser.add_argument("--loop-users", type=int, default=150)
@@ -45,6 +53,7 @@ def main() -> int:
 
     from animusic_assets.build_selection import build_assets_and_checks
     from animusic_assets.resources import AnimusicCsvSource, BundleStoreResource, UserListsResource
+    from animusic_assets.resources.anime_lists import AnimeListsResource
     from animusic_assets.resources.embedder import EmbeddingCacheResource
 
     started = time.perf_counter()
@@ -78,14 +87,21 @@ def main() -> int:
             resources={"embedding_cache": EmbeddingCacheResource(),
                        "anime_source": AnimusicCsvSource(path=args.catalog),
                        "bundle_store": BundleStoreResource(root=str(Path(tmp) / "bundles")),
-                       "user_lists": UserListsResource(path=args.user_lists)},
+                       "user_lists": UserListsResource(path=args.user_lists),
+                       "anime_lists_source": AnimeListsResource(
+                           public_lists_path=args.train_lists)},
             run_config=run_config, raise_on_error=True,
         )
         meta = result.asset_materializations_for_node("offline_evaluation")[0].metadata
         publish = result.asset_materializations_for_node("model_bundle")[0].metadata
+        lists = result.asset_materializations_for_node("lists_model")[0].metadata
     print(f"catalog {args.catalog}; {meta['users'].value} report users ({meta['user_lists'].value})")
     print(f"hybrid weights (tuned on the other half): {publish['hybrid_weights'].value}\n")
+    print("lists model: " + ", ".join(f"{k} {v.value}" for k, v in lists.items()))
     print(meta["ranking"].value, "\n")
+    if "ndcg_vs_popular" in meta:
+        print("NDCG@10 / popular: " + ", ".join(
+            f"{m} {r:.2f}x" for m, r in meta["ndcg_vs_popular"].value.items()), "\n")
     print(meta["like_rate"].value, "\n")
     print(meta["verdict"].value)
     print(f"\n{time.perf_counter() - started:.0f} s")

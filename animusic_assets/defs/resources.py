@@ -5,6 +5,7 @@ use them, in defs/ingest and defs/analytics."""
 import dagster as dg
 
 from animusic_assets.resources import BundleStoreResource, UserListsResource
+from animusic_assets.resources.anime_lists import anime_lists_from_settings
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_assets.resources.settings import settings_from_env
@@ -20,6 +21,9 @@ def build_resources() -> dg.Definitions:
             "bundle_store": BundleStoreResource(root=str(settings.bundle_root())),
             # real lists when the file is there (../shared in development), else synthetic users
             "user_lists": UserListsResource(path=settings.user_lists),
+            "anime_lists_source": anime_lists_from_settings(
+                settings.public_lists, settings.user_lists, settings.database_url
+            ),
             "embedding_cache": EmbeddingCacheResource(
                 root=str(settings.cache_root()), models_dir=str(settings.models_root())
             ),

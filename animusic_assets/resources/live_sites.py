@@ -4,6 +4,7 @@ Defaults are the polite real limits from DESIGN.md; tests point every base URL a
 fake-site server and raise the rates so they run fast.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -61,7 +62,7 @@ class LiveSitesResource(dg.ConfigurableResource):
             "animethemes": HostLimit(self.animethemes_rate_per_s),
         })
 
-    def clients(self, log=None) -> SiteClients:
+    def clients(self, log: Callable[[str], object] | None = None) -> SiteClients:
         if self._clients is None:
             client = httpx.Client(timeout=self.timeout_s, follow_redirects=True,
                                   headers={"User-Agent": self.user_agent})
@@ -74,7 +75,7 @@ class LiveSitesResource(dg.ConfigurableResource):
         self._clients.fetcher.log = log
         return self._clients
 
-    def _browser(self):
+    def _browser(self) -> Callable[[str], str] | None:
         if not self.browser_fallback:
             return None
         from animusic_assets.sources.browser_fetch import render_page

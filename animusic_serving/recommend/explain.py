@@ -3,6 +3,8 @@
 * the nearest-profile models (TF-IDF, MiniLM, MPNet, node2vec): the profile song whose
   vector under THAT model is nearest the picked song: "because you liked <song> (<anime>)"
   (for a cold start, the anime on the user's list, or the popular stand-in, is named instead);
+* ``lists``: the listener's anime that contributed most: "listeners who liked <anime> also
+  liked this" (``lists.explain_lists_pick``);
 * ``popular`` / ``random``: what they are;
 * ``hybrid``: its largest weighted components at the picked row, and the profile song
   nearest under the strongest similarity component.
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from animusic_serving.recommend.lists import explain_lists_pick
 from animusic_serving.recommend.playlist import PlaylistItem
 from animusic_serving.recommend.profile import Profile
 from animusic_serving.recommend.scorers import (
@@ -39,6 +42,7 @@ COMPONENT_LABELS = {
     "node2vec": "shared artists, studios and tags (node2vec)",
     "popularity": "popular",
     "franchise": "same franchise as one of yours",
+    "lists": "liked by listeners with your anime (lists)",
 }
 HYBRID_TOP_COMPONENTS = 2
 
@@ -127,6 +131,13 @@ def _popular(context: ExplainContext) -> Explanation:
     return Explanation("popular: among the most-viewed songs you have not heard here")
 
 
+def _lists(context: ExplainContext) -> Explanation:
+    found = explain_lists_pick(context.bundle, context.profile, context.item.row)
+    if found is None:  # none of the listener's anime is known to the model: popularity
+        return Explanation("popular with listeners (none of your anime is in the lists model)")
+    return Explanation(found[2])
+
+
 def _random(context: ExplainContext) -> Explanation:
     return Explanation("random pick: a song from anywhere in the catalogue, for discovery")
 
@@ -137,7 +148,8 @@ def hybrid_contributions(bundle: Any, profile: Profile, row: int,
     params = bundle.manifest.get("models", {}).get("hybrid", {}).get("params", {})
     weights = params.get("weights") or DEFAULT_HYBRID_WEIGHTS
     names = [name for name, weight in weights.items() if weight]
-    components = hybrid_components(bundle, profile.positive_rows, names, cache=cache)
+    components = hybrid_components(bundle, profile.positive_rows, names, cache=cache,
+                                   seed_anime=profile.listed_anime)
     parts = [(name, float(weights[name]) * float(values[row]))
              for name, values in components.items()]
     return sorted(parts, key=lambda part: -part[1])
@@ -160,6 +172,7 @@ def _hybrid(context: ExplainContext) -> Explanation:
 
 EXPLAINERS: dict[str, Explainer] = {
     **{name: _nearest for name in ("tfidf", *DENSE_MODELS)},
+    "lists": _lists,
     "popular": _popular,
     "random": _random,
     "hybrid": _hybrid,

@@ -24,7 +24,8 @@ import numpy as np
 from animusic_serving.recommend.profile import Profile
 from animusic_serving.recommend.scorers import has_scorer, score
 
-PLAYLIST_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "popular", "random", "hybrid")
+PLAYLIST_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "lists", "popular", "random",
+                   "hybrid")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
             candidates = np.flatnonzero(pool)
             row = int(candidates[rng.integers(candidates.size)])
         else:
-            scores = score(bundle, model, profile.positive_rows, rng, cache=cache)
+            scores = score(bundle, model, profile.positive_rows, rng, cache=cache,
+                           seed_anime=profile.listed_anime)
             row = int(np.argmax(np.where(pool, scores, -np.inf)))
         items.append(PlaylistItem(row, song_ids[row], model, len(items)))
         available[row] = False

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -54,6 +54,9 @@ class Profile:
     blacklisted_anime: np.ndarray  # anime ids with negative favourability
     seed_rows: np.ndarray  # cold-start stand-ins: excluded from the playlist
     cold_start: str | None = None  # None, "anime_list" or "popular"
+    # MAL ids on the imported list (minus blacklisted anime), with or without positives: the
+    # collaborative ``lists`` model reads them next to the positives' anime
+    listed_anime: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def is_positive(liked: bool, watch_time: float, total_video_time: float) -> bool:
@@ -85,18 +88,21 @@ def build_profile(feedback: Iterable[FeedbackLike], row_of: Callable[[str], int 
     skip_rows = np.unique(rows_arr)
     blacklisted = _blacklisted_anime(anime_ids[rows_arr], positive_arr)
     positive_rows = np.unique(rows_arr[positive_arr])
+    on_list = np.unique(np.fromiter((int(a) for a in anime_list), dtype=np.int64))
+    listed = np.setdiff1d(on_list, blacklisted) if blacklisted.size else on_list
     if positive_rows.size:
-        return Profile(positive_rows, skip_rows, blacklisted, np.empty(0, np.int64))
+        return Profile(positive_rows, skip_rows, blacklisted, np.empty(0, np.int64),
+                       listed_anime=listed)
 
     rng = np.random.default_rng(user_day_seed(username, day or dt.date.today()))
-    pool = np.flatnonzero(np.isin(anime_ids, np.fromiter(anime_list, dtype=np.int64)))
+    pool = np.flatnonzero(np.isin(anime_ids, on_list))
     source = "anime_list"
     if not pool.size:
         pool, source = _most_popular(popularity, len(anime_ids)), "popular"
     unseen = np.setdiff1d(pool, skip_rows)
     pool = unseen if unseen.size else pool  # everything seen: it still says who you are
     seeds = np.sort(rng.choice(pool, size=min(k, pool.size), replace=False)).astype(np.int64)
-    return Profile(seeds, skip_rows, blacklisted, seeds, source)
+    return Profile(seeds, skip_rows, blacklisted, seeds, source, listed_anime=listed)
 
 
 def _blacklisted_anime(anime_of_rows: np.ndarray, positive: np.ndarray) -> np.ndarray:

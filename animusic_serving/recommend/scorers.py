@@ -17,10 +17,14 @@
   concatenated text); the rows are L2-normalised, so ``tfidf @ mean`` ranks like that cosine.
 * popular: the bundle's popularity score vector (e.g. ``popular.scores.npy``).
 * random: i.i.d. uniform scores, so the best candidate is a uniform draw among candidates.
+* lists: collaborative anime-to-anime weights (``lists.py``): the sum of the user's positive
+  anime's rows, with a within-anime tie-break. It reads the profile's songs' anime plus
+  ``seed_anime`` (the imported list), which the callers pass from ``Profile.listed_anime``.
 * hybrid: a weighted sum of z-scored components (z-scoring puts cosines and priors on one
-  scale): the similarity models' scores, a log-popularity prior (``popularity``: minus the log
+  scale): the similarity models' and ``lists``' scores, a log-popularity prior (``popularity``: minus the log
   of the popularity rank) and franchise affinity (``franchise``: 1 when the candidate's
-  franchise key is one of the profile's, 0 otherwise). The weights come from the manifest's
+  franchise key is one of the profile's or, given ``seed_anime``, one of the imported list's
+  anime's, 0 otherwise). The weights come from the manifest's
   ``params["weights"]``; the offline evaluation chooses them on a tuning half of the users.
 """
 
@@ -33,11 +37,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from animusic_serving.recommend.coarse import coarse_mean_scores
+from animusic_serving.recommend.lists import LISTS_MODEL, has_lists, lists_scores
 from animusic_serving.recommend.neighbours import listed_nearest_scores, tail_offsets
 
 DENSE_MODELS = ("minilm", "mpnet", "node2vec")
 PROFILE_QUERIES = ("nearest", "mean")  # a similarity model's manifest param ``profile_query``
 SIMILARITY_MODELS = ("tfidf", *DENSE_MODELS)
+# models that score from the profile (z-scored into the hybrid); lists is collaborative
+PROFILE_MODELS = (*SIMILARITY_MODELS, LISTS_MODEL)
 
 
 NEAREST_MAX_PROFILE = 64
@@ -125,16 +132,18 @@ DEFAULT_HYBRID_WEIGHTS = {**{name: 1.0 for name in SIMILARITY_MODELS},
 
 
 def hybrid_components(bundle: Any, profile_rows: np.ndarray,
-                      names: list[str], *, cache: dict | None = None) -> dict[str, np.ndarray]:
+                      names: list[str], *, cache: dict | None = None,
+                      seed_anime: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The hybrid's building blocks for one profile, each on a comparable scale; components
     the bundle cannot provide are left out. ``cache``: scores already computed for this
     profile (see ``score``), so a playlist scores each similarity model once."""
     components: dict[str, np.ndarray] = {}
     for name in names:
-        if name in SIMILARITY_MODELS and has_scorer(bundle, name):
+        if name in PROFILE_MODELS and has_scorer(bundle, name):
             key = ("zscore", name)  # the explanation reads the components the hybrid used
             if cache is None or key not in cache:
-                z = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache))
+                z = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache,
+                                  seed_anime=seed_anime))
                 if cache is None:
                     components[name] = z
                     continue
@@ -149,6 +158,8 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
             codes = bundle.derived("franchise_codes", _franchise_codes)
             present = np.zeros(codes.max() + 2, dtype=bool)  # a lookup table: O(n), no sort
             present[codes[profile_rows]] = True
+            if seed_anime is not None and len(seed_anime):
+                present[_franchise_codes_of_anime(bundle, seed_anime)] = True
             components[name] = present[codes].astype(np.float32)
             if cache is not None:
                 cache[("component", name)] = components[name]
@@ -157,10 +168,10 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
 
 def hybrid_scores(bundle: Any, profile_rows: np.ndarray,
                   weights: dict[str, float] | None = None, *,
-                  cache: dict | None = None) -> np.ndarray:
+                  cache: dict | None = None, seed_anime: np.ndarray | None = None) -> np.ndarray:
     weights = DEFAULT_HYBRID_WEIGHTS if weights is None else weights
     components = hybrid_components(bundle, profile_rows, [n for n, w in weights.items() if w],
-                                   cache=cache)
+                                   cache=cache, seed_anime=seed_anime)
     # float32 throughout: at 1M songs each pass over the catalogue costs memory bandwidth
     total = np.zeros(bundle.n_songs, dtype=np.float32)
     for name, component in components.items():
@@ -189,6 +200,21 @@ def _unlisted_offsets(bundle: Any) -> np.ndarray:
     return tail_offsets(tail, bundle.n_songs)
 
 
+def _franchise_codes_of_anime(bundle: Any, anime: np.ndarray) -> np.ndarray:
+    """Franchise codes of the given MAL ids (those the catalogue has), via a per-bundle
+    sorted (anime id, code) table: no pass over the songs per request."""
+    ids, codes = bundle.derived("anime_franchise_codes", _anime_franchise_table)
+    anime = np.asarray(anime, dtype=ids.dtype)
+    at = np.minimum(np.searchsorted(ids, anime), max(len(ids) - 1, 0))
+    return codes[at[ids[at] == anime]] if len(ids) else np.empty(0, np.int64)
+
+
+def _anime_franchise_table(bundle: Any) -> tuple[np.ndarray, np.ndarray]:
+    codes = bundle.derived("franchise_codes", _franchise_codes)
+    ids, first = np.unique(bundle.songs["anime_id"].to_numpy(), return_index=True)
+    return ids, codes[first]
+
+
 def _franchise_codes(bundle: Any) -> np.ndarray:
     return pd.factorize(bundle.songs["franchise"].fillna(""))[0]
 
@@ -201,28 +227,35 @@ def has_scorer(bundle: Any, name: str) -> bool:
         return name in bundle.dense
     if name == "popular":
         return name in bundle.scores
+    if name == LISTS_MODEL:
+        return has_lists(bundle)
     if name == "hybrid":
         return any(has_scorer(bundle, m) for m in SIMILARITY_MODELS if m in bundle.model_names)
     return name == "random"
 
 
 def score(bundle: Any, name: str, profile_rows: np.ndarray,
-          rng: np.random.Generator | None, *, cache: dict | None = None) -> np.ndarray:
+          rng: np.random.Generator | None, *, cache: dict | None = None,
+          seed_anime: np.ndarray | None = None) -> np.ndarray:
     """Scores of every row for model ``name``. Without profile rows the similarity models
     fall back to popularity (or zeros), which keeps a playlist possible on any catalogue.
 
     ``cache``: a dict owned by the caller for ONE profile and bundle (e.g. one playlist);
-    deterministic scores are stored there, so the hybrid reuses the similarity models'."""
+    deterministic scores are stored there, so the hybrid reuses the similarity models'.
+    ``seed_anime``: MAL ids on the user's imported list (read by ``lists``)."""
     if cache is not None and name != "random":
         if name not in cache:
-            cache[name] = _score(bundle, name, profile_rows, rng, cache)
+            cache[name] = _score(bundle, name, profile_rows, rng, cache, seed_anime)
         return cache[name]
-    return _score(bundle, name, profile_rows, rng, None)
+    return _score(bundle, name, profile_rows, rng, None, seed_anime)
 
 
 def _score(bundle: Any, name: str, profile_rows: np.ndarray,
-           rng: np.random.Generator | None, cache: dict | None) -> np.ndarray:
+           rng: np.random.Generator | None, cache: dict | None,
+           seed_anime: np.ndarray | None = None) -> np.ndarray:
     profile_rows = np.asarray(profile_rows, dtype=np.int64)
+    if name == LISTS_MODEL:
+        return lists_scores(bundle, profile_rows, seed_anime)
     if name == "random":
         return random_scores(bundle.n_songs, rng or np.random.default_rng())
     if name == "popular" or (name in (*SIMILARITY_MODELS, "hybrid") and not profile_rows.size):
@@ -242,5 +275,6 @@ def _score(bundle: Any, name: str, profile_rows: np.ndarray,
                             coarse=getattr(bundle, "coarse", {}).get(name))
     if name == "hybrid":
         params = bundle.manifest["models"].get("hybrid", {}).get("params", {})
-        return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache)
+        return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache,
+                             seed_anime=seed_anime)
     raise KeyError(f"no scorer for model {name!r}")

@@ -8,6 +8,7 @@ import pytest
 from animusic_assets import definitions
 from animusic_assets.build_selection import build_assets_and_checks
 from animusic_assets.resources import BundleStoreResource, JsonFileAnimeSource, UserListsResource
+from animusic_assets.resources.anime_lists import AnimeListsResource
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_assets.resources.modes import anime_source_for_mode
 from animusic_serving.bundle import load_bundle, read_current
@@ -21,7 +22,8 @@ def _materialize(tmp_path, records_path=FIXTURE):
         resources={"anime_source": JsonFileAnimeSource(path=str(records_path)),
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path="", synthetic_users=60),
-                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
+                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache")),
+                   "anime_lists_source": AnimeListsResource()},  # no lists: left out
         raise_on_error=False,
     )
 
@@ -35,12 +37,12 @@ def test_definitions_load_with_every_asset_and_check():
                     "model_bundle", "offline_evaluation", "engagement_report", "feasibility_report",
                     # live collection: in every mode, the mode only chooses what anime_records reads
                     "mal_ranking", "mal_details", "mal_pages", "anidb_anime", "youtube_links",
-                    "single_anime"}
+                    "single_anime", "anime_lists", "lists_model", "api_db/anime_list_entries"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"catalog_not_empty", "catalog_ids_unique", "catalog_fill_rates",
             "catalog_no_header_rows", "bundle_loads_and_verifies",
             "tfidf_rows_valid_and_neighbours_sane", "node2vec_vectors_valid", "minilm_vectors_valid",
-            "mpnet_vectors_valid"} <= checks
+            "mpnet_vectors_valid", "lists_model_valid"} <= checks
     assert defs.resolve_job_def("build_and_publish")
     assert defs.resolve_job_def("ingest_rank_batch").partitions_def is not None
 
@@ -56,6 +58,8 @@ def test_graph_materializes_and_publishes_a_bundle(tmp_path):
     assert read_current(tmp_path / "bundles") == bundle.version
     assert sorted(bundle.model_names) == ["hybrid", "minilm", "mpnet", "node2vec", "popular", "random", "tfidf"]
     assert "weights" in bundle.manifest["models"]["hybrid"]["params"]
+    # no lists file configured: the lists model is left out with a reason, the rest publishes
+    assert "users" in bundle.manifest["left_out"]["lists"]
     assert bundle.n_songs == 7  # 8 listed songs, "again" listed twice
     assert bundle.tfidf.shape[0] == bundle.n_songs
     # the nearest-profile models are published with their neighbour lists
@@ -74,7 +78,8 @@ def test_evaluation_on_the_demo_snapshot_with_synthetic_users(tmp_path, monkeypa
                    "bundle_store": BundleStoreResource(root=str(tmp_path / "bundles")),
                    "user_lists": UserListsResource(path=str(tmp_path / "absent.csv"),
                                                    synthetic_users=80),
-                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"))},
+                   "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache")),
+                   "anime_lists_source": AnimeListsResource()},  # no lists: left out
         run_config={"ops": {"offline_evaluation": {"config": {
             "reports_dir": str(tmp_path / "reports"), "loop_users": 10, "playlists": 3}}}},
     )

@@ -12,6 +12,7 @@ from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from animusic_assets.build_selection import build_assets_and_checks
 from animusic_assets.defs.ingest.definitions import ingest_definitions
 from animusic_assets.resources import BundleStoreResource, UserListsResource
+from animusic_assets.resources.anime_lists import AnimeListsResource
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 from animusic_assets.resources.live_source import LiveAnimeSource
 from animusic_serving.bundle import read_current
@@ -27,6 +28,8 @@ REBUILT = {
     "tfidf_model",
     "popularity_model",
     "node2vec_model",
+    "anime_lists",
+    "lists_model",
     "minilm_model",
     "mpnet_model",
     "model_bundle",
@@ -89,6 +92,7 @@ def test_backfill_then_automation_rebuilds_once_and_the_api_serves_the_new_anime
                 "bundle_store": BundleStoreResource(root=str(bundles)),
                 "user_lists": UserListsResource(path="", synthetic_users=20),
                 "embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache")),
+                "anime_lists_source": AnimeListsResource(),  # no lists: left out
             },
         ),
     )

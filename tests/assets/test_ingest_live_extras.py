@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 
 from animusic_assets.defs.ingest.definitions import ingest_definitions
-from animusic_assets.resources.settings import settings_from_env
 from animusic_assets.defs.ingest.partitions import SINGLE_ANIME, rank_batch_keys
+from animusic_assets.resources.settings import settings_from_env
 from tests.assets.fakesite.harness import live_sites
 from tests.assets.fakesite.server import FakeSites
 

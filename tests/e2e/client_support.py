@@ -356,7 +356,8 @@ def feedback_rows(database_url: str, username: str) -> dict[str, dict]:
         with engine.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, "
-                "f.liked, f.opened, f.playlist_id FROM feedback f JOIN users u ON u.id = f.user_id "
+                "f.liked, f.opened, f.playlist_id "
+                "FROM feedback f JOIN users u ON u.id = f.user_id "
                 "WHERE u.username = :u"), {"u": username}).mappings().all()
     finally:
         engine.dispose()

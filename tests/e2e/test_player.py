@@ -19,6 +19,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+
 from client_support import (
     SONGS_PER_ANIME,
     ApiServer,

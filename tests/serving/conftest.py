@@ -20,7 +20,7 @@ from animusic_serving.bundle import load_bundle
 from animusic_serving.bundle_builder import BundleBuilder
 from animusic_serving.db.session import make_engine
 
-ALL_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "popular", "random", "hybrid")
+ALL_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "lists", "popular", "random", "hybrid")
 
 
 def synthetic_songs(anime_of_rows: list[int]) -> pd.DataFrame:
@@ -58,10 +58,22 @@ def synthetic_builder(n_anime: int = 5, songs_per_anime: int = 4, models=ALL_MOD
         builder.add_tfidf(sp.csr_matrix(counts), {f"t{j}": j for j in range(12)}, np.ones(12))
     if "popular" in models:
         builder.add_scores("popular", popular if popular is not None else rng.random(n))
+    if "lists" in models:
+        builder.add_anime_model("lists", np.arange(1, n_anime + 1),
+                                weights=synthetic_lists_weights(n_anime, rng))
     for name in ("random", "hybrid"):
         if name in models:
             builder.add_model(name)
     return builder
+
+
+def synthetic_lists_weights(n_anime: int, rng: np.random.Generator) -> np.ndarray:
+    """Anime-to-anime weights where anime a's listeners like a+1 (a "sequel") most."""
+    weights = 0.05 * rng.random((n_anime, n_anime))
+    for a in range(n_anime - 1):
+        weights[a, a + 1] = 1.0
+    np.fill_diagonal(weights, 0.0)
+    return weights.astype(np.float32)
 
 
 def publish_synthetic(root: Path, version: str | None = None, **kwargs) -> str:

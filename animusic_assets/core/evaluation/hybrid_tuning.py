@@ -19,17 +19,30 @@ from animusic_serving.recommend.scorers import SIMILARITY_MODELS, has_scorer, hy
 POPULARITY_GRID = (0.0, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 FRANCHISE_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 EXTRA_SIMILARITY_GRID = (0.0, 0.5)
+# with the collaborative lists model the grid spends its points on lists' weight instead:
+# it is several times stronger than TF-IDF, so it is tried at up to 64x the anchor, and the
+# franchise affinity (which then sees the imported list's franchises) rises with it
+# (README "The lists model": the tuning users chose lists 32, franchise 16 on the dev lists)
+LISTS_GRID = (0.0, 8.0, 16.0, 32.0, 64.0)
+POPULARITY_GRID_WITH_LISTS = (0.0, 0.25, 0.5, 1.0)
+FRANCHISE_GRID_WITH_LISTS = (0.0, 4.0, 8.0, 16.0, 32.0)
 
 
 def weight_grid(bundle: Bundle) -> list[dict[str, float]]:
     """TF-IDF is the anchor (weight 1); every other similarity model the bundle has is tried
-    at 0 or 0.5, the priors over their grids."""
+    at 0 or 0.5, the priors over their grids, and ``lists`` (when present) over LISTS_GRID."""
     others = [m for m in SIMILARITY_MODELS if m != "tfidf" and has_scorer(bundle, m)]
+    with_lists = has_scorer(bundle, "lists")
+    popularity = POPULARITY_GRID_WITH_LISTS if with_lists else POPULARITY_GRID
+    franchise = FRANCHISE_GRID_WITH_LISTS if with_lists else FRANCHISE_GRID
     grid = []
-    for pop, fr, *extra in itertools.product(POPULARITY_GRID, FRANCHISE_GRID,
-                                             *[EXTRA_SIMILARITY_GRID] * len(others)):
+    for lists, pop, fr, *extra in itertools.product(LISTS_GRID if with_lists else (0.0,),
+                                                    popularity, franchise,
+                                                    *[EXTRA_SIMILARITY_GRID] * len(others)):
         weights = {"tfidf": 1.0, "popularity": pop, "franchise": fr}
         weights.update({m: w for m, w in zip(others, extra, strict=True) if w})
+        if lists:
+            weights["lists"] = lists
         grid.append(weights)
     return grid
 
@@ -48,7 +61,8 @@ def tune_hybrid(bundle: Bundle, tuning: list[UserSplit],
     totals = np.zeros(len(grid))
     for split in tuning:
         profile = cold_start_profile(bundle, split)
-        parts = hybrid_components(bundle, profile.positive_rows, names)
+        parts = hybrid_components(bundle, profile.positive_rows, names,
+                                  seed_anime=profile.listed_anime)
         stacked = np.stack([parts.get(n, np.zeros(bundle.n_songs)) for n in names])  # (C, N)
         mask = evaluation_candidates(bundle, profile, split)
         scores = np.where(mask, weights @ stacked, -np.inf)  # (G, N)

@@ -43,7 +43,8 @@ def top_k(bundle: Bundle, model: str, profile: Profile, k: int, seed: int,
     """The model's k best candidates in ``mask``, best first, at most one song per anime
     (the playlist's own rule: a list of ten songs from three anime is not ten picks)."""
     scores = np.where(mask, score(bundle, model, profile.positive_rows,
-                                  np.random.default_rng(seed)), -np.inf)
+                                  np.random.default_rng(seed),
+                                  seed_anime=profile.listed_anime), -np.inf)
     return best_per_anime(scores, bundle.songs["anime_id"].to_numpy(), k)
 
 

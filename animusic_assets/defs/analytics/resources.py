@@ -1,11 +1,12 @@
 """Read-only access to the API's PostgreSQL database (feedback, playlists, impressions)."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 IMPRESSIONS_SQL = text("""
     SELECT i.user_id, CAST(i.playlist_id AS text) AS playlist_id, i.song_id, i.position,
@@ -42,7 +43,7 @@ class ServingDatabaseResource(dg.ConfigurableResource):
         return self._engine
 
     @contextmanager
-    def read_only(self):
+    def read_only(self) -> Iterator[Connection]:
         with self.engine().connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ",
                                           postgresql_readonly=True)
@@ -63,6 +64,6 @@ class ServingDatabaseResource(dg.ConfigurableResource):
         sizes["role"] = ["API database" if d == current else "" for d in sizes["database"]]
         return sizes.set_index("database")
 
-    def teardown_after_execution(self, context) -> None:
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._engine is not None:
             self._engine.dispose()

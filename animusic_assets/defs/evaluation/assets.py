@@ -69,6 +69,9 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         metadata={
             "bundle_version": bundle.version, "users": len(report_users), "user_lists": source,
             "verdict": verdict,
+            "ndcg_vs_popular": {str(m): round(float(v / table.loc["popular", ndcg]), 3)
+                                for m, v in table[ndcg].items()}
+            if "popular" in table.index and table.loc["popular", ndcg] > 0 else {},
             "ranking": dg.MetadataValue.md(report.markdown_table(table)),
             "like_rate": dg.MetadataValue.md(report.markdown_table(likes)),
             "like_rate_by_exposure": dg.MetadataValue.md(

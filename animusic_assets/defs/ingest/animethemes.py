@@ -7,6 +7,7 @@ runs the same step from ``single_anime``.
 """
 
 import time
+from collections.abc import Callable
 
 import dagster as dg
 
@@ -72,7 +73,9 @@ def collect_animethemes(
 
 
 def build_animethemes_asset(
-    batches: dg.PartitionsDefinition, deps: list, batch_ids
+    batches: dg.PartitionsDefinition,
+    deps: list,
+    batch_ids: Callable[[dg.AssetExecutionContext, LiveSitesResource], list[int]],
 ) -> dg.AssetsDefinition:
     """The ``animethemes_links`` asset over ``batches``; ``batch_ids(context, live_sites)`` gives
     the MAL ids of the partition (the same helper the other stages use)."""

@@ -50,7 +50,8 @@ def build_live_assets(top_n: int | None = None, batch_size: int | None = None) -
         live_sites.store().put_ranking(entries, fetched)
         return dg.MaterializeResult(metadata={"anime": len(entries), "first": str(entries[:1])})
 
-    def stage_asset(name: str, stage: str, pool: str, deps: list, doc: str):
+    def stage_asset(name: str, stage: str, pool: str, deps: list,
+                    doc: str) -> dg.AssetsDefinition:
         @dg.asset(name=name, group_name="ingest_live", kinds={"httpx"}, pool=pool, deps=deps,
                   partitions_def=batches, description=doc + BATCH_NOTE)
         def _asset(context: dg.AssetExecutionContext, live_sites: LiveSitesResource) -> dg.MaterializeResult:

@@ -21,7 +21,10 @@ def _tick_time(context: dg.ScheduleEvaluationContext) -> dt.datetime:
 BATCH_STAGES = ["mal_details", "mal_pages", "anidb_anime", "youtube_links", "animethemes_links"]
 
 
-def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int):
+def build_jobs_and_schedules(
+    partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int
+) -> tuple[list["dg.UnresolvedAssetJobDefinition"], list[dg.ScheduleDefinition]]:
+    # (quoted: dagster exports that name to type checkers only)
     collect = dg.define_asset_job("ingest_rank_batch", selection=BATCH_STAGES,
                                   description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.")
     ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"],
@@ -33,7 +36,9 @@ def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_da
     @dg.schedule(job=collect, cron_schedule="0 2 * * *", default_status=dg.DefaultScheduleStatus.STOPPED,
                  description=f"Collect the next {per_day} uncollected batch(es) a day (AniDB cap "
                              f"{anidb_daily_cap}). Starts stopped; switch it on in the UI.")
-    def daily_collection(context: dg.ScheduleEvaluationContext):
+    def daily_collection(
+        context: dg.ScheduleEvaluationContext,
+    ) -> dg.SkipReason | list[dg.RunRequest]:
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         todo = [k for k in partitions.get_partition_keys() if k not in done][:per_day]
         day = _tick_time(context).date().isoformat()
@@ -43,13 +48,15 @@ def build_jobs_and_schedules(partitions: dg.StaticPartitionsDefinition, anidb_da
 
     @dg.schedule(job=ranking, cron_schedule="0 3 * * 1", default_status=dg.DefaultScheduleStatus.STOPPED,
                  description="Mondays: refresh the MAL ranking. Starts stopped.")
-    def weekly_mal_ranking(context: dg.ScheduleEvaluationContext):
+    def weekly_mal_ranking(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         return dg.RunRequest()
 
     @dg.schedule(job=youtube, cron_schedule="0 4 1 * *", default_status=dg.DefaultScheduleStatus.STOPPED,
                  description="Monthly: refresh YouTube views and likes of every collected batch "
                              "(pages older than 25 days are fetched again). Starts stopped.")
-    def monthly_youtube_stats(context: dg.ScheduleEvaluationContext):
+    def monthly_youtube_stats(
+        context: dg.ScheduleEvaluationContext,
+    ) -> dg.SkipReason | list[dg.RunRequest]:
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         month = _tick_time(context).strftime("%Y-%m")
         keys = [k for k in partitions.get_partition_keys() if k in done]

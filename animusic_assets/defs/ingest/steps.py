@@ -5,6 +5,7 @@ blocked host stops the stage at once; other per-anime errors are collected and f
 partition at the end (what was fetched is cached, so a re-run costs no requests for it).
 """
 
+import logging
 import time
 
 import dagster as dg
@@ -58,7 +59,8 @@ def _youtube(sites: SiteClients, store: IngestStore, mal_id: int) -> dict:
 STAGES = {"mal_details": _mal_details, "mal_page": _mal_page, "anidb": _anidb, "youtube": _youtube}
 
 
-def run_stage(stage: str, sites: SiteClients, store: IngestStore, mal_ids: list[int], log) -> dict:
+def run_stage(stage: str, sites: SiteClients, store: IngestStore, mal_ids: list[int],
+              log: logging.Logger | dg.DagsterLogManager) -> dict:
     """Run ``stage`` for every id; returns metadata; raises dg.Failure when the partition fails."""
     started, network0, cached0 = time.time(), sites.fetcher.stats["network"], sites.fetcher.stats["cached"]
     done, failures = 0, []

@@ -1,5 +1,7 @@
 """Blocking checks on every dense model: a bad matrix never reaches the published bundle."""
 
+from typing import Any
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -89,7 +91,7 @@ def tfidf_rows_valid_and_neighbours_sane(tfidf_model: TfidfModel,
                                          "minimum": MIN_SAME_ANIME_NEIGHBOURS})
 
 
-def same_anime_neighbour_share(matrix, anime: np.ndarray) -> float:
+def same_anime_neighbour_share(matrix: Any, anime: np.ndarray) -> float:
     """Among songs whose anime has other songs, the share whose nearest neighbour (by cosine
     of L2-normalised rows) is from the same anime; a seeded sample bounds the cost."""
     _, codes = np.unique(anime, return_inverse=True)

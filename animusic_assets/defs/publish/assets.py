@@ -10,6 +10,7 @@ from animusic_assets.core.bundle_songs import bundle_rows, bundle_songs
 from animusic_assets.core.catalog import catalog_hash
 from animusic_assets.core.evaluation.hybrid_tuning import tune_hybrid
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
+from animusic_assets.core.lists_model import ListsModel
 from animusic_assets.core.query_aids import (
     COARSE_DIMS,
     NEIGHBOURS,
@@ -45,7 +46,8 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                  bundle_store: BundleStoreResource, user_lists: UserListsResource,
                  catalog: pd.DataFrame, tfidf_model: TfidfModel,
                  popularity_model: np.ndarray, node2vec_model: SongVectors,
-                 minilm_model: SongVectors, mpnet_model: SongVectors) -> dg.MaterializeResult:
+                 minilm_model: SongVectors, mpnet_model: SongVectors,
+                 lists_model: ListsModel) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     lists, lists_source = user_lists.load(catalog)
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
@@ -56,6 +58,9 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
         "tfidf_idf": tfidf_model.idf, "tfidf_params": tfidf_model.params,
         **{name: vectors.matrix for name, vectors in dense.items()},
         **{f"{name}_params": vectors.params for name, vectors in dense.items()},
+        "lists_anime": lists_model.anime_ids, "lists_params": lists_model.params,
+        "lists_weights": lists_model.weights if lists_model.weights is not None
+        else lists_model.knn_weights,
     })
 
     def build() -> tuple[BundleBuilder, str, dict]:
@@ -69,9 +74,10 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
                               coarse=coarse)
         builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
         builder.add_model("random", params={"kind": "uniform over candidates"})
+        left_out = _add_lists(builder, lists_model)
         hybrid = _tuned_hybrid(context, builder, lists, lists_source, config)
         builder.add_model("hybrid", kind="hybrid", params=hybrid)
-        return builder, catalog_hash(catalog), {}
+        return builder, catalog_hash(catalog), {"left_out": left_out} if left_out else {}
 
     version, published = bundle_store.publish_unless_current(inputs_hash, build)
     bundle = bundle_store.load(version)
@@ -83,8 +89,23 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
         metadata={"version": version, "published": published, "songs": bundle.n_songs,
                   "models": sorted(bundle.model_names), "inputs_hash": inputs_hash,
                   "hybrid_weights": bundle.manifest["models"]["hybrid"]["params"]["weights"],
-                  "store": bundle_store.root},
+                  "store": bundle_store.root,
+                  "left_out": bundle.manifest.get("left_out") or {"none": ""}},
     )
+
+
+def _add_lists(builder: BundleBuilder, model: ListsModel) -> dict[str, str]:
+    """The lists model's arrays (float32 weights, no user rows), or why it is left out."""
+    if not model.n_anime:
+        return {"lists": model.params.get("left_out", "no lists model")}
+    params = {k: v for k, v in model.params.items() if k != "l2_trials"}
+    if model.weights is not None:
+        builder.add_anime_model("lists", model.anime_ids, weights=model.weights, params=params)
+    else:
+        assert model.knn_rows is not None and model.knn_weights is not None
+        builder.add_anime_model("lists", model.anime_ids,
+                                knn=(model.knn_rows, model.knn_weights), params=params)
+    return {}
 
 
 def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int, int]:
@@ -92,7 +113,7 @@ def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int,
                       max_songs=config.neighbours_max_songs, coarse_dims=config.coarse_dims)
 
 
-def _tuned_hybrid(context, builder: BundleBuilder, lists: pd.DataFrame, source: str,
+def _tuned_hybrid(context: dg.AssetExecutionContext, builder: BundleBuilder, lists: pd.DataFrame, source: str,
                   config: PublishConfig) -> dict:
     """Hybrid weights chosen on the tuning half of the users (the evaluation reports on the
     other half), with the default weights when there is nobody to tune on."""

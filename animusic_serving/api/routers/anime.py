@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from sqlalchemy.orm import Session
 
 from animusic_serving.api.anime_titles import AnimeTitles, anime_titles, search
 from animusic_serving.api.auth import CurrentUser
@@ -20,7 +21,9 @@ from animusic_serving.api.schemas import (
     CleanText,
     Username,
 )
+from animusic_serving.bundle import Bundle
 from animusic_serving.db import queries
+from animusic_serving.db.models import User
 
 router = APIRouter(tags=["profile"])
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -47,7 +50,7 @@ def search_anime(bundle: BundleDep,
                           items=[_anime_out(index, i) for i in search(index, q, limit)])
 
 
-def _list_out(session, bundle, user) -> AnimeListItemsOut:
+def _list_out(session: Session, bundle: Bundle, user: User) -> AnimeListItemsOut:
     index = bundle.derived("anime_titles", anime_titles)
     entries = []
     for mal_id in queries.get_anime_list(session, user):
