@@ -13,6 +13,7 @@
     minilm: "MiniLM: songs whose descriptions read like those of songs you like (sentence embeddings)",
     mpnet: "MPNet: songs whose descriptions read like those of songs you like (a larger sentence model)",
     node2vec: "node2vec: songs close in the graph of songs, artists, anime, studios and tags",
+    lists: "lists: songs of anime that listeners with anime like yours also liked (public anime lists)",
     popular: "popular: the most-viewed songs you have not heard here",
     random: "random: any song of the catalogue, for discovery",
     hybrid: "hybrid: a tuned mix of the similarity models and a popularity prior",
