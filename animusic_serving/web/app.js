@@ -89,7 +89,7 @@
     $("welcome").hidden = signedIn;
     $("app").hidden = !signedIn;
     $("account").hidden = !signedIn;
-    $("who").textContent = session ? (session.dev ? `${session.username} (local demo)` : `@${session.username}`) : "";
+    $("who").textContent = session ? (session.dev ? `${session.username} · demo` : `@${session.username}`) : "";
     const playlist = store.get("playlist", null);
     const items = playlist?.items || [];
     const index = playlist?.index ?? -1;
