@@ -13,6 +13,7 @@
     minilm: "MiniLM: songs whose descriptions read like those of songs you like (sentence embeddings)",
     mpnet: "MPNet: songs whose descriptions read like those of songs you like (a larger sentence model)",
     node2vec: "node2vec: songs close in the graph of songs, artists, anime, studios and tags",
+    lists: "lists: songs of anime that listeners with anime like yours also liked (public anime lists)",
     popular: "popular: the most-viewed songs you have not heard here",
     random: "random: any song of the catalogue, for discovery",
     hybrid: "hybrid: a tuned mix of the similarity models and a popularity prior",
@@ -88,7 +89,7 @@
     $("welcome").hidden = signedIn;
     $("app").hidden = !signedIn;
     $("account").hidden = !signedIn;
-    $("who").textContent = session ? (session.dev ? `${session.username} (local demo)` : `@${session.username}`) : "";
+    $("who").textContent = session ? (session.dev ? `${session.username} · demo` : `@${session.username}`) : "";
     const playlist = store.get("playlist", null);
     const items = playlist?.items || [];
     const index = playlist?.index ?? -1;
@@ -138,6 +139,9 @@
     $("prev").disabled = !item || index <= 0;
     $("next").disabled = !items.length;
     $("empty").hidden = active || !!item;
+    // "audio only" means something only for AnimeThemes files: none in the list, no toggle
+    $("audio-only").closest("label").hidden =
+      !items.some((i) => A.player.sourceOf(i).kind === "file");
     $("empty-text").textContent = items.length ? "Click a song in your playlist, or press Next ▶."
                                                : "Pick a few anime you like, then get a playlist.";
     const kind = item ? A.player.sourceOf(item).kind : null;

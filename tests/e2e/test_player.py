@@ -215,6 +215,7 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.reload()
         page.locator("#items li").first.click()
         page.locator("#no-video").wait_for(state="visible")
+        assert page.locator("#audio-only").is_visible()  # other songs of the list are files
         # said plainly, not as a fault: no video here, a YouTube search in a new tab
         assert "YouTube search in a new tab" in page.locator("#no-video").inner_text()
         with context.expect_page() as opened_tab:

@@ -81,6 +81,8 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         assert re.search(r"Song \d+$", items.first.locator(".title").inner_text())
         anime = items.first.locator(".anime").inner_text()
         assert re.match(r"Anime \d+ · (opening|ending)", anime)
+        # YouTube songs only: no "audio only" toggle (it means AnimeThemes files)
+        assert not page.locator("#audio-only").is_visible()
 
         # play the first song for ~5 s, then next
         items.first.click()
