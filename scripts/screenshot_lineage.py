@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -77,6 +78,30 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout_s: float) -> None
     raise RuntimeError(f"dagster-webserver did not answer at {url} within {timeout_s:.0f} s")
 
 
+MAX_ZOOM_OUTS = 5
+# assets at the corners of the lineage: all of them inside the viewport = the whole graph shows
+CORNER_ASSETS = (
+    "mal_ranking",
+    "engagement_report",
+    "offline_evaluation",
+    "tfidf_model",
+    "youtube",
+    "anime_list_entries",
+    "feedback",
+    "impressions",
+)
+
+
+def _all_visible(page: Any, viewport_height: int) -> bool:
+    for name in CORNER_ASSETS:
+        node = page.get_by_text(name, exact=True).first
+        box = node.bounding_box() if node.count() else None
+        # room above for the group's header, below for the zoom buttons' row
+        if box is None or box["y"] < 150 or box["y"] + box["height"] > viewport_height - 20:
+            return False
+    return True
+
+
 def screenshot(url: str, out: Path, timeout_s: float) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -87,14 +112,22 @@ def screenshot(url: str, out: Path, timeout_s: float) -> None:
             page.goto(url + LINEAGE_PATH, wait_until="domcontentloaded")
             page.get_by_text(FIRST_GROUP, exact=True).first.wait_for(timeout=timeout_s * 1000)
             page.get_by_text("Hide navigation", exact=True).click()
-            # the asset-group tree beside the graph: the toggle right of its "Jump to" box
-            page.locator("input[placeholder^='Jump to'] >> xpath=following::button[1]").click()
             page.mouse.click(900, 160)  # focus the graph (an empty spot), then its shortcut:
             page.keyboard.press("Alt+E")  # expand all groups
             page.get_by_text(LAST_ASSET, exact=True).first.wait_for(timeout=60_000)
+            # the UI keeps "expanded" in the browser: a reload lays the whole graph out and fits it
+            page.reload(wait_until="domcontentloaded")
+            page.get_by_text(LAST_ASSET, exact=True).first.wait_for(timeout=timeout_s * 1000)
+            # the asset-group tree beside the graph: the toggle right of its "Jump to" box
+            page.locator("input[placeholder^='Jump to'] >> xpath=following::button[1]").click()
             page.wait_for_timeout(1000)
-            # the graph was fitted before the groups opened: zoom out once so it all shows
-            page.locator("button[class*='SVGViewport_iconButton']").nth(1).click()
+            page.wait_for_timeout(1000)
+            # zoom out until it all shows (the fit can leave the tallest groups cut off)
+            for _ in range(MAX_ZOOM_OUTS):
+                if _all_visible(page, viewport_height=1200):
+                    break
+                page.locator("button[class*='SVGViewport_iconButton']").nth(1).click()
+                page.wait_for_timeout(700)
             page.mouse.move(1, 1)
             page.wait_for_timeout(2500)  # let the layout settle and fit the viewport
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,9 @@ def build_resources() -> dg.Definitions:
             "bundle_store": BundleStoreResource(root=str(settings.bundle_root())),
             # real lists when the file is there (../shared in development), else synthetic users
             "user_lists": UserListsResource(path=settings.user_lists),
-            "anime_lists_source": anime_lists_from_settings(settings.public_lists,
-                                                            settings.user_lists),
+            "anime_lists_source": anime_lists_from_settings(
+                settings.public_lists, settings.user_lists, settings.database_url
+            ),
             "embedding_cache": EmbeddingCacheResource(
                 root=str(settings.cache_root()), models_dir=str(settings.models_root())
             ),

@@ -3,8 +3,6 @@ listeners imported into the API database (read-only)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -53,10 +51,10 @@ class AnimeListsResource(dg.ConfigurableResource):
 
 
 def anime_lists_from_settings(public_lists: str, user_lists: str,
-                              env: Mapping[str, str] = os.environ) -> AnimeListsResource:
+                              database_url: str = "") -> AnimeListsResource:
     """The lists model's training lists: the public-lists file (else the evaluation's user
     lists; the evaluation users' held-out anime are dropped from training) and the API
     database's imported lists ($ANIMUSIC_DATABASE_URL, the URL the analytics reports read;
     unset: not read)."""
     return AnimeListsResource(public_lists_path=public_lists or user_lists,
-                              database_url=env.get("ANIMUSIC_DATABASE_URL", ""))
+                              database_url=database_url)

@@ -28,6 +28,7 @@ ENV_VARS = {
     "reports_dir": "ANIMUSIC_REPORTS_DIR",
     "user_lists": "ANIMUSIC_USER_LISTS",
     "public_lists": "ANIMUSIC_PUBLIC_LISTS",
+    "database_url": "ANIMUSIC_DATABASE_URL",
     "catalog_csv": "ANIMUSIC_CATALOG_CSV",
     "top_n": "ANIMUSIC_TOP_N",
     "batch_size": "ANIMUSIC_BATCH_SIZE",
@@ -51,6 +52,7 @@ class AnimusicSettings(dg.ConfigurableResource):
     reports_dir: str = ""  # "" = <data_dir>/reports
     user_lists: str = ""  # "" = synthetic users
     public_lists: str = ""  # the lists model's training lists; "" = user_lists
+    database_url: str = ""  # the API database (imported lists); "" = not read
     catalog_csv: str = ""  # csv mode only
     top_n: int = 1500
     batch_size: int = 50

@@ -28,6 +28,8 @@ REBUILT = {
     "tfidf_model",
     "popularity_model",
     "node2vec_model",
+    "anime_lists",
+    "lists_model",
     "minilm_model",
     "mpnet_model",
     "model_bundle",

@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from animusic_assets.automation import rebuild_after_upstream
 from animusic_assets.core import lists_model as lm
 from animusic_assets.core.evaluation.split import split_users, tuning_and_report_halves
 from animusic_assets.core.lists_data import (POSITIVE_RATING, clean_lists, drop_held_out,
@@ -20,6 +21,7 @@ MIN_LISTS_FOR_UNKNOWN_ANIME = 3
 
 
 @dg.asset(group_name="ingest", deps=[API_DB_LISTS], kinds={"pandas", "postgres"},
+          automation_condition=rebuild_after_upstream(),
           description="Anime lists the lists model learns from: the lists listeners imported "
                       "into the API database and a public-lists file, cleaned (bad rows set "
                       "aside and counted), with pseudonymous user keys.")
@@ -64,7 +66,7 @@ class ListsModelConfig(dg.Config):
     top_k: int = lm.TOP_K
 
 
-@dg.asset(group_name="models", kinds={"numpy"},
+@dg.asset(group_name="models", kinds={"numpy"}, automation_condition=rebuild_after_upstream(),
           description="EASE anime-to-anime weights from the anime lists; λ chosen on the "
                       "evaluation's tuning users; left out (with a reason) when too few lists.")
 def lists_model(context: dg.AssetExecutionContext, config: ListsModelConfig,

@@ -3,13 +3,14 @@
 import dagster as dg
 import pandas as pd
 
+from animusic_assets.automation import check_with_asset
 from animusic_assets.core.lists_model import ListsModel
 from animusic_assets.core.lists_quality import (MIN_SEQUEL_SHARE, SEQUEL_TOP_K,
                                                 franchise_pairs, model_problems, sequel_share)
 from animusic_assets.defs.models.lists import lists_model as lists_model_asset
 
 
-@dg.asset_check(asset=lists_model_asset, blocking=True,
+@dg.asset_check(asset=lists_model_asset, blocking=True, automation_condition=check_with_asset(),
                 additional_ins={"catalog": dg.AssetIn("catalog")},
                 description="Finite float32 weights of the right shape; in most franchises of "
                             "the catalog the later anime is in the top-k of the first's row.")
