@@ -136,12 +136,18 @@ def compare_best(
     return Comparison(best, runner, b, r, diff, p, min(n_users, b.users, r.users))
 
 
+def _r(x: float, digits: int) -> float:
+    """Rounded, without a negative zero ("-0.000" reads as a sign that is not there)."""
+    return round(x, digits) + 0.0
+
+
 def est(e: Estimate, digits: int = 3) -> str:
-    return f"{e.value:.{digits}f} (95 % CI {e.low:.{digits}f}–{e.high:.{digits}f})"
+    v, lo, hi = (_r(x, digits) for x in (e.value, e.low, e.high))
+    return f"{v:.{digits}f} (95 % CI {lo:.{digits}f}–{hi:.{digits}f})"
 
 
 def verdict(c: Comparison, digits: int = 3, unit: str = "") -> str:
-    d = c.diff
+    d = Estimate(_r(c.diff.value, digits), _r(c.diff.low, digits), _r(c.diff.high, digits))
     if c.users < MIN_USERS:
         return (
             f"with {c.users} users the difference {d.value:+.{digits}f}{unit} cannot be "
