@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Fernet key that encrypts stored third-party tokens
     token_key: SecretStr | None = None
     link_code_ttl_seconds: int = Field(default=600, gt=0)  # the Telegram link code
+    # the bot that redeems link codes (@name from @BotFather); unset: no bot runs with this
+    # server, so the page offers no code (the API still issues codes to clients that ask)
+    telegram_bot_username: str | None = None
 
     # --- limits
     # per client ("N/second|minute|hour|day", ";"-separated): sign-in per client address,
@@ -83,11 +86,21 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters")
         return value
 
-    @field_validator("token_key", "spotify_client_id", mode="before")
+    @field_validator("token_key", "spotify_client_id", "telegram_bot_username", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # docker compose passes "" for ${VAR:-}: that means "not configured", not a bad key
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _telegram_username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):  # Telegram's rule
+            raise ValueError(f"{value!r} is not a Telegram username like AnimusicBot")
+        return name
 
     @field_validator("sign_in_rate_limit", "import_rate_limit")
     @classmethod

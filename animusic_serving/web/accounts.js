@@ -62,8 +62,8 @@
       <ul id="spotify-unmatched" class="muted small"></ul>
     </div>
     <div class="acc-row">
-      <strong>Telegram</strong>
-      <div class="inline"><button id="telegram-code" type="button">Telegram code</button></div>
+      <strong>Telegram</strong> <span id="telegram-state" class="muted small"></span>
+      <div class="inline"><button id="telegram-code" type="button" hidden>Telegram code</button></div>
       <p id="telegram-message" class="message" role="status"></p>
     </div>`;
 
@@ -92,6 +92,15 @@
       }
     } catch (error) {
       say("spotify-state", error.message);
+    }
+    try {
+      // no code without a bot to send it to (ANIMUSIC_TELEGRAM_BOT_USERNAME unset)
+      const bot = await call("GET", "/link/status");
+      say("telegram-state", bot.configured ? `bot @${bot.bot_username}`
+        : "No Telegram bot runs with this server");
+      show("telegram-code", bot.configured);
+    } catch (error) {
+      say("telegram-state", error.message);
     }
   }
 
@@ -127,9 +136,17 @@
 
   async function telegramCode() {
     try {
-      const { code, expires_at } = await call("POST", "/link/code");
+      const { code, expires_at, bot_username, bot_url } = await call("POST", "/link/code");
+      if (!bot_url) throw new Error("No Telegram bot runs with this server");
       const minutes = Math.max(1, Math.round((Date.parse(expires_at) - Date.now()) / 60000));
-      say("telegram-message", `Send /start ${code} to the Animusic bot (valid ${minutes} min, once).`);
+      say("telegram-message", `Send /start ${code} to @${bot_username} (valid ${minutes} min, once): `);
+      const open = document.createElement("a");
+      // Telegram's deep link: opening it sends exactly "/start CODE" to the bot
+      open.href = `${bot_url}?start=${encodeURIComponent(code)}`;
+      open.target = "_blank";
+      open.rel = "noopener";
+      open.textContent = bot_url;
+      $("telegram-message").append(open);
     } catch (error) { say("telegram-message", error.message, true); }
   }
 

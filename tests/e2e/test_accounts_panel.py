@@ -1,6 +1,7 @@
 """The web page's accounts panel (web/accounts.js) in the system Chromium against the real
-API: a Telegram link code, then Spotify connected through the real redirects (the fake
-Spotify on 127.0.0.1 consents at once) and the playlist on screen exported."""
+API: a Telegram link code with the bot's t.me link, then Spotify connected through the real
+redirects (the fake Spotify on 127.0.0.1 consents at once) and the playlist on screen
+exported; and without a configured bot, no code is offered."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from client_support import (
 from tests.serving.fake_spotify import FakeSpotify, Track
 
 USER = "spotty"
+BOT = "AnimusicTestBot"
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def stack(make_database, tmp_path_factory):
         "ANIMUSIC_DEV_MODE": "1", "SPOTIFY_CLIENT_ID": spotify.client_id,
         "ANIMUSIC_TOKEN_KEY": Fernet.generate_key().decode(),
         "ANIMUSIC_SPOTIFY_ACCOUNTS_URL": spotify.url,
-        "ANIMUSIC_SPOTIFY_API_URL": spotify.url + "/v1"})
+        "ANIMUSIC_SPOTIFY_API_URL": spotify.url + "/v1",
+        "ANIMUSIC_TELEGRAM_BOT_USERNAME": BOT})
     api.env["ANIMUSIC_SPOTIFY_REDIRECT_URI"] = api.url + "/spotify/callback"
     try:
         api.start()
@@ -64,10 +67,15 @@ def test_telegram_code_and_spotify_export(stack, playwright_driver, tmp_path):
         page.locator("#spotify-connect").wait_for()
         assert page.locator("#spotify-state").inner_text() == "not connected"
 
+        assert page.locator("#telegram-state").inner_text() == f"bot @{BOT}"
         page.click("#telegram-code")
         page.locator("#telegram-message", has_text="/start ").wait_for()  # (no eval: CSP)
-        assert re.search(r"Send /start [A-Z2-9]{8} to the Animusic bot",
+        sent = re.search(rf"Send /start ([A-Z2-9]{{8}}) to @{BOT} \(valid 10 min, once\)",
                          page.locator("#telegram-message").inner_text())
+        assert sent
+        link = page.locator("#telegram-message a")
+        assert link.inner_text() == f"https://t.me/{BOT}"
+        assert link.get_attribute("href") == f"https://t.me/{BOT}?start={sent.group(1)}"
 
         page.click("#spotify-connect")  # -> fake Spotify -> /spotify/callback -> /?spotify=
         page.wait_for_url(re.compile(r"/$"))
@@ -87,3 +95,25 @@ def test_telegram_code_and_spotify_export(stack, playwright_driver, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def test_no_telegram_code_without_a_bot(stack, playwright_driver, tmp_path):
+    api = stack[0]
+    api.stop()
+    del api.env["ANIMUSIC_TELEGRAM_BOT_USERNAME"]
+    api.start()
+    context = launch(playwright_driver, tmp_path / "profile", stack[1].https_port)
+    try:
+        page = context.new_page()
+        page.goto(api.url + "/")
+        page.fill("#dev-name", USER)
+        page.click("#dev-form button[type=submit]")
+        page.locator("#telegram-state", has_text="Telegram bot").wait_for()
+        assert page.locator("#telegram-state").inner_text() == (
+            "No Telegram bot runs with this server")
+        assert page.locator("#telegram-code").is_hidden()
+    finally:
+        context.close()
+        api.stop()
+        api.env["ANIMUSIC_TELEGRAM_BOT_USERNAME"] = BOT
+        api.start()

@@ -1,5 +1,5 @@
 """The children's environment: the venv first on PATH, the API's database and bundle folder,
-Dagster's home and storage, offline model hubs, dev mode."""
+Dagster's home and storage, offline model hubs, dev mode, the Telegram bot's name."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 
 from animusic_devtools.demo.common import ROOT
 from animusic_devtools.demo.context import RunContext
+from animusic_devtools.demo.steps import telegram_bot
 
 
 def prepare(ctx: RunContext) -> None:
@@ -44,5 +45,8 @@ def prepare(ctx: RunContext) -> None:
     shared_lists = ROOT.parent / "shared" / "data" / "user_lists_dev.csv"
     if shared_lists.is_file():
         env.setdefault("ANIMUSIC_USER_LISTS", str(shared_lists))
+    # the page offers a Telegram link code only for a bot that runs with this demo
+    if not telegram_bot.enabled(ctx):
+        env.pop("ANIMUSIC_TELEGRAM_BOT_USERNAME", None)
     shutil.copyfile(ROOT / "dagster.yaml", paths.dagster_home / "dagster.yaml")
     ctx.env = env

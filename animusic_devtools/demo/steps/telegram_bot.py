@@ -1,5 +1,7 @@
 """The Telegram bot (``python -m animusic_bot``), only when ``TELEGRAM_BOT_TOKEN`` is set: a
-client of the API, started once the API answers, watched and stopped like the servers."""
+client of the API, started once the API answers, watched and stopped like the servers. The API
+learns the bot's name from ``ANIMUSIC_TELEGRAM_BOT_USERNAME`` (passed on by the environment
+step only while the bot runs); without it the page offers no link code."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ def enabled(ctx: RunContext) -> bool:
 
 def start(ctx: RunContext) -> None:
     say("starting the Telegram bot")
+    if not ctx.env.get("ANIMUSIC_TELEGRAM_BOT_USERNAME"):
+        say("  ANIMUSIC_TELEGRAM_BOT_USERNAME is not set: the page offers no link code")
     env = {
         **ctx.env,
         "ANIMUSIC_API_URL": ctx.api_url,

@@ -5,6 +5,8 @@ minutes) and shows it; the listener sends it to the bot (``/start CODE``), and t
 it at ``POST /link/redeem`` for a session token of that listener, which it then sends as
 ``Authorization: Bearer`` like any client. A code works once. In dev mode only,
 ``POST /link/dev`` issues a session token for a named user (the local demo's "type a name").
+``GET /link/status`` names the bot (``ANIMUSIC_TELEGRAM_BOT_USERNAME``) or says none runs with
+this server, so the page never hands out a code for a bot the listener cannot find.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from animusic_serving.api.auth import CurrentUser
 from animusic_serving.api.deps import SessionDep
@@ -31,9 +33,27 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, mi
                                         max_length=16, pattern=r"^[A-Za-z0-9-]+$")]
 
 
-class LinkCodeOut(BaseModel):
+class TelegramBotOut(BaseModel):
+    configured: bool = Field(description="false: no Telegram bot runs with this server")
+    bot_username: str | None = Field(description="the bot to send /start CODE to")
+    bot_url: str | None = Field(description="https://t.me/<bot_username>")
+
+
+class LinkCodeOut(TelegramBotOut):
     code: str
     expires_at: dt.datetime
+
+
+def _bot(request: Request) -> TelegramBotOut:
+    name = request.app.state.settings.telegram_bot_username
+    return TelegramBotOut(configured=name is not None, bot_username=name,
+                          bot_url=f"https://t.me/{name}" if name else None)
+
+
+@router.get("/link/status", response_model=TelegramBotOut)
+def status(request: Request) -> TelegramBotOut:
+    """Whether a Telegram bot runs with this server, and which."""
+    return _bot(request)
 
 
 class RedeemIn(BaseModel):
@@ -62,7 +82,8 @@ def create_code(principal: CurrentUser, session: SessionDep, request: Request,
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = q.create_link_code(session, user.id, code, ttl)
     session.commit()
-    return LinkCodeOut(code=row.code, expires_at=row.expires_at)
+    # a code is issued even without a configured bot: an API client may run its own
+    return LinkCodeOut(code=row.code, expires_at=row.expires_at, **_bot(request).model_dump())
 
 
 def _linked(request: Request, username: str, anilist_id: int | None) -> LinkedOut:
