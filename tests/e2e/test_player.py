@@ -208,12 +208,14 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         wait_for(lambda: page.evaluate(playlist_id) != before, 10, what="a new playlist")
         searched = page.evaluate("""(() => {
           const p = JSON.parse(localStorage.getItem('animusic.playlist'));
-          p.items[0].links = [{platform: 'youtube', video_id: null,
-                               url: 'https://www.youtube.com/results?search_query=x'}];
+          // the last item: the new playlist's first song may already have started playing
+          const last = p.items[p.items.length - 1];
+          last.links = [{platform: 'youtube', video_id: null,
+                         url: 'https://www.youtube.com/results?search_query=x'}];
           localStorage.setItem('animusic.playlist', JSON.stringify(p));
-          return p.items[0].song_id; })()""")
+          return last.song_id; })()""")
         page.reload()
-        page.locator("#items li").first.click()
+        page.locator("#items li").last.click()
         page.locator("#no-video").wait_for(state="visible")
         assert page.locator("#audio-only").is_visible()  # other songs of the list are files
         # said plainly, not as a fault: no video here, a YouTube search in a new tab

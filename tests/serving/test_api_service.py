@@ -118,6 +118,6 @@ def test_models(client):
     body = client.get("/models").json()
     assert body["bundle_version"] == "v1" and body["n_songs"] == 20
     by_name = {m["name"]: m for m in body["models"]}
-    assert set(by_name) == {"tfidf", "minilm", "mpnet", "node2vec", "popular", "random",
-                            "hybrid"}
+    assert set(by_name) == {"tfidf", "minilm", "mpnet", "node2vec", "lists", "popular",
+                            "random", "hybrid"}
     assert by_name["minilm"]["dim"] == 8 and by_name["minilm"]["in_playlist"]
