@@ -26,16 +26,23 @@ from animusic_bot.config import ConfigError, from_env
 from animusic_bot.handlers import Bot
 from animusic_bot.state import ChatStore
 
-COMMANDS = [BotCommand("start", "link this chat (code from the Animusic page)"),
-            BotCommand("import", "import your AniList (or: mal NAME) list"),
-            BotCommand("playlist", "the next songs"),
-            BotCommand("radio", "songs like one you pick"),
-            BotCommand("help", "what I can do")]
+COMMANDS = [
+    BotCommand("start", "link this chat (code from the Animusic page)"),
+    BotCommand("import", "import your AniList (or: mal NAME) list"),
+    BotCommand("playlist", "the next songs"),
+    BotCommand("radio", "songs like one you pick"),
+    BotCommand("help", "what I can do"),
+]
 
 
 def register(app: Application, bot: Bot) -> None:
-    for name, handler in (("start", bot.start), ("help", bot.help), ("import", bot.import_list),
-                          ("playlist", bot.playlist), ("radio", bot.radio)):
+    for name, handler in (
+        ("start", bot.start),
+        ("help", bot.help),
+        ("import", bot.import_list),
+        ("playlist", bot.playlist),
+        ("radio", bot.radio),
+    ):
         app.add_handler(CommandHandler(name, handler))
     app.add_handler(CallbackQueryHandler(bot.button))
     app.add_handler(MessageHandler(filters.COMMAND, bot.unknown))
@@ -44,8 +51,11 @@ def register(app: Application, bot: Bot) -> None:
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logging.getLogger(__name__).error("update failed: %r", context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            await bot.say(context, update.effective_chat.id,
-                          "Something went wrong on my side; please try again.")
+            await bot.say(
+                context,
+                update.effective_chat.id,
+                "Something went wrong on my side; please try again.",
+            )
 
     app.add_error_handler(on_error)
 
@@ -67,17 +77,32 @@ def main() -> int:
     async def post_shutdown(app: Application) -> None:
         await api.close()
 
-    app = (Application.builder().token(config.token).base_url(config.telegram_base_url)
-           .post_init(post_init).post_shutdown(post_shutdown).build())
+    app = (
+        Application.builder()
+        .token(config.token)
+        .base_url(config.telegram_base_url)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
     register(app, bot)
     log = logging.getLogger(__name__)
     if config.webhook_url:
-        log.info("webhook %s on %s:%d; API %s", config.webhook_url, config.webhook_listen,
-                 config.webhook_port, config.api_url)
-        app.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
-                        url_path=urlparse(config.webhook_url).path.lstrip("/"),
-                        webhook_url=config.webhook_url, bootstrap_retries=-1,
-                        secret_token=config.webhook_secret or secrets.token_urlsafe(32))
+        log.info(
+            "webhook %s on %s:%d; API %s",
+            config.webhook_url,
+            config.webhook_listen,
+            config.webhook_port,
+            config.api_url,
+        )
+        app.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=urlparse(config.webhook_url).path.lstrip("/"),
+            webhook_url=config.webhook_url,
+            bootstrap_retries=-1,
+            secret_token=config.webhook_secret or secrets.token_urlsafe(32),
+        )
     else:
         log.info("polling %s for updates; API %s", config.telegram_api_url, config.api_url)
         app.run_polling(timeout=config.poll_timeout_seconds, bootstrap_retries=-1)

@@ -24,22 +24,27 @@ class ApiError(RuntimeError):
 
 class NotLinked(ApiError):
     def __init__(self) -> None:
-        super().__init__(401, "This chat is not linked (or the link expired): get a code on "
-                              "the Animusic page and send /start CODE.")
+        super().__init__(
+            401,
+            "This chat is not linked (or the link expired): get a code on "
+            "the Animusic page and send /start CODE.",
+        )
 
 
 class AnimusicApi:
     def __init__(self, config: BotConfig, transport: httpx.AsyncBaseTransport | None = None):
         self.config = config
-        self.http = httpx.AsyncClient(base_url=config.api_url, transport=transport,
-                                      timeout=config.api_timeout_seconds,
-                                      headers={"User-Agent": "animusic-bot/0.1"})
+        self.http = httpx.AsyncClient(
+            base_url=config.api_url,
+            transport=transport,
+            timeout=config.api_timeout_seconds,
+            headers={"User-Agent": "animusic-bot/0.1"},
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def call(self, method: str, path: str, token: str | None = None,
-                   **kwargs: Any) -> Any:
+    async def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         waited, attempts = 0.0, 3
         for attempt in range(attempts):
@@ -54,7 +59,7 @@ class AnimusicApi:
             elif response is not None and response.status_code < 500:
                 return self._result(response)
             else:
-                wait = self.config.retry_seconds * 2 ** attempt
+                wait = self.config.retry_seconds * 2**attempt
                 if attempt == attempts - 1:
                     break
             waited += wait
@@ -90,8 +95,13 @@ class AnimusicApi:
         return await self.call("GET", "/playlist", token)
 
     async def feedback(self, token: str, song: dict, liked: bool) -> dict:
-        body = {"song_id": song["song_id"], "recommended_by": song["recommended_by"],
-                "watch_time": 0, "total_video_time": 0, "liked": liked}
+        body = {
+            "song_id": song["song_id"],
+            "recommended_by": song["recommended_by"],
+            "watch_time": 0,
+            "total_video_time": 0,
+            "liked": liked,
+        }
         if song.get("playlist_id"):
             body.update(playlist_id=song["playlist_id"], position=song.get("position"))
         return await self.call("POST", "/feedback", token, json=body)

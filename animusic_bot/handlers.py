@@ -27,25 +27,41 @@ class Bot:
         self.config, self.api, self.store = config, api, store
 
     # ------------------------------------------------------------------ sending
-    async def say(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,
-                  buttons: list[list[tuple[str, str]]] | None = None) -> None:
+    async def say(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        text: str,
+        buttons: list[list[tuple[str, str]]] | None = None,
+    ) -> None:
         """Send, waiting out Telegram's flood control (bounded) and retrying a network
         error twice; a message that still cannot go is logged, not raised."""
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
-                                        for label, data in row] for row in buttons]) \
-            if buttons else None
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                    for row in buttons
+                ]
+            )
+            if buttons
+            else None
+        )
         for attempt in range(3):
             try:
-                await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                               reply_markup=markup,
-                                               disable_web_page_preview=True)
+                await context.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
                 return
             except RetryAfter as exc:
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else wait
                 await asyncio.sleep(min(float(seconds), self.config.max_wait_seconds))
             except NetworkError:
-                await asyncio.sleep(self.config.retry_seconds * 2 ** attempt)
+                await asyncio.sleep(self.config.retry_seconds * 2**attempt)
         log.warning("could not send a message to chat %s", chat_id)
 
     def chat(self, update: Update) -> tuple[int, ChatState]:
@@ -70,11 +86,18 @@ class Bot:
 
         async def action(chat_id: int, state: ChatState) -> None:
             if not arg:
-                hint = " (dev mode: /start YOUR_ANILIST_NAME works too)" \
-                    if self.config.dev_mode else ""
-                await self.say(context, chat_id, "Hi! Link this chat to your Animusic "
-                               "listener: open the Animusic page, click <b>Telegram code</b> "
-                               f"and send /start CODE{hint}.\n\n{texts.HELP}")
+                hint = (
+                    " (dev mode: /start YOUR_ANILIST_NAME works too)"
+                    if self.config.dev_mode
+                    else ""
+                )
+                await self.say(
+                    context,
+                    chat_id,
+                    "Hi! Link this chat to your Animusic "
+                    "listener: open the Animusic page, click <b>Telegram code</b> "
+                    f"and send /start CODE{hint}.\n\n{texts.HELP}",
+                )
                 return
             linked = None
             if texts.looks_like_code(arg):
@@ -85,13 +108,20 @@ class Bot:
                         raise
             if linked is None:
                 if not self.config.dev_mode:
-                    raise ApiError(400, "That is not a link code: the Animusic page shows one "
-                                        "(8 letters and digits).")
+                    raise ApiError(
+                        400,
+                        "That is not a link code: the Animusic page shows one "
+                        "(8 letters and digits).",
+                    )
                 linked = await self.api.dev_link(arg)
             state.token, state.username = linked["session_token"], linked["anilist_username"]
             self.store.save()
-            await self.say(context, chat_id, f"Linked to <b>{texts.escape(state.username)}"
-                           "</b>. Try /import NAME, /playlist or /radio TITLE.")
+            await self.say(
+                context,
+                chat_id,
+                f"Linked to <b>{texts.escape(state.username)}"
+                "</b>. Try /import NAME, /playlist or /radio TITLE.",
+            )
 
         await self.guarded(update, context, action)
 
@@ -106,14 +136,21 @@ class Bot:
 
         async def action(chat_id: int, state: ChatState) -> None:
             if len(args) != 1:
-                await self.say(context, chat_id, "Usage: /import NAME (AniList) or "
-                                                 "/import mal NAME (MyAnimeList).")
+                await self.say(
+                    context,
+                    chat_id,
+                    "Usage: /import NAME (AniList) or /import mal NAME (MyAnimeList).",
+                )
                 return
             token = self._token(state)
             body = await self.api.import_list(token, site, args[0])
             where = "MyAnimeList" if site == "mal" else "AniList"
-            await self.say(context, chat_id, f"Imported {body['anime_count']} anime from "
-                           f"{where} user <b>{texts.escape(args[0])}</b>. Now /playlist.")
+            await self.say(
+                context,
+                chat_id,
+                f"Imported {body['anime_count']} anime from "
+                f"{where} user <b>{texts.escape(args[0])}</b>. Now /playlist.",
+            )
 
         await self.guarded(update, context, action)
 
@@ -129,14 +166,22 @@ class Bot:
 
         async def action(chat_id: int, state: ChatState) -> None:
             if not query:
-                await self.say(context, chat_id, "Tell me where to start: /radio followed by "
-                                                 "a song, an anime or an artist, e.g. "
-                                                 "/radio Unravel")
+                await self.say(
+                    context,
+                    chat_id,
+                    "Tell me where to start: /radio followed by "
+                    "a song, an anime or an artist, e.g. "
+                    "/radio Unravel",
+                )
                 return
             found = await self.api.search(query[:200])
             if not found:
-                await self.say(context, chat_id, f"No song matches “{texts.escape(query)}”. "
-                               "Try fewer words, a song title, an anime title or an artist.")
+                await self.say(
+                    context,
+                    chat_id,
+                    f"No song matches “{texts.escape(query)}”. "
+                    "Try fewer words, a song title, an anime title or an artist.",
+                )
                 return
             exact = [s for s in found if (s.get("title") or "").casefold() == query.casefold()]
             if len(found) == 1 or len(exact) == 1:
@@ -144,21 +189,31 @@ class Bot:
                 return
             state.picks, state.version = found, state.version + 1
             self.store.save()
-            await self.say(context, chat_id, "Which one do you mean?",
-                           [[(texts.pick_label(s), f"pick:{state.version}:{i}")]
-                            for i, s in enumerate(found)])
+            await self.say(
+                context,
+                chat_id,
+                "Which one do you mean?",
+                [[(texts.pick_label(s), f"pick:{state.version}:{i}")] for i, s in enumerate(found)],
+            )
 
         await self.guarded(update, context, action)
 
     async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        text = (update.effective_message.text or "").split()[0] \
-            if update.effective_message and update.effective_message.text else "that"
-        await self.say(context, self.chat(update)[0],
-                       f"I don't know {texts.escape(text)}. Send /help to see what I can do.")
+        text = (
+            (update.effective_message.text or "").split()[0]
+            if update.effective_message and update.effective_message.text
+            else "that"
+        )
+        await self.say(
+            context,
+            self.chat(update)[0],
+            f"I don't know {texts.escape(text)}. Send /help to see what I can do.",
+        )
 
     async def chatter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.say(context, self.chat(update)[0],
-                       "I answer commands: /playlist, /radio TITLE, /help.")
+        await self.say(
+            context, self.chat(update)[0], "I answer commands: /playlist, /radio TITLE, /help."
+        )
 
     # ------------------------------------------------------------------ buttons
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,8 +250,13 @@ class Bot:
             await self.say(context, chat_id, str(exc))
         except (ApiError, ValueError) as exc:
             notice = "Failed"
-            await self.say(context, chat_id, texts.escape(str(exc)) if isinstance(
-                exc, ApiError) else "That button is out of date.")
+            await self.say(
+                context,
+                chat_id,
+                texts.escape(str(exc))
+                if isinstance(exc, ApiError)
+                else "That button is out of date.",
+            )
         try:
             await query.answer(notice or None)
         except TelegramError:
@@ -210,8 +270,9 @@ class Bot:
 
     async def _load_playlist(self, state: ChatState) -> None:
         body = await self.api.playlist(self._token(state))
-        state.queue = [{**item, "playlist_id": body.get("playlist_id")}
-                       for item in body.get("items") or []]
+        state.queue = [
+            {**item, "playlist_id": body.get("playlist_id")} for item in body.get("items") or []
+        ]
         state.version += 1
         state.cursor, state.mode = -1, "playlist"
         self.store.save()
@@ -221,9 +282,13 @@ class Bot:
         state.queue, state.cursor, state.mode, state.picks = songs, -1, "radio", []
         state.version += 1
         self.store.save()
-        await self.say(context, chat_id, f"📻 Radio from <b>{texts.escape(seed['title'])}</b> "
-                       f"({texts.escape(seed.get('anime_title') or '')}): "
-                       f"{len(songs)} songs like it.")
+        await self.say(
+            context,
+            chat_id,
+            f"📻 Radio from <b>{texts.escape(seed['title'])}</b> "
+            f"({texts.escape(seed.get('anime_title') or '')}): "
+            f"{len(songs)} songs like it.",
+        )
         await self.send_next(context, chat_id, state)
 
     async def send_next(self, context, chat_id: int, state: ChatState) -> None:
@@ -232,8 +297,11 @@ class Bot:
             if state.mode == "radio" or not state.token:
                 state.cursor = len(state.queue)
                 self.store.save()
-                await self.say(context, chat_id, "That's all for now: /playlist for more, or "
-                                                 "/radio TITLE for another radio.")
+                await self.say(
+                    context,
+                    chat_id,
+                    "That's all for now: /playlist for more, or /radio TITLE for another radio.",
+                )
                 return
             await self._load_playlist(state)
             state.cursor = 0
@@ -241,8 +309,12 @@ class Bot:
                 await self.say(context, chat_id, "No more songs to recommend right now.")
                 return
         self.store.save()
-        await self.say(context, chat_id, texts.song_card(state.queue[state.cursor]),
-                       texts.song_buttons(state.version, state.cursor))
+        await self.say(
+            context,
+            chat_id,
+            texts.song_card(state.queue[state.cursor]),
+            texts.song_buttons(state.version, state.cursor),
+        )
 
 
 async def _drop_buttons(query) -> None:

@@ -32,10 +32,12 @@ def song_link(song: dict) -> str | None:
 def song_card(song: dict) -> str:
     """HTML: title, anime and relation, artists, the model that picked it, a link."""
     artists = ", ".join(song.get("artists") or []) or "unknown artist"
-    lines = [f"🎵 <b>{escape(song.get('title') or '?')}</b>",
-             f"{escape(song.get('anime_title') or '')} · {escape(song.get('relation') or '')}",
-             f"by {escape(artists)}",
-             f"<i>[{escape(song.get('recommended_by') or '?')}]</i>"]
+    lines = [
+        f"🎵 <b>{escape(song.get('title') or '?')}</b>",
+        f"{escape(song.get('anime_title') or '')} · {escape(song.get('relation') or '')}",
+        f"by {escape(artists)}",
+        f"<i>[{escape(song.get('recommended_by') or '?')}]</i>",
+    ]
     url = song_link(song)
     if url:
         lines.append(f'<a href="{escape(url, quote=True)}">▶ listen</a>')
@@ -45,8 +47,13 @@ def song_card(song: dict) -> str:
 def song_buttons(version: int, index: int) -> list[list[tuple[str, str]]]:
     """(label, callback data) rows; the data names the queue (its version) and the slot
     (Telegram allows 64 bytes, a song id may be that long on its own)."""
-    return [[("👍 Like", f"like:{version}:{index}"), ("👎 Skip", f"skip:{version}:{index}"),
-             ("⏭ Next", f"next:{version}:{index}")]]
+    return [
+        [
+            ("👍 Like", f"like:{version}:{index}"),
+            ("👎 Skip", f"skip:{version}:{index}"),
+            ("⏭ Next", f"next:{version}:{index}"),
+        ]
+    ]
 
 
 def pick_label(song: dict) -> str:

@@ -34,8 +34,10 @@ SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 SETTINGS_FILE = "animusic.conf"  # rewritten on every start: port, addresses, extra settings
 LOG_FILE = "server.log"
 RUN_AS = "postgres"
-MISSING_BINARIES = ("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
-                    "install postgresql-15 (`make test` and `make bootstrap` do)")
+MISSING_BINARIES = (
+    "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
+    "install postgresql-15 (`make test` and `make bootstrap` do)"
+)
 
 
 class LocalPostgresError(RuntimeError):
@@ -57,8 +59,13 @@ class LocalPostgres:
         from psycopg2 import errors, sql
 
         try:
-            conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres",
-                                    dbname="postgres", connect_timeout=10)
+            conn = psycopg2.connect(
+                host="127.0.0.1",
+                port=self.port,
+                user="postgres",
+                dbname="postgres",
+                connect_timeout=10,
+            )
         except psycopg2.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LocalPostgresError(f"cannot connect to port {self.port}: {reason}") from None
@@ -82,15 +89,18 @@ class LocalPostgres:
 # --------------------------------------------------------------------------- public API
 
 
-def start(data_dir: str | Path, port: int = 5433,
-          extra_settings: dict[str, str] | None = None) -> LocalPostgres:
+def start(
+    data_dir: str | Path, port: int = 5433, extra_settings: dict[str, str] | None = None
+) -> LocalPostgres:
     """Start (initialising if needed) the server in ``data_dir``; reuse it if already running."""
     data_dir = Path(data_dir).absolute()
     running = status(data_dir)
     if running is not None:
         if running.port != port:
-            print(f"note: server in {data_dir} is already running on port {running.port}",
-                  file=sys.stderr)
+            print(
+                f"note: server in {data_dir} is already running on port {running.port}",
+                file=sys.stderr,
+            )
         return running
     bindir = find_bindir()
     _check_port_free(port)
@@ -101,13 +111,32 @@ def start(data_dir: str | Path, port: int = 5433,
         # a server that will not fsync need not have its initial files fsynced either
         fsync_off = extra_settings.get("fsync", "").lower() in ("off", "false", "0")
         no_sync = ["--no-sync"] if fsync_off else []
-        _run([bindir / "initdb", "-D", data_dir, "--auth=trust", "-U", "postgres",
-              "-E", "UTF8", "--locale=C", *no_sync], data_dir, as_root, "initdb")
+        _run(
+            [
+                bindir / "initdb",
+                "-D",
+                data_dir,
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                *no_sync,
+            ],
+            data_dir,
+            as_root,
+            "initdb",
+        )
         with open(data_dir / "postgresql.conf", "a") as fh:
             fh.write(f"\ninclude_if_exists = '{SETTINGS_FILE}'\n")
     _write_settings(data_dir, port, extra_settings, as_root)
-    _run([bindir / "pg_ctl", "-D", data_dir, "-l", data_dir / LOG_FILE, "-w", "-t", "60",
-          "start"], data_dir, as_root, "pg_ctl start")
+    _run(
+        [bindir / "pg_ctl", "-D", data_dir, "-l", data_dir / LOG_FILE, "-w", "-t", "60", "start"],
+        data_dir,
+        as_root,
+        "pg_ctl start",
+    )
     server = status(data_dir)
     if server is None:
         raise LocalPostgresError(f"server did not start; see {data_dir / LOG_FILE}")
@@ -150,8 +179,9 @@ def find_bindir() -> Path:
     if os.environ.get("ANIMUSIC_PG_BINDIR"):
         candidates.append(Path(os.environ["ANIMUSIC_PG_BINDIR"]))
     try:
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                             check=True, timeout=10)
+        out = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=True, timeout=10
+        )
         candidates.append(Path(out.stdout.strip()))
     except (OSError, subprocess.SubprocessError):
         pass  # pg_config comes with libpq-dev; the server package alone lacks it
@@ -172,14 +202,17 @@ def _check_port_free(port: int) -> None:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
-            raise LocalPostgresError(f"port {port} on 127.0.0.1 is already in use "
-                                     f"(another server?); pick another with --port") from None
+            raise LocalPostgresError(
+                f"port {port} on 127.0.0.1 is already in use "
+                f"(another server?); pick another with --port"
+            ) from None
 
 
 def _prepare_data_dir(data_dir: Path, as_root: bool) -> None:
     if data_dir.exists() and not (data_dir / "PG_VERSION").is_file() and any(data_dir.iterdir()):
-        raise LocalPostgresError(f"{data_dir} exists, is not empty and is not a PostgreSQL "
-                                 f"data directory")
+        raise LocalPostgresError(
+            f"{data_dir} exists, is not empty and is not a PostgreSQL data directory"
+        )
     data_dir.mkdir(parents=True, exist_ok=True)
     if not as_root:
         data_dir.chmod(0o700)
@@ -187,11 +220,13 @@ def _prepare_data_dir(data_dir: Path, as_root: bool) -> None:
     try:
         user = pwd.getpwnam(RUN_AS)
     except KeyError:
-        raise LocalPostgresError(f"running as root needs a {RUN_AS!r} user to own the server "
-                                 f"(PostgreSQL refuses root)") from None
+        raise LocalPostgresError(
+            f"running as root needs a {RUN_AS!r} user to own the server (PostgreSQL refuses root)"
+        ) from None
     if shutil.which("runuser") is None:
-        raise LocalPostgresError("running as root needs `runuser` (util-linux) to drop to "
-                                 f"the {RUN_AS!r} user")
+        raise LocalPostgresError(
+            f"running as root needs `runuser` (util-linux) to drop to the {RUN_AS!r} user"
+        )
     for path in [data_dir, *data_dir.rglob("*")]:
         os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
     data_dir.chmod(0o700)
@@ -204,10 +239,15 @@ def _prepare_data_dir(data_dir: Path, as_root: bool) -> None:
 
 
 def _write_settings(data_dir: Path, port: int, extra: dict[str, str], as_root: bool) -> None:
-    settings = {"listen_addresses": "127.0.0.1", "port": str(port),
-                "unix_socket_directories": str(data_dir), **extra}
-    body = "".join(f"{key} = '{value.replace(chr(39), chr(39) * 2)}'\n"
-                   for key, value in settings.items())
+    settings = {
+        "listen_addresses": "127.0.0.1",
+        "port": str(port),
+        "unix_socket_directories": str(data_dir),
+        **extra,
+    }
+    body = "".join(
+        f"{key} = '{value.replace(chr(39), chr(39) * 2)}'\n" for key, value in settings.items()
+    )
     path = data_dir / SETTINGS_FILE
     path.write_text("# written by animusic_devtools/local_postgres.py on every start\n" + body)
     if as_root:
@@ -268,8 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         if name == "start":
             cmd.add_argument("--port", type=int, default=5433)
             cmd.add_argument("--db", help="also create this database (idempotent)")
-            cmd.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                             help="extra server setting, e.g. --set fsync=off")
+            cmd.add_argument(
+                "--set",
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help="extra server setting, e.g. --set fsync=off",
+            )
     args = parser.parse_args(argv)
     try:
         if args.command == "start":

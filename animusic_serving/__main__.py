@@ -38,8 +38,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn  # only once the settings are known to be good
 
-    uvicorn.run("animusic_serving.api.app:create_app", factory=True, host=args.host,
-                port=args.port, workers=args.workers, log_level=args.log_level)
+    uvicorn.run(
+        "animusic_serving.api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
     return 0
 
 

@@ -64,8 +64,11 @@ def anime_model_files(model: str, storage: str) -> list[str]:
     """The files of an anime-to-anime model: ids, then dense weights or top-k rows/weights."""
     if storage == "dense":
         return [f"{model}.anime_ids.npy", f"{model}.anime_weights.npy"]
-    return [f"{model}.anime_ids.npy", f"{model}.anime_knn_rows.npy",
-            f"{model}.anime_knn_weights.npy"]
+    return [
+        f"{model}.anime_ids.npy",
+        f"{model}.anime_knn_rows.npy",
+        f"{model}.anime_knn_weights.npy",
+    ]
 
 
 def coarse_files(model: str) -> tuple[str, str]:
@@ -151,7 +154,9 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         raise BundleError(f"bundle {version}: cannot read {SONGS_FILE}: {exc}") from exc
     n = len(songs)
     if n != manifest.get("n_songs"):
-        raise BundleError(f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}")
+        raise BundleError(
+            f"bundle {version}: {n} songs but the manifest says {manifest.get('n_songs')}"
+        )
 
     dense, scores, neighbours, coarse = {}, {}, {}, {}
     anime_models: dict[str, dict[str, np.ndarray]] = {}
@@ -164,8 +169,10 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
             k = meta.get("params", {}).get("coarse_dims")
             if k:
                 vectors_file, basis_file = coarse_files(name)
-                coarse[name] = (_load_array(vdir, vectors_file, version, (n, k)),
-                                _load_array(vdir, basis_file, version, (meta["dim"], k)))
+                coarse[name] = (
+                    _load_array(vdir, vectors_file, version, (n, k)),
+                    _load_array(vdir, basis_file, version, (meta["dim"], k)),
+                )
         elif kind == "scores":
             scores[name] = _load_array(vdir, meta["files"][0], version, (n,))
         elif kind == "tfidf":
@@ -175,11 +182,26 @@ def load_bundle(root: str | Path, version: str | None = None, verify: bool = Fal
         k = meta.get("params", {}).get("knn")
         if k and kind in ("dense", "tfidf"):
             rows_file, sims_file = knn_files(name)
-            neighbours[name] = (_load_array(vdir, rows_file, version, (n, k), np.int32),
-                                _load_array(vdir, sims_file, version, (n, k)))
+            neighbours[name] = (
+                _load_array(vdir, rows_file, version, (n, k), np.int32),
+                _load_array(vdir, sims_file, version, (n, k)),
+            )
     row_by_song = {str(s): i for i, s in enumerate(songs["song_id"].tolist())}
-    return Bundle(root, version, manifest, songs, dense, scores, tfidf, vocab, idf, row_by_song,
-                  neighbours, coarse, anime_models)
+    return Bundle(
+        root,
+        version,
+        manifest,
+        songs,
+        dense,
+        scores,
+        tfidf,
+        vocab,
+        idf,
+        row_by_song,
+        neighbours,
+        coarse,
+        anime_models,
+    )
 
 
 def _read_manifest(vdir: Path) -> dict:
@@ -196,15 +218,18 @@ def _read_manifest(vdir: Path) -> dict:
     return manifest
 
 
-def _load_array(vdir: Path, name: str, version: str, shape: tuple,
-                dtype: type = np.float32) -> np.ndarray:
+def _load_array(
+    vdir: Path, name: str, version: str, shape: tuple, dtype: type = np.float32
+) -> np.ndarray:
     try:
         array = np.load(vdir / name, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise BundleError(f"bundle {version}: cannot read {name}: {exc}") from None
     if array.shape != shape or array.dtype != dtype:
-        raise BundleError(f"bundle {version}: {name} has shape {array.shape} {array.dtype}, "
-                          f"expected {shape} {np.dtype(dtype).name}")
+        raise BundleError(
+            f"bundle {version}: {name} has shape {array.shape} {array.dtype}, "
+            f"expected {shape} {np.dtype(dtype).name}"
+        )
     return array
 
 
@@ -224,8 +249,9 @@ def _load_anime_model(vdir: Path, version: str, meta: dict) -> dict[str, np.ndar
     return arrays
 
 
-def _load_tfidf(vdir: Path, version: str,
-                n: int) -> tuple[sp.csr_matrix, dict[str, int], np.ndarray]:
+def _load_tfidf(
+    vdir: Path, version: str, n: int
+) -> tuple[sp.csr_matrix, dict[str, int], np.ndarray]:
     try:
         matrix = sp.load_npz(vdir / TFIDF_MATRIX_FILE).tocsr()
         meta = json.loads((vdir / TFIDF_VOCAB_FILE).read_text())
@@ -233,8 +259,10 @@ def _load_tfidf(vdir: Path, version: str,
         raise BundleError(f"bundle {version}: cannot read the TF-IDF model: {exc}") from None
     vocab, idf = meta.get("vocabulary", {}), np.asarray(meta.get("idf", []), dtype=np.float64)
     if matrix.shape != (n, len(vocab)) or len(idf) != len(vocab):
-        raise BundleError(f"bundle {version}: TF-IDF matrix {matrix.shape} does not match "
-                          f"{n} songs x {len(vocab)} terms")
+        raise BundleError(
+            f"bundle {version}: TF-IDF matrix {matrix.shape} does not match "
+            f"{n} songs x {len(vocab)} terms"
+        )
     return matrix, vocab, idf
 
 
@@ -293,8 +321,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
 
 
 def _fsync_dir(path: Path) -> None:

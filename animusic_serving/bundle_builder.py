@@ -79,8 +79,15 @@ class BundleBuilder:
         if name in self._models:
             raise BundleError(f"model {name!r} added twice")
 
-    def add_dense(self, name: str, matrix: np.ndarray, params: dict | None = None,
-                  metrics: dict | None = None, neighbours: int = 0, coarse: int = 0) -> None:
+    def add_dense(
+        self,
+        name: str,
+        matrix: np.ndarray,
+        params: dict | None = None,
+        metrics: dict | None = None,
+        neighbours: int = 0,
+        coarse: int = 0,
+    ) -> None:
         """A dense model: one vector per song, stored float32 and L2-normalised.
 
         ``neighbours`` > 0 also stores each row's that many nearest rows
@@ -105,8 +112,9 @@ class BundleBuilder:
             self._coarse[name] = (project(self._arrays[name], basis), basis)
             params["coarse_dims"] = int(basis.shape[1])
             files += list(coarse_files(name))
-        self._models[name] = _ModelEntry("dense", params, metrics or {}, dim=matrix.shape[1],
-                                         files=files)
+        self._models[name] = _ModelEntry(
+            "dense", params, metrics or {}, dim=matrix.shape[1], files=files
+        )
 
     def _add_neighbours(self, name: str, matrix: Any, k: int, params: dict) -> list[str]:
         """Each row's ``k`` nearest rows (``recommend/neighbours.py``), recorded in ``params``
@@ -121,44 +129,67 @@ class BundleBuilder:
         params["knn"] = int(self._neighbours[name][0].shape[1])
         return list(knn_files(name))
 
-    def add_tfidf(self, matrix: sp.spmatrix, vocabulary: dict[str, int], idf: np.ndarray,
-                  params: dict | None = None, metrics: dict | None = None,
-                  neighbours: int = 0) -> None:
+    def add_tfidf(
+        self,
+        matrix: sp.spmatrix,
+        vocabulary: dict[str, int],
+        idf: np.ndarray,
+        params: dict | None = None,
+        metrics: dict | None = None,
+        neighbours: int = 0,
+    ) -> None:
         """The TF-IDF model: sparse rows (L2-normalised) plus what is needed to embed new text;
         ``neighbours`` as in ``add_dense``."""
         self._check_name("tfidf")
         matrix = sp.csr_matrix(matrix, dtype=np.float32)
         if matrix.shape != (self.n_songs, len(vocabulary)) or len(idf) != len(vocabulary):
-            raise BundleError(f"tfidf: matrix {matrix.shape} does not match {self.n_songs} songs "
-                              f"x {len(vocabulary)} terms")
+            raise BundleError(
+                f"tfidf: matrix {matrix.shape} does not match {self.n_songs} songs "
+                f"x {len(vocabulary)} terms"
+            )
         if not np.isfinite(matrix.data).all():
             raise BundleError("tfidf: matrix contains NaN or inf")
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=np.float32)
-        self._tfidf = (matrix, {str(k): int(v) for k, v in vocabulary.items()},
-                       np.asarray(idf, dtype=np.float64))
+        self._tfidf = (
+            matrix,
+            {str(k): int(v) for k, v in vocabulary.items()},
+            np.asarray(idf, dtype=np.float64),
+        )
         params = dict(params or {})
-        files = [TFIDF_MATRIX_FILE, TFIDF_VOCAB_FILE,
-                 *self._add_neighbours("tfidf", matrix, neighbours, params)]
-        self._models["tfidf"] = _ModelEntry("tfidf", params, metrics or {},
-                                            dim=len(vocabulary), files=files)
+        files = [
+            TFIDF_MATRIX_FILE,
+            TFIDF_VOCAB_FILE,
+            *self._add_neighbours("tfidf", matrix, neighbours, params),
+        ]
+        self._models["tfidf"] = _ModelEntry(
+            "tfidf", params, metrics or {}, dim=len(vocabulary), files=files
+        )
 
-    def add_scores(self, name: str, scores: np.ndarray, params: dict | None = None,
-                   metrics: dict | None = None) -> None:
+    def add_scores(
+        self, name: str, scores: np.ndarray, params: dict | None = None, metrics: dict | None = None
+    ) -> None:
         """A model that is one score per song (higher first), e.g. popularity."""
         self._check_name(name)
         scores = np.asarray(scores, dtype=np.float32)
         if scores.shape != (self.n_songs,) or not np.isfinite(scores).all():
             raise BundleError(f"{name}: expected {self.n_songs} finite scores, got {scores.shape}")
         self._arrays[name] = scores
-        self._models[name] = _ModelEntry("scores", params or {}, metrics or {},
-                                         files=[f"{name}.scores.npy"])
+        self._models[name] = _ModelEntry(
+            "scores", params or {}, metrics or {}, files=[f"{name}.scores.npy"]
+        )
 
-    def add_anime_model(self, name: str, anime_ids: np.ndarray, *,
-                        weights: np.ndarray | None = None,
-                        knn: tuple[np.ndarray, np.ndarray] | None = None,
-                        params: dict | None = None, metrics: dict | None = None) -> None:
+    def add_anime_model(
+        self,
+        name: str,
+        anime_ids: np.ndarray,
+        *,
+        weights: np.ndarray | None = None,
+        knn: tuple[np.ndarray, np.ndarray] | None = None,
+        params: dict | None = None,
+        metrics: dict | None = None,
+    ) -> None:
         """An anime-to-anime model (e.g. ``lists``, ``recommend/lists.py``): MAL ids and
         either the whole (n, n) weight matrix or each anime's top-k (columns, weights)."""
         self._check_name(name)
@@ -173,25 +204,36 @@ class BundleBuilder:
         if weights is not None:
             arrays = {"anime_ids": ids, "weights": np.asarray(weights, dtype=np.float32)}
             if arrays["weights"].shape != (n, n):
-                raise BundleError(f"{name}: expected ({n}, {n}) weights, "
-                                  f"got {arrays['weights'].shape}")
+                raise BundleError(
+                    f"{name}: expected ({n}, {n}) weights, got {arrays['weights'].shape}"
+                )
             params["storage"] = "dense"
         else:
             assert knn is not None
             rows, values = np.asarray(knn[0], dtype=np.int32), np.asarray(knn[1], np.float32)
-            if rows.ndim != 2 or rows.shape[0] != n or rows.shape != values.shape \
-                    or (rows.size and (rows.min() < 0 or rows.max() >= n)):
+            if (
+                rows.ndim != 2
+                or rows.shape[0] != n
+                or rows.shape != values.shape
+                or (rows.size and (rows.min() < 0 or rows.max() >= n))
+            ):
                 raise BundleError(f"{name}: top-k rows must be (n, k) columns in [0, {n})")
             arrays = {"anime_ids": ids, "knn_rows": rows, "knn_weights": values}
             params.update(storage="top_k", top_k=int(rows.shape[1]))
         if not all(np.isfinite(a).all() for a in arrays.values()):
             raise BundleError(f"{name}: weights contain NaN or inf")
         self._anime_models[name] = arrays
-        self._models[name] = _ModelEntry("anime_weights", params, metrics or {},
-                                         files=anime_model_files(name, params["storage"]))
+        self._models[name] = _ModelEntry(
+            "anime_weights", params, metrics or {}, files=anime_model_files(name, params["storage"])
+        )
 
-    def add_model(self, name: str, kind: str = "sampler", params: dict | None = None,
-                  metrics: dict | None = None) -> None:
+    def add_model(
+        self,
+        name: str,
+        kind: str = "sampler",
+        params: dict | None = None,
+        metrics: dict | None = None,
+    ) -> None:
         """A model with no stored array (e.g. ``random``)."""
         self._check_name(name)
         self._models[name] = _ModelEntry(kind, params or {}, metrics or {})
@@ -202,20 +244,49 @@ class BundleBuilder:
     def as_bundle(self) -> Bundle:
         """An in-memory, unpublished view with the same shape a loaded bundle has, so the
         offline evaluation and hybrid tuning can run the serving code before publishing."""
-        models = {name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
-                         "files": m.files} for name, m in self._models.items()}
-        manifest = {"schema_version": SCHEMA_VERSION, "version": "unpublished",
-                    "n_songs": self.n_songs, "models": models}
+        models = {
+            name: {
+                "kind": m.kind,
+                "dim": m.dim,
+                "params": m.params,
+                "metrics": m.metrics,
+                "files": m.files,
+            }
+            for name, m in self._models.items()
+        }
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "version": "unpublished",
+            "n_songs": self.n_songs,
+            "models": models,
+        }
         dense = {n: a for n, a in self._arrays.items() if self._models[n].kind == "dense"}
         scores = {n: a for n, a in self._arrays.items() if self._models[n].kind == "scores"}
         tfidf, vocab, idf = self._tfidf if self._tfidf else (None, {}, None)
         row_by_song = {str(s): i for i, s in enumerate(self.songs["song_id"].tolist())}
-        return Bundle(Path("."), "unpublished", manifest, self.songs, dense, scores, tfidf,
-                      vocab, idf, row_by_song, dict(self._neighbours), dict(self._coarse),
-                      dict(self._anime_models))
+        return Bundle(
+            Path("."),
+            "unpublished",
+            manifest,
+            self.songs,
+            dense,
+            scores,
+            tfidf,
+            vocab,
+            idf,
+            row_by_song,
+            dict(self._neighbours),
+            dict(self._coarse),
+            dict(self._anime_models),
+        )
 
-    def publish(self, root: str | Path, catalog_hash: str, version: str | None = None,
-                extra: dict | None = None) -> str:
+    def publish(
+        self,
+        root: str | Path,
+        catalog_hash: str,
+        version: str | None = None,
+        extra: dict | None = None,
+    ) -> str:
         """Write a complete new version, verify it, then point ``CURRENT`` at it."""
         root = Path(root)
         version = version or new_version_id()
@@ -269,8 +340,13 @@ class BundleBuilder:
             "catalog_hash": catalog_hash,
             "n_songs": self.n_songs,
             "models": {
-                name: {"kind": m.kind, "dim": m.dim, "params": m.params, "metrics": m.metrics,
-                       "files": m.files}
+                name: {
+                    "kind": m.kind,
+                    "dim": m.dim,
+                    "params": m.params,
+                    "metrics": m.metrics,
+                    "files": m.files,
+                }
                 for name, m in self._models.items()
             },
             "checksums": {f: _sha256(out / f) for f in files},

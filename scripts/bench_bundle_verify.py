@@ -28,15 +28,17 @@ from animusic_serving.bundle_builder import BundleBuilder
 
 def publish(root: Path, n: int) -> tuple[str, int]:
     rng = np.random.default_rng(0)
-    songs = pd.DataFrame({
-        "song_id": [f"s{i}" for i in range(n)],
-        "anime_id": np.arange(n, dtype=np.int64) // 4 + 1,
-        "relation": ["opening"] * n,
-        "title": [f"Song {i}" for i in range(n)],
-        "anime_title": [f"Anime {i // 4}" for i in range(n)],
-        "artists": [[f"Artist {i % 97}"] for i in range(n)],
-        "links": [json.dumps([]) for _ in range(n)],
-    })
+    songs = pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": np.arange(n, dtype=np.int64) // 4 + 1,
+            "relation": ["opening"] * n,
+            "title": [f"Song {i}" for i in range(n)],
+            "anime_title": [f"Anime {i // 4}" for i in range(n)],
+            "artists": [[f"Artist {i % 97}"] for i in range(n)],
+            "links": [json.dumps([]) for _ in range(n)],
+        }
+    )
     builder = BundleBuilder(songs)
     for name, dim in (("minilm", 384), ("mpnet", 768), ("node2vec", 64)):
         builder.add_dense(name, rng.normal(size=(n, dim)).astype(np.float32), neighbours=128)
@@ -65,9 +67,11 @@ def main() -> None:
         version, size = publish(root, args.songs)
         plain = best_of(args.rounds, lambda: load_bundle(root, version))
         verified = best_of(args.rounds, lambda: load_bundle(root, version, verify=True))
-    print(f"{args.songs} songs, {size / 1e6:.0f} MB: load {plain * 1000:.0f} ms, "
-          f"load + verify {verified * 1000:.0f} ms ({size / 1e6 / max(verified - plain, 1e-9):.0f}"
-          f" MB/s hashed)")
+    print(
+        f"{args.songs} songs, {size / 1e6:.0f} MB: load {plain * 1000:.0f} ms, "
+        f"load + verify {verified * 1000:.0f} ms ({size / 1e6 / max(verified - plain, 1e-9):.0f}"
+        f" MB/s hashed)"
+    )
 
 
 if __name__ == "__main__":

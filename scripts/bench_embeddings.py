@@ -90,14 +90,18 @@ def _timed_cpu(fn):
     return time.perf_counter() - start, time.process_time() - cpu, value
 
 
-def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
-                extra_backends: list[str]) -> dict:
+def bench_model(
+    model: str, docs: list[str], anime: list[int], rounds: int, extra_backends: list[str]
+) -> dict:
     path = emb.resolve_model_path(model)
     plain = encoders.load_sentence_transformer(path, "cpu")
     warm = docs[-32:]
     plain.encode(warm, batch_size=32)
     fast_backend = emb._choose_backend("fast", None, emb.pick_device())[0]
-    variants: dict[str, str | None] = {"plain ST fp32 bs32": None, f"ours fast ({fast_backend})": fast_backend}
+    variants: dict[str, str | None] = {
+        "plain ST fp32 bs32": None,
+        f"ours fast ({fast_backend})": fast_backend,
+    }
     for b in extra_backends:
         if b != fast_backend:
             variants[f"ours {b}"] = b
@@ -109,11 +113,13 @@ def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
     for _ in range(rounds):
         for name, backend in variants.items():
             if backend is None:
-                seconds, cpu, v = _timed_cpu(lambda p=plain: p.encode(docs, batch_size=32,
-                                                                    normalize_embeddings=True))
+                seconds, cpu, v = _timed_cpu(
+                    lambda p=plain: p.encode(docs, batch_size=32, normalize_embeddings=True)
+                )
             else:
-                seconds, cpu, v = _timed_cpu(lambda b=backend: emb.encode_documents(model, docs, None,
-                                                                             backend=b))
+                seconds, cpu, v = _timed_cpu(
+                    lambda b=backend: emb.encode_documents(model, docs, None, backend=b)
+                )
             times[name].append(seconds)
             cpu_times[name].append(cpu)
             vectors[name] = np.asarray(v, dtype=np.float32)
@@ -124,12 +130,19 @@ def bench_model(model: str, docs: list[str], anime: list[int], rounds: int,
     for name in variants:
         cos = (vectors[name] * reference).sum(axis=1)
         best = len(docs) / min(times[name])
-        rows.append({"model": model, "encoder": name, "docs": len(docs),
-                     "texts_per_s": round(best, 1),
-                     "median_texts_per_s": round(len(docs) / statistics.median(times[name]), 1),
-                     "ratio": round(best / base, 2),
-                     "cpu_ratio": round(len(docs) / min(cpu_times[name]) / base_cpu, 2),
-                     "cos_min": float(cos.min()), "cos_mean": float(cos.mean())})
+        rows.append(
+            {
+                "model": model,
+                "encoder": name,
+                "docs": len(docs),
+                "texts_per_s": round(best, 1),
+                "median_texts_per_s": round(len(docs) / statistics.median(times[name]), 1),
+                "ratio": round(best / base, 2),
+                "cpu_ratio": round(len(docs) / min(cpu_times[name]) / base_cpu, 2),
+                "cos_min": float(cos.min()),
+                "cos_mean": float(cos.mean()),
+            }
+        )
     del plain
     return {"speed": rows}
 
@@ -140,14 +153,25 @@ def bench_incremental(model: str, docs: list[str], anime: list[int]) -> dict:
         full_s, (_, full) = _timed(lambda: emb.encode_documents_with_stats(model, docs, cache))
         changed_anime = list(dict.fromkeys(anime))[:50]
         chosen = set(changed_anime)
-        changed = [d + ". themes: Remastered" if a in chosen else d for d, a in zip(docs, anime, strict=True)]
+        changed = [
+            d + ". themes: Remastered" if a in chosen else d
+            for d, a in zip(docs, anime, strict=True)
+        ]
         inc_s, (_, inc) = _timed(lambda: emb.encode_documents_with_stats(model, changed, cache))
         same_s, (_, same) = _timed(lambda: emb.encode_documents_with_stats(model, changed, cache))
-    return {"model": model, "docs": len(docs), "backend": full.backend,
-            "full_s": round(full_s, 2), "full_misses": full.misses,
-            "changed_anime": len(changed_anime), "changed_docs": inc.misses,
-            "incremental_s": round(inc_s, 2), "incremental_hits": inc.hits,
-            "unchanged_s": round(same_s, 3), "unchanged_misses": same.misses}
+    return {
+        "model": model,
+        "docs": len(docs),
+        "backend": full.backend,
+        "full_s": round(full_s, 2),
+        "full_misses": full.misses,
+        "changed_anime": len(changed_anime),
+        "changed_docs": inc.misses,
+        "incremental_s": round(inc_s, 2),
+        "incremental_hits": inc.hits,
+        "unchanged_s": round(same_s, 3),
+        "unchanged_misses": same.misses,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,10 +181,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minilm-n", type=int, default=1000, help="documents (0 = all)")
     parser.add_argument("--mpnet-n", type=int, default=300, help="documents (0 = all)")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--minilm-incremental-n", type=int, default=0,
-                        help="documents for the incremental case (0 = all)")
-    parser.add_argument("--mpnet-incremental-n", type=int, default=1000,
-                        help="documents for the incremental case (0 = all)")
+    parser.add_argument(
+        "--minilm-incremental-n",
+        type=int,
+        default=0,
+        help="documents for the incremental case (0 = all)",
+    )
+    parser.add_argument(
+        "--mpnet-incremental-n",
+        type=int,
+        default=1000,
+        help="documents for the incremental case (0 = all)",
+    )
     parser.add_argument("--backends", default="", help="extra backends, comma-separated")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -170,10 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     docs, anime = load_documents(args.csv)
     import torch
 
-    print(f"{len(docs)} documents from {args.csv}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, device {emb.pick_device()}, "
-          f"bf16 CPU: {emb.cpu_supports_bf16()}, onnxruntime: {emb.onnx_available()}, "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"{len(docs)} documents from {args.csv}; torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device {emb.pick_device()}, "
+        f"bf16 CPU: {emb.cpu_supports_bf16()}, onnxruntime: {emb.onnx_available()}, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results = []
     for model in filter(None, args.models.split(",")):
         n = {"minilm": args.minilm_n, "mpnet": args.mpnet_n}.get(model, 0) or len(docs)
@@ -183,30 +218,39 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped {model}: {exc}")
             continue
         print(f"benchmarking {model} on {min(n, len(docs))} documents …", flush=True)
-        result = bench_model(model, docs[:n], anime[:n], args.rounds,
-                             [b for b in args.backends.split(",") if b])
+        result = bench_model(
+            model, docs[:n], anime[:n], args.rounds, [b for b in args.backends.split(",") if b]
+        )
         m = {"minilm": args.minilm_incremental_n, "mpnet": args.mpnet_incremental_n}.get(model, 0)
         m = m or len(docs)
         print(f"incremental case for {model} on {min(m, len(docs))} documents …", flush=True)
         result["incremental"] = bench_incremental(model, docs[:m], anime[:m])
         results.append(result)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}\n")
-    print("| model | encoder | docs | texts/s (best) | texts/s (median) | × plain (wall) | "
-          "× plain (CPU time) | cos min | cos mean |")
+    print(
+        "| model | encoder | docs | texts/s (best) | texts/s (median) | × plain (wall) | "
+        "× plain (CPU time) | cos min | cos mean |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for result in results:
         for r in result["speed"]:
-            print(f"| {r['model']} | {r['encoder']} | {r['docs']} | {r['texts_per_s']} | "
-                  f"{r['median_texts_per_s']} | {r['ratio']} | {r['cpu_ratio']} | "
-                  f"{r['cos_min']:.5f} | {r['cos_mean']:.5f} |")
-    print("\n| model | backend | docs | full (cold cache) s | changed anime → docs re-embedded | "
-          "incremental s | unchanged re-run s |")
+            print(
+                f"| {r['model']} | {r['encoder']} | {r['docs']} | {r['texts_per_s']} | "
+                f"{r['median_texts_per_s']} | {r['ratio']} | {r['cpu_ratio']} | "
+                f"{r['cos_min']:.5f} | {r['cos_mean']:.5f} |"
+            )
+    print(
+        "\n| model | backend | docs | full (cold cache) s | changed anime → docs re-embedded | "
+        "incremental s | unchanged re-run s |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for result in results:
         r = result["incremental"]
-        print(f"| {r['model']} | {r['backend']} | {r['docs']} | {r['full_s']} | "
-              f"{r['changed_anime']} → {r['changed_docs']} | {r['incremental_s']} | "
-              f"{r['unchanged_s']} |")
+        print(
+            f"| {r['model']} | {r['backend']} | {r['docs']} | {r['full_s']} | "
+            f"{r['changed_anime']} → {r['changed_docs']} | {r['incremental_s']} | "
+            f"{r['unchanged_s']} |"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -77,20 +77,30 @@ def run_phase(model: str, catalog: str, which: str, cache_dir: str) -> dict:
         from animusic_assets.defs.models.node2vec import Node2VecConfig, node2vec_model
         from animusic_assets.resources.embedder import EmbeddingCacheResource
 
-        node2vec_model(context=dg.build_asset_context(), config=Node2VecConfig(), catalog=frame,
-                       embedding_cache=EmbeddingCacheResource(root=cache_dir))
+        node2vec_model(
+            context=dg.build_asset_context(),
+            config=Node2VecConfig(),
+            catalog=frame,
+            embedding_cache=EmbeddingCacheResource(root=cache_dir),
+        )
     else:
         from animusic_assets.core.documents import song_documents
         from animusic_assets.core.embedding_cache import EmbeddingCache
         from animusic_assets.core.embeddings import encode_documents_with_stats
 
         # the encoder's load time counts: a rebuild pays it too
-        encode_documents_with_stats(model, song_documents(frame).tolist(),
-                                               EmbeddingCache(cache_dir))
+        encode_documents_with_stats(
+            model, song_documents(frame).tolist(), EmbeddingCache(cache_dir)
+        )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"model": model, "seconds": seconds, "peak_rss_mb": peak, "baseline_rss_mb": baseline,
-            "songs": len(frame)}
+    return {
+        "model": model,
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "baseline_rss_mb": baseline,
+        "songs": len(frame),
+    }
 
 
 def synthetic_list_pairs(n_anime: int, seed: int = 0):
@@ -110,12 +120,17 @@ def synthetic_list_pairs(n_anime: int, seed: int = 0):
     for u in range(n_users):
         taste = groups == rng.integers(50)
         weights = popularity * np.where(taste, 8.0, 1.0)
-        chosen = rng.choice(n_anime, size=min(per_user[u], n_anime), replace=False,
-                            p=weights / weights.sum())
+        chosen = rng.choice(
+            n_anime, size=min(per_user[u], n_anime), replace=False, p=weights / weights.sum()
+        )
         users.append(np.full(len(chosen), u))
         anime.append(chosen + 1)
-    return pd.DataFrame({"user_key": np.concatenate(users).astype(str),
-                         "mal_id": np.concatenate(anime).astype(np.int64)})
+    return pd.DataFrame(
+        {
+            "user_key": np.concatenate(users).astype(str),
+            "mal_id": np.concatenate(anime).astype(np.int64),
+        }
+    )
 
 
 def run_lists_phase(n_anime: int) -> dict:
@@ -128,37 +143,64 @@ def run_lists_phase(n_anime: int) -> dict:
     model = train_lists_model(pairs, DEFAULT_L2)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    stored = sum(a.nbytes for a in (model.weights, model.knn_rows, model.knn_weights)
-                 if a is not None)
-    return {"anime_listed": n_anime, "users": model.params["users"],
-            "positives": model.params["positives"], "anime_modelled": model.n_anime,
-            "storage": model.params["storage"], "seconds": seconds, "peak_rss_mb": peak,
-            "model_rss_mb": peak - baseline, "bundle_mb": stored / 2**20}
+    stored = sum(
+        a.nbytes for a in (model.weights, model.knn_rows, model.knn_weights) if a is not None
+    )
+    return {
+        "anime_listed": n_anime,
+        "users": model.params["users"],
+        "positives": model.params["positives"],
+        "anime_modelled": model.n_anime,
+        "storage": model.params["storage"],
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "model_rss_mb": peak - baseline,
+        "bundle_mb": stored / 2**20,
+    }
 
 
 def lists_markdown(rows: list[dict]) -> str:
-    lines = ["| anime listed | users | positives | anime modelled | stored as | training (s) | "
-             "peak RSS (MB) | of which training (MB) | bundle arrays (MB) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| anime listed | users | positives | anime modelled | stored as | training (s) | "
+        "peak RSS (MB) | of which training (MB) | bundle arrays (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['anime_listed']:,} | {r['users']:,} | {r['positives']:,} | "
-                     f"{r['anime_modelled']:,} | {r['storage']} | {r['seconds']:.1f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['model_rss_mb']:.0f} | {r['bundle_mb']:.0f} |")
+        lines.append(
+            f"| {r['anime_listed']:,} | {r['users']:,} | {r['positives']:,} | "
+            f"{r['anime_modelled']:,} | {r['storage']} | {r['seconds']:.1f} | "
+            f"{r['peak_rss_mb']:.0f} | {r['model_rss_mb']:.0f} | {r['bundle_mb']:.0f} |"
+        )
     return "\n".join(lines)
 
 
 def spawn_lists(n_anime: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--lists-phase", str(n_anime)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--lists-phase", str(n_anime)], capture_output=True, text=True
+    )
     if out.returncode != 0:
         raise SystemExit(f"lists at {n_anime} anime failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def spawn(model: str, catalog: str, which: str, cache_dir: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", model, "--catalog-name", catalog,
-                          "--which", which, "--cache", cache_dir],
-                         capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            model,
+            "--catalog-name",
+            catalog,
+            "--which",
+            which,
+            "--cache",
+            cache_dir,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     if out.returncode != 0:
         raise SystemExit(f"{model} on {catalog} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -172,26 +214,40 @@ def bench_catalog(catalog: str, models: list[str]) -> list[dict]:
             if model in ("minilm", "mpnet", "node2vec"):
                 spawn(model, catalog, "before", warm)  # the state the last build left
             incremental = spawn(model, catalog, "after", warm)
-            rows.append({"catalog": catalog, "model": model, "songs": full["songs"],
-                         "full_s": full["seconds"], "incremental_s": incremental["seconds"],
-                         "peak_rss_mb": full["peak_rss_mb"],
-                         "model_rss_mb": full["peak_rss_mb"] - full["baseline_rss_mb"]})
+            rows.append(
+                {
+                    "catalog": catalog,
+                    "model": model,
+                    "songs": full["songs"],
+                    "full_s": full["seconds"],
+                    "incremental_s": incremental["seconds"],
+                    "peak_rss_mb": full["peak_rss_mb"],
+                    "model_rss_mb": full["peak_rss_mb"] - full["baseline_rss_mb"],
+                }
+            )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| catalog | model | songs | full build (s) | after one 50-anime partition (s) | "
-             "peak RSS (MB) | of which the model (MB) |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| catalog | model | songs | full build (s) | after one 50-anime partition (s) | "
+        "peak RSS (MB) | of which the model (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['catalog']} | {r['model']} | {r['songs']:,} | {r['full_s']:.1f} | "
-                     f"{r['incremental_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['model_rss_mb']:.0f} |")
+        lines.append(
+            f"| {r['catalog']} | {r['model']} | {r['songs']:,} | {r['full_s']:.1f} | "
+            f"{r['incremental_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['model_rss_mb']:.0f} |"
+        )
     for catalog in dict.fromkeys(r["catalog"] for r in rows):
         mine = [r for r in rows if r["catalog"] == catalog]
         full = sum(r["full_s"] for r in mine)
         incremental = sum(r["incremental_s"] for r in mine)
-        lines.append(f"| {catalog} | **all** | | **{full:.1f}** | **{incremental:.1f} "
-                     f"({incremental / full:.0%})** | | |")
+        lines.append(
+            f"| {catalog} | **all** | | **{full:.1f}** | **{incremental:.1f} "
+            f"({incremental / full:.0%})** | | |"
+        )
     return "\n".join(lines)
 
 

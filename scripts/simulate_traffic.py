@@ -56,7 +56,9 @@ def catalog_anime(bundle_dir: str) -> np.ndarray | None:
         return None
 
 
-def synthetic_splits(anime: np.ndarray, n_users: int, seed: int, liked: int = 12) -> list[UserSplit]:
+def synthetic_splits(
+    anime: np.ndarray, n_users: int, seed: int, liked: int = 12
+) -> list[UserSplit]:
     splits = []
     for u in range(n_users):
         rng = np.random.default_rng([seed, u])
@@ -80,14 +82,20 @@ def choose_users(args, names: list[str]) -> list[UserSplit]:
         args.user_source = "seeded synthetic users from the served catalog"
         splits = synthetic_splits(anime, args.users, args.seed)
     if not splits:
-        raise SystemExit("no users: give --user-lists (user_id, mal_id, rating CSV) or "
-                         "--bundle-dir (synthetic users from the served catalog)")
+        raise SystemExit(
+            "no users: give --user-lists (user_id, mal_id, rating CSV) or "
+            "--bundle-dir (synthetic users from the served catalog)"
+        )
     if names:  # auth on: the token holders are the listeners, with the model users' tastes
-        splits = [UserSplit(name, s.imported, s.held_out)
-                  for name, s in zip(names, splits * (len(names) // len(splits) + 1), strict=False)]
+        splits = [
+            UserSplit(name, s.imported, s.held_out)
+            for name, s in zip(names, splits * (len(names) // len(splits) + 1), strict=False)
+        ]
     else:
-        splits = [UserSplit(f"{args.prefix}{s.user_id}".replace(":", "_")[:64], s.imported,
-                            s.held_out) for s in splits]
+        splits = [
+            UserSplit(f"{args.prefix}{s.user_id}".replace(":", "_")[:64], s.imported, s.held_out)
+            for s in splits
+        ]
     return splits
 
 
@@ -100,13 +108,16 @@ def simulate(args, tokens: dict[str, str]) -> dict:
     deadline = time.monotonic() + args.seconds
     stats = {"users": 0, "playlists": 0, "feedback": 0, "likes": 0, "errors": 0}
     with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
+
         def call(method, path, user, **kw):
             headers = {"Authorization": f"Bearer {tokens[user]}"} if user in tokens else {}
             resp = client.request(method, path, headers=headers, **kw)
             if resp.status_code >= 400:
                 stats["errors"] += 1
                 if args.verbose or stats["errors"] <= 3:
-                    print(f"{method} {path} -> {resp.status_code}: {resp.text[:200]}", file=sys.stderr)
+                    print(
+                        f"{method} {path} -> {resp.status_code}: {resp.text[:200]}", file=sys.stderr
+                    )
                 return None
             return resp.json()
 
@@ -114,9 +125,12 @@ def simulate(args, tokens: dict[str, str]) -> dict:
         for u in users:
             if time.monotonic() > deadline:
                 break
-            ok = call("POST", "/upload_anilist_profile", u.user_id,
-                      json={"anilist_username": u.user_id,
-                            "mal_ids": [int(a) for a in u.imported]})
+            ok = call(
+                "POST",
+                "/upload_anilist_profile",
+                u.user_id,
+                json={"anilist_username": u.user_id, "mal_ids": [int(a) for a in u.imported]},
+            )
             stats["users"] += ok is not None
         for _round in range(args.playlists):
             for u in users:
@@ -130,11 +144,21 @@ def simulate(args, tokens: dict[str, str]) -> dict:
                 for item in body["items"]:
                     liked = int(item["anime_id"]) in held_out
                     watched = VIDEO_SECONDS if liked else SKIP_SHARE * VIDEO_SECONDS
-                    ok = call("POST", "/feedback", u.user_id, json={
-                        "anilist_username": u.user_id, "song_id": item["song_id"],
-                        "recommended_by": item["recommended_by"], "watch_time": watched,
-                        "total_video_time": VIDEO_SECONDS, "liked": liked,
-                        "playlist_id": body["playlist_id"], "position": item["position"]})
+                    ok = call(
+                        "POST",
+                        "/feedback",
+                        u.user_id,
+                        json={
+                            "anilist_username": u.user_id,
+                            "song_id": item["song_id"],
+                            "recommended_by": item["recommended_by"],
+                            "watch_time": watched,
+                            "total_video_time": VIDEO_SECONDS,
+                            "liked": liked,
+                            "playlist_id": body["playlist_id"],
+                            "position": item["position"],
+                        },
+                    )
                     if ok is not None:
                         stats["feedback"] += 1
                         stats["likes"] += liked
@@ -152,10 +176,17 @@ def record_run(args, stats: dict, started: str) -> None:
     """One JSON line per run: the simulator, its settings and the users it drove."""
     path = Path(args.record)
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = {"simulator": "scripts/simulate_traffic.py", "started": started,
-            "users": len(args.usernames), "playlists": args.playlists,
-            "seconds": args.seconds, "seed": args.seed, "user_source": args.user_source,
-            "stats": stats, "usernames": args.usernames}
+    line = {
+        "simulator": "scripts/simulate_traffic.py",
+        "started": started,
+        "users": len(args.usernames),
+        "playlists": args.playlists,
+        "seconds": args.seconds,
+        "seed": args.seed,
+        "user_source": args.user_source,
+        "stats": stats,
+        "usernames": args.usernames,
+    }
     with path.open("a", encoding="utf-8") as f:
         f.write(json.dumps(line) + "\n")
 
@@ -169,12 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--user-lists", default=os.environ.get("ANIMUSIC_USER_LISTS", ""))
     ap.add_argument("--bundle-dir", default=os.environ.get("ANIMUSIC_BUNDLE_DIR", ""))
-    ap.add_argument("--prefix", default=SIMULATED_PREFIX,
-                    help=f"username prefix (dev mode); always starts with {SIMULATED_PREFIX!r}, "
-                         "the marker the analytics reports use to tell simulated users apart")
-    ap.add_argument("--record", default=default_record(),
-                    help=f"append this run's settings and usernames here ({RUN_LOG}, read by "
-                         "the reports to say the data is simulated); '' to skip")
+    ap.add_argument(
+        "--prefix",
+        default=SIMULATED_PREFIX,
+        help=f"username prefix (dev mode); always starts with {SIMULATED_PREFIX!r}, "
+        "the marker the analytics reports use to tell simulated users apart",
+    )
+    ap.add_argument(
+        "--record",
+        default=default_record(),
+        help=f"append this run's settings and usernames here ({RUN_LOG}, read by "
+        "the reports to say the data is simulated); '' to skip",
+    )
     ap.add_argument("--token", action="append", default=[], metavar="NAME=TOKEN")
     ap.add_argument("--tokens-file", help='JSON {"username": "session token"}')
     ap.add_argument("--pause", type=float, default=0.0, help="seconds between playlists")

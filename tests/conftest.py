@@ -33,8 +33,10 @@ def postgres():
     try:
         local_postgres.find_bindir()
     except local_postgres.LocalPostgresError as exc:
-        pytest.fail(f"{exc}. The tests need a real PostgreSQL 15: run `make test`, which "
-                    f"installs it.", pytrace=False)
+        pytest.fail(
+            f"{exc}. The tests need a real PostgreSQL 15: run `make test`, which installs it.",
+            pytrace=False,
+        )
     # not pytest's tmp_path: /tmp/pytest-of-<user> is 0700, which the `postgres` user (used
     # when the tests run as root) cannot traverse; mkdtemp's 0700 is opened to 0755 here
     base = Path(tempfile.mkdtemp(prefix="animusic-pg-"))
@@ -49,9 +51,11 @@ def postgres():
 
     atexit.register(cleanup)  # also when the session dies before fixture teardown
     try:
-        server = local_postgres.start(data_dir, _free_port(),
-                                      {"fsync": "off", "synchronous_commit": "off",
-                                       "full_page_writes": "off"})
+        server = local_postgres.start(
+            data_dir,
+            _free_port(),
+            {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
+        )
     except local_postgres.LocalPostgresError as exc:
         cleanup()
         pytest.fail(f"could not start PostgreSQL for the tests: {exc}", pytrace=False)

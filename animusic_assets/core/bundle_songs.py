@@ -9,9 +9,21 @@ import pandas as pd
 
 from animusic_assets.core.franchise import franchise_key
 
-BUNDLE_SONG_COLUMNS = ["song_id", "anime_id", "relation", "sequence", "episodes", "title",
-                       "anime_title", "anime_title_english", "anime_title_japanese",
-                       "artists", "links", "views", "likes"]
+BUNDLE_SONG_COLUMNS = [
+    "song_id",
+    "anime_id",
+    "relation",
+    "sequence",
+    "episodes",
+    "title",
+    "anime_title",
+    "anime_title_english",
+    "anime_title_japanese",
+    "artists",
+    "links",
+    "views",
+    "likes",
+]
 
 
 def bundle_rows(catalog: pd.DataFrame, popularity: np.ndarray) -> np.ndarray:

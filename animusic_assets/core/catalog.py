@@ -20,11 +20,25 @@ from animusic_assets.core.text import hashed_song_id, normalise
 RELATIONS = ("opening", "ending", "insert", "image")
 # "featuring": a featured artist (AniDB's "Featuring"); "performance": instrumental
 # performance (AniDB's "Musical Performance"), which is not singing
-CREDIT_ROLES = ("vocals", "lyrics", "composition", "arrangement", "chorus", "featuring",
-                "performance")
-_RELATION_ALIASES = {"op": "opening", "ed": "ending", "in": "insert", "ins": "insert",
-                     "opening theme": "opening", "ending theme": "ending",
-                     "insert song": "insert", "image song": "image"}
+CREDIT_ROLES = (
+    "vocals",
+    "lyrics",
+    "composition",
+    "arrangement",
+    "chorus",
+    "featuring",
+    "performance",
+)
+_RELATION_ALIASES = {
+    "op": "opening",
+    "ed": "ending",
+    "in": "insert",
+    "ins": "insert",
+    "opening theme": "opening",
+    "ending theme": "ending",
+    "insert song": "insert",
+    "image song": "image",
+}
 
 # column -> pandas dtype; list-valued columns are "object"
 CATALOG_COLUMNS: dict[str, str] = {
@@ -92,8 +106,13 @@ def build_catalog_with_rejects(anime_records: Iterable[dict]) -> tuple[pd.DataFr
     for anime in anime_records:
         mal_id = anime.get("mal_id")
         if not isinstance(mal_id, int) or isinstance(mal_id, bool) or mal_id <= 0:
-            rejects.append({"mal_id": mal_id, "song": None, "reason":
-                            f"anime record without a valid mal_id: {anime.get('title_romaji')!r}"})
+            rejects.append(
+                {
+                    "mal_id": mal_id,
+                    "song": None,
+                    "reason": f"anime record without a valid mal_id: {anime.get('title_romaji')!r}",
+                }
+            )
             continue
         for song in anime.get("songs") or []:
             try:
@@ -105,8 +124,9 @@ def build_catalog_with_rejects(anime_records: Iterable[dict]) -> tuple[pd.DataFr
             rows[key] = _merge_rows(rows[key], row) if key in rows else row
     frame = pd.DataFrame(list(rows.values()), columns=list(CATALOG_COLUMNS))
     frame = frame.astype({c: t for c, t in CATALOG_COLUMNS.items() if t != "object"})
-    frame = frame.sort_values(["anime_id", "relation", "sequence", "title"],
-                              na_position="last").reset_index(drop=True)
+    frame = frame.sort_values(
+        ["anime_id", "relation", "sequence", "title"], na_position="last"
+    ).reset_index(drop=True)
     return frame, rejects
 
 
@@ -186,7 +206,9 @@ def _merge_rows(old: dict, new: dict) -> dict:
         merged[column] = old[column] if old[column] is not None else new[column]
     merged["credits"] = _unique_dicts(old["credits"] + new["credits"])
     merged["artists"] = _unique(old["artists"] + new["artists"])
-    merged["links"] = _unique_dicts(old["links"] + new["links"], key=("platform", "url", "video_id"))
+    merged["links"] = _unique_dicts(
+        old["links"] + new["links"], key=("platform", "url", "video_id")
+    )
     youtube = [link for link in merged["links"] if link["platform"] == "youtube"]
     merged["views"] = _max_or_none(link["views"] for link in youtube)
     merged["likes"] = _max_or_none(link["likes"] for link in youtube)

@@ -26,8 +26,12 @@ def song_document(row: dict) -> str:
     for credit in _as_list(row.get("credits")):
         by_role.setdefault(credit["role"], []).append(credit["name"])
     parts.extend(f"{role}: {', '.join(names)}" for role, names in by_role.items())
-    for label, column in (("tags", "tags"), ("genres", "genres"), ("themes", "themes"),
-                          ("studio", "studios")):
+    for label, column in (
+        ("tags", "tags"),
+        ("genres", "genres"),
+        ("themes", "themes"),
+        ("studio", "studios"),
+    ):
         values = [v["name"] if isinstance(v, dict) else v for v in _as_list(row.get(column))]
         if values:
             parts.append(f"{label}: {', '.join(values)}")
@@ -38,13 +42,21 @@ def song_document(row: dict) -> str:
 
 def song_documents(catalog: pd.DataFrame) -> pd.Series:
     """Documents indexed like ``catalog`` (one per row)."""
-    return pd.Series([song_document(r) for r in catalog.to_dict("records")],
-                     index=catalog.index, name="document", dtype="string")
+    return pd.Series(
+        [song_document(r) for r in catalog.to_dict("records")],
+        index=catalog.index,
+        name="document",
+        dtype="string",
+    )
 
 
 def _present(value: object) -> bool:
-    return value is not None and value is not pd.NA and str(value).strip() != "" \
+    return (
+        value is not None
+        and value is not pd.NA
+        and str(value).strip() != ""
         and not (isinstance(value, float) and value != value)
+    )
 
 
 def _as_list(value: Any) -> list:

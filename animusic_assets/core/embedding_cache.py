@@ -47,7 +47,7 @@ def default_cache_dir() -> Path:
 @dataclass
 class CacheLookup:
     vectors: dict[str, np.ndarray]  # text sha256 -> float32 unit vector
-    corrupt: int = 0                # rows present but unusable (re-embedded)
+    corrupt: int = 0  # rows present but unusable (re-embedded)
 
 
 class EmbeddingCache:
@@ -56,8 +56,9 @@ class EmbeddingCache:
     ``onnx_dir`` may point elsewhere (tests share one exported graph across caches).
     """
 
-    def __init__(self, root: str | os.PathLike | None = None,
-                 onnx_dir: str | os.PathLike | None = None):
+    def __init__(
+        self, root: str | os.PathLike | None = None, onnx_dir: str | os.PathLike | None = None
+    ):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.vectors_dir = self.root / "embeddings"
         self.onnx_dir = Path(onnx_dir) if onnx_dir is not None else self.root / "onnx"
@@ -81,10 +82,12 @@ class EmbeddingCache:
         try:
             with self._connect(model) as conn:
                 for start in range(0, len(keys), _CHUNK):
-                    chunk = keys[start:start + _CHUNK]
+                    chunk = keys[start : start + _CHUNK]
                     rows = conn.execute(
                         f"SELECT doc_sha256, dim, crc, vec FROM vectors WHERE variant = ? AND "
-                        f"doc_sha256 IN ({','.join('?' * len(chunk))})", [variant, *chunk])
+                        f"doc_sha256 IN ({','.join('?' * len(chunk))})",
+                        [variant, *chunk],
+                    )
                     for key, row_dim, crc, blob in rows:
                         vector = _decode(blob, row_dim, crc, dim)
                         if vector is None:
@@ -92,8 +95,11 @@ class EmbeddingCache:
                         else:
                             found[key] = vector
         except (sqlite3.Error, OSError) as exc:  # unreadable now: embed everything
-            log.warning("embedding cache %s unreadable (%s); treating every row as a miss",
-                        self.path_for(model), exc)
+            log.warning(
+                "embedding cache %s unreadable (%s); treating every row as a miss",
+                self.path_for(model),
+                exc,
+            )
             return CacheLookup({}, corrupt=0)
         return CacheLookup(found, corrupt)
 
@@ -116,7 +122,9 @@ class EmbeddingCache:
                     try:
                         conn.executemany(
                             "INSERT OR REPLACE INTO vectors (variant, doc_sha256, dim, crc, vec, "
-                            "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            rows,
+                        )
                         conn.execute("COMMIT")
                     except BaseException:
                         conn.execute("ROLLBACK")
@@ -126,8 +134,9 @@ class EmbeddingCache:
                 if attempt == 1 and isinstance(exc, sqlite3.DatabaseError) and _looks_corrupt(exc):
                     self._move_aside(model, str(exc))
                     continue
-                log.warning("could not write %d vectors to %s: %s", len(rows),
-                            self.path_for(model), exc)
+                log.warning(
+                    "could not write %d vectors to %s: %s", len(rows), self.path_for(model), exc
+                )
                 return False
         return False
 
@@ -135,8 +144,9 @@ class EmbeddingCache:
         with self._connect(model) as conn:
             if variant is None:
                 return conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-            return conn.execute("SELECT COUNT(*) FROM vectors WHERE variant = ?",
-                                (variant,)).fetchone()[0]
+            return conn.execute(
+                "SELECT COUNT(*) FROM vectors WHERE variant = ?", (variant,)
+            ).fetchone()[0]
 
     def prune(self, model: str, keep_variant: str) -> int:
         """Delete rows of every other variant (old weights or settings); returns rows deleted."""
@@ -167,10 +177,13 @@ class EmbeddingCache:
                     "CREATE TABLE IF NOT EXISTS vectors (variant TEXT NOT NULL, "
                     "doc_sha256 TEXT NOT NULL, dim INTEGER NOT NULL, crc INTEGER NOT NULL, "
                     "vec BLOB NOT NULL, created_at REAL NOT NULL, "
-                    "PRIMARY KEY (variant, doc_sha256)) WITHOUT ROWID")
+                    "PRIMARY KEY (variant, doc_sha256)) WITHOUT ROWID"
+                )
                 conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                             (str(_SCHEMA_VERSION),))
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(_SCHEMA_VERSION),),
+                )
                 self._checked.add(path)
                 return conn
             except sqlite3.DatabaseError as exc:
@@ -186,8 +199,12 @@ class EmbeddingCache:
         path = self.path_for(model)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{os.getpid()}")
-        log.warning("embedding cache %s is damaged (%s); moved to %s and rebuilding",
-                    path, reason, target.name)
+        log.warning(
+            "embedding cache %s is damaged (%s); moved to %s and rebuilding",
+            path,
+            reason,
+            target.name,
+        )
         self._checked.discard(path)
         for suffix in ("", "-wal", "-shm"):
             src = Path(str(path) + suffix)
@@ -215,13 +232,26 @@ class _Connection:
 
 def _looks_corrupt(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return any(s in text for s in ("not a database", "malformed", "quick_check", "corrupt",
-                                   "file is encrypted", "disk image"))
+    return any(
+        s in text
+        for s in (
+            "not a database",
+            "malformed",
+            "quick_check",
+            "corrupt",
+            "file is encrypted",
+            "disk image",
+        )
+    )
 
 
 def _decode(blob: object, row_dim: object, crc: object, want_dim: int) -> np.ndarray | None:
-    if not isinstance(blob, (bytes, bytearray, memoryview)) or row_dim != want_dim \
-            or len(blob) != 4 * want_dim or zlib.crc32(blob) != crc:
+    if (
+        not isinstance(blob, (bytes, bytearray, memoryview))
+        or row_dim != want_dim
+        or len(blob) != 4 * want_dim
+        or zlib.crc32(blob) != crc
+    ):
         return None
     vector = np.frombuffer(blob, dtype="<f4").astype(np.float32)
     if not np.isfinite(vector).all() or abs(float(vector @ vector) - 1.0) > 1e-3:

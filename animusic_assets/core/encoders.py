@@ -39,8 +39,9 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-def load_sentence_transformer(path: Path, device: str = "cpu",
-                              max_seq_length: int | None = None) -> Any:
+def load_sentence_transformer(
+    path: Path, device: str = "cpu", max_seq_length: int | None = None
+) -> Any:
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -76,16 +77,19 @@ class _TorchEncoder:
             except UnsupportedPipeline as exc:
                 log.info("%s; embedding through sentence-transformers", exc)
         self.model = load_sentence_transformer(path, device, max_seq_length)
-        dim = getattr(self.model, "get_embedding_dimension", None) \
+        dim = (
+            getattr(self.model, "get_embedding_dimension", None)
             or self.model.get_sentence_embedding_dimension
+        )
         self.dim = int(dim())
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch
 
         if self.backend == "torch-fp32":
-            return self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
-                                     show_progress_bar=False)
+            return self.model.encode(
+                texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
+            )
         dtype = torch.float16 if self.backend == "torch-fp16" else torch.bfloat16
         if self.plain is not None:
             return self.plain.encode(texts, batch_size, dtype)
@@ -93,13 +97,16 @@ class _TorchEncoder:
         transformer, rest = self.model[0], list(self.model)[1:]
         out = np.empty((len(texts), self.dim), np.float32)
         with torch.inference_mode():
-            for rows, batch in length_sorted_batches(self.model.tokenizer, texts,
-                                                     self.model.max_seq_length, batch_size):
+            for rows, batch in length_sorted_batches(
+                self.model.tokenizer, texts, self.model.max_seq_length, batch_size
+            ):
                 features = {k: v.to(self.device) for k, v in batch.items()}
                 with torch.autocast(device_type, dtype=dtype):
                     features = transformer(features)
-                features = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
-                            for k, v in features.items()}
+                features = {
+                    k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
+                    for k, v in features.items()
+                }
                 for module in rest:  # pooling (+ normalise) in fp32
                     features = module(features)
                 out[rows] = features["sentence_embedding"].float().cpu().numpy()
@@ -112,8 +119,14 @@ class _OnnxEncoder:
     backend = "onnx-fp32"
     default_batch_size = _DEFAULT_BATCH["onnx-fp32"]
 
-    def __init__(self, spec: ModelSpec, path: Path, fingerprint: str,
-                 max_seq_length: int | None, onnx_dir: Path | None):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        path: Path,
+        fingerprint: str,
+        max_seq_length: int | None,
+        onnx_dir: Path | None,
+    ):
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -124,27 +137,31 @@ class _OnnxEncoder:
         if not onnx_path.is_file():
             export_onnx(path, onnx_path)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.max_seq_length = int(max_seq_length or declared_max_seq_length(path)
-                                  or self.tokenizer.model_max_length)
+        self.max_seq_length = int(
+            max_seq_length or declared_max_seq_length(path) or self.tokenizer.model_max_length
+        )
         options = ort.SessionOptions()
         options.intra_op_num_threads = _num_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         try:
-            self.session = ort.InferenceSession(str(onnx_path), options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(
+                str(onnx_path), options, providers=["CPUExecutionProvider"]
+            )
         except Exception:  # a damaged file (e.g. a disk filled mid-write): export again
             onnx_path.unlink(missing_ok=True)
             export_onnx(path, onnx_path)
-            self.session = ort.InferenceSession(str(onnx_path), options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(
+                str(onnx_path), options, providers=["CPUExecutionProvider"]
+            )
         self.input_names = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = None
-        for rows, batch in length_sorted_batches(self.tokenizer, texts, self.max_seq_length,
-                                                 batch_size, self.input_names, "np"):
+        for rows, batch in length_sorted_batches(
+            self.tokenizer, texts, self.max_seq_length, batch_size, self.input_names, "np"
+        ):
             feeds = {k: np.asarray(batch[k], dtype=np.int64) for k in self.input_names}
             vectors = self.session.run(None, feeds)[0]
             if out is None:
@@ -157,8 +174,6 @@ def _num_threads() -> int:
     import torch
 
     return max(1, torch.get_num_threads())
-
-
 
 
 def export_onnx(path: Path, onnx_path: Path) -> Path:
@@ -180,10 +195,13 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
         def forward(self, *inputs: Any) -> Any:
             return self.st(dict(zip(names, inputs, strict=True)))["sentence_embedding"]
 
-    samples = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
-               "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",
-               "short", "A longer document about an ending theme with several genres: Drama, "
-               "Romance, Slice of Life. studio: Kyoto Animation. source: Light novel"]
+    samples = [
+        "Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
+        "Blue Bird. Naruto: Shippuuden. opening theme. genres: Action, Adventure",
+        "short",
+        "A longer document about an ending theme with several genres: Drama, "
+        "Romance, Slice of Life. studio: Kyoto Animation. source: Light novel",
+    ]
     example = tokenizer(samples[:2], padding=True, return_tensors="pt")
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = onnx_path.with_name(f".{onnx_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -192,9 +210,16 @@ def export_onnx(path: Path, onnx_path: Path) -> Path:
     try:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer chatter about constant-folded branches
-            torch.onnx.export(_Pipeline(model), tuple(example[n] for n in names), str(tmp),
-                              input_names=names, output_names=["sentence_embedding"],
-                              dynamic_axes=axes, opset_version=_ONNX_OPSET, dynamo=False)
+            torch.onnx.export(
+                _Pipeline(model),
+                tuple(example[n] for n in names),
+                str(tmp),
+                input_names=names,
+                output_names=["sentence_embedding"],
+                dynamic_axes=axes,
+                opset_version=_ONNX_OPSET,
+                dynamo=False,
+            )
         _check_export(model, tmp, names, samples)
         os.replace(tmp, onnx_path)
     finally:
@@ -207,8 +232,9 @@ def _check_export(model: Any, onnx_file: Path, names: list[str], samples: list[s
 
     reference = _normalise(model.encode(samples, batch_size=len(samples)))
     session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
-    batch = model.tokenizer(samples, padding=True, truncation=True,
-                            max_length=model.max_seq_length, return_tensors="np")
+    batch = model.tokenizer(
+        samples, padding=True, truncation=True, max_length=model.max_seq_length, return_tensors="np"
+    )
     got = _normalise(session.run(None, {n: batch[n].astype(np.int64) for n in names})[0])
     cosine = float((got * reference).sum(axis=1).min())
     if got.shape != reference.shape or not cosine >= _EXPORT_CHECK_MIN_COSINE:

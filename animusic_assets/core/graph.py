@@ -48,10 +48,19 @@ from animusic_assets.core.catalog import CREDIT_ROLES
 from animusic_assets.core.text import normalise
 
 NODE_TYPES = ("song", "anime", "creator", "tag", "genre", "theme", "studio")
-EDGE_TYPES = ("song-anime", "song-creator", "anime-tag", "anime-genre", "anime-theme",
-              "anime-studio")
-_LABEL_EDGES = (("genres", "genre", "anime-genre"), ("themes", "theme", "anime-theme"),
-                ("studios", "studio", "anime-studio"))
+EDGE_TYPES = (
+    "song-anime",
+    "song-creator",
+    "anime-tag",
+    "anime-genre",
+    "anime-theme",
+    "anime-studio",
+)
+_LABEL_EDGES = (
+    ("genres", "genre", "anime-genre"),
+    ("themes", "theme", "anime-theme"),
+    ("studios", "studio", "anime-studio"),
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,9 @@ class SongGraph:
         counts = np.bincount(self.edge_type, minlength=len(EDGE_TYPES))
         out = {t: int(c) for t, c in zip(EDGE_TYPES, counts, strict=True)}
         credit = self.edge_role[self.edge_role >= 0]
-        for role, c in zip(CREDIT_ROLES, np.bincount(credit, minlength=len(CREDIT_ROLES)), strict=True):
+        for role, c in zip(
+            CREDIT_ROLES, np.bincount(credit, minlength=len(CREDIT_ROLES)), strict=True
+        ):
             if c:
                 out[f"song-creator:{role}"] = int(c)
         return out
@@ -115,8 +126,11 @@ class SongGraph:
         matrix.sort_indices()
         if matrix.nnz >= 2**32:
             raise ValueError(f"graph too large for pecanpy's uint32 CSR ({matrix.nnz} entries)")
-        return (matrix.indptr.astype(np.uint32), matrix.indices.astype(np.uint32),
-                matrix.data.astype(np.float32))
+        return (
+            matrix.indptr.astype(np.uint32),
+            matrix.indices.astype(np.uint32),
+            matrix.data.astype(np.float32),
+        )
 
     def degrees(self) -> np.ndarray:
         """Number of distinct neighbours per node."""
@@ -136,9 +150,12 @@ class SongGraph:
         return path
 
 
-def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | None = None,
-                     edge_weights: Mapping[str, float] | None = None,
-                     link_names_to_ids: bool = True) -> SongGraph:
+def build_song_graph(
+    catalog: pd.DataFrame,
+    role_weights: Mapping[str, float] | None = None,
+    edge_weights: Mapping[str, float] | None = None,
+    link_names_to_ids: bool = True,
+) -> SongGraph:
     """Build the typed graph from a catalog DataFrame (columns of ``core.catalog``).
 
     ``role_weights``: multiplier per credit role (``vocals``, ``lyrics``, …; default 1).
@@ -147,8 +164,11 @@ def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | 
     """
     if catalog is None or len(catalog) == 0:
         raise ValueError("cannot build the node2vec graph from an empty catalog")
-    missing = [c for c in ("song_id", "anime_id", "credits", "tags", "genres", "themes",
-                           "studios") if c not in catalog.columns]
+    missing = [
+        c
+        for c in ("song_id", "anime_id", "credits", "tags", "genres", "themes", "studios")
+        if c not in catalog.columns
+    ]
     if missing:
         raise ValueError(f"catalog lacks columns for the node2vec graph: {', '.join(missing)}")
     roles = _multipliers(role_weights, CREDIT_ROLES, "role")
@@ -162,7 +182,9 @@ def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | 
 
     row_node = np.empty(len(catalog), dtype=np.int64)
     anime_rows: dict[int, list[int]] = {}
-    for r, (song_id, anime_id, song_credits) in enumerate(zip(song_ids, anime_ids, credits, strict=True)):
+    for r, (song_id, anime_id, song_credits) in enumerate(
+        zip(song_ids, anime_ids, credits, strict=True)
+    ):
         song = builder.node(f"song:{song_id}", "song")
         row_node[r] = song
         if anime_id is not None:
@@ -174,8 +196,13 @@ def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | 
             role = normalise(credit.get("role"))
             if creator is None or role not in roles:
                 continue
-            builder.edge(song, builder.node(creator, "creator"),
-                         types["song-creator"] * roles[role], "song-creator", role)
+            builder.edge(
+                song,
+                builder.node(creator, "creator"),
+                types["song-creator"] * roles[role],
+                "song-creator",
+                role,
+            )
 
     tag_scale = _tag_scale(catalog["tags"].tolist())
     columns = {c: catalog[c].tolist() for c in ("tags", "genres", "themes", "studios")}
@@ -189,14 +216,19 @@ def build_song_graph(catalog: pd.DataFrame, role_weights: Mapping[str, float] | 
                     weight = _tag_weight(tag, tag_scale)
                     tags[name] = max(tags.get(name, 0.0), weight)
         for name, weight in tags.items():
-            builder.edge(anime, builder.node(f"tag:{name}", "tag"),
-                         types["anime-tag"] * weight, "anime-tag")
+            builder.edge(
+                anime, builder.node(f"tag:{name}", "tag"), types["anime-tag"] * weight, "anime-tag"
+            )
         for column, node_type, edge_type in _LABEL_EDGES:
             labels = dict.fromkeys(normalise(v) for r in rows for v in _as_list(columns[column][r]))
             for label in labels:
                 if label:
-                    builder.edge(anime, builder.node(f"{node_type}:{label}", node_type),
-                                 types[edge_type], edge_type)
+                    builder.edge(
+                        anime,
+                        builder.node(f"{node_type}:{label}", node_type),
+                        types[edge_type],
+                        edge_type,
+                    )
     return builder.build(row_node)
 
 
@@ -213,8 +245,7 @@ class _Builder:
             self.types.append(NODE_TYPES.index(node_type))
         return index
 
-    def edge(self, a: int, b: int, weight: float, edge_type: str,
-             role: str | None = None) -> None:
+    def edge(self, a: int, b: int, weight: float, edge_type: str, role: str | None = None) -> None:
         # the same typed edge listed twice (a merged row, a repeated genre) counts once
         key = (a, b, EDGE_TYPES.index(edge_type), CREDIT_ROLES.index(role) if role else -1)
         self.edges[key] = max(self.edges.get(key, 0.0), float(weight))
@@ -222,16 +253,20 @@ class _Builder:
     def build(self, row_node: np.ndarray) -> SongGraph:
         keys = np.array(list(self.edges), dtype=np.int64).reshape(-1, 4)
         return SongGraph(
-            nodes=list(self.ids), node_type=np.array(self.types, dtype=np.int8),
-            src=keys[:, 0].astype(np.int32), dst=keys[:, 1].astype(np.int32),
+            nodes=list(self.ids),
+            node_type=np.array(self.types, dtype=np.int8),
+            src=keys[:, 0].astype(np.int32),
+            dst=keys[:, 1].astype(np.int32),
             weight=np.fromiter(self.edges.values(), dtype=np.float32, count=len(self.edges)),
-            edge_type=keys[:, 2].astype(np.int8), edge_role=keys[:, 3].astype(np.int8),
+            edge_type=keys[:, 2].astype(np.int8),
+            edge_role=keys[:, 3].astype(np.int8),
             row_node=row_node,
         )
 
 
-def _multipliers(given: Mapping[str, float] | None, names: Iterable[str],
-                 what: str) -> dict[str, float]:
+def _multipliers(
+    given: Mapping[str, float] | None, names: Iterable[str], what: str
+) -> dict[str, float]:
     given = dict(given or {})
     unknown = set(given) - set(names)
     if unknown:
@@ -280,8 +315,12 @@ def _creator_id(value: Any) -> int | None:
 
 
 def _tag_scale(tag_lists: list) -> float:
-    weights = [w for tags in tag_lists for tag in _as_list(tags)
-               if isinstance(tag, dict) and (w := _number(tag.get("weight"))) is not None and w > 0]
+    weights = [
+        w
+        for tags in tag_lists
+        for tag in _as_list(tags)
+        if isinstance(tag, dict) and (w := _number(tag.get("weight"))) is not None and w > 0
+    ]
     return max(weights) if weights else 1.0
 
 

@@ -53,8 +53,9 @@ def empty_lists() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in LIST_COLUMNS})
 
 
-def clean_lists(raw: pd.DataFrame, known_anime: Iterable[int] | None = None
-                ) -> tuple[pd.DataFrame, dict[str, int]]:
+def clean_lists(
+    raw: pd.DataFrame, known_anime: Iterable[int] | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """(clean rows with ``user_key, mal_id, rating, status, source``, set-aside counts).
 
     ``known_anime``: MAL ids that exist (e.g. the catalog's anime plus the other lists'
@@ -101,12 +102,15 @@ def positive_pairs(lists: pd.DataFrame, min_rating: float = POSITIVE_RATING) -> 
     return lists.loc[rated | unrated_kept, ["user_key", "mal_id"]].drop_duplicates()
 
 
-def drop_held_out(pairs: pd.DataFrame, held_out: Iterable[tuple[str, Iterable[int]]]
-                  ) -> tuple[pd.DataFrame, int]:
+def drop_held_out(
+    pairs: pd.DataFrame, held_out: Iterable[tuple[str, Iterable[int]]]
+) -> tuple[pd.DataFrame, int]:
     """``pairs`` without any (user, anime) an evaluation user holds out (``held_out``: raw
     user id and anime ids): those must never reach training. Returns (pairs, rows dropped)."""
-    banned = pd.DataFrame([(user_key(u), int(a)) for u, anime in held_out for a in anime],
-                          columns=["user_key", "mal_id"])
+    banned = pd.DataFrame(
+        [(user_key(u), int(a)) for u, anime in held_out for a in anime],
+        columns=["user_key", "mal_id"],
+    )
     if banned.empty or pairs.empty:
         return pairs, 0
     merged = pairs.merge(banned.assign(_banned=True), on=["user_key", "mal_id"], how="left")

@@ -53,8 +53,9 @@ class ListsModel:
         return self.knn_rows[index].astype(np.int64), self.knn_weights[index]
 
 
-def interaction_matrix(pairs: pd.DataFrame, min_anime_users: int = MIN_ANIME_USERS,
-                       max_anime: int = MAX_ANIME) -> tuple[sp.csr_matrix, np.ndarray, int]:
+def interaction_matrix(
+    pairs: pd.DataFrame, min_anime_users: int = MIN_ANIME_USERS, max_anime: int = MAX_ANIME
+) -> tuple[sp.csr_matrix, np.ndarray, int]:
     """(X users x anime as float32 CSR, the anime ids of its columns, anime set aside).
 
     Columns: anime with >= ``min_anime_users`` positive users, the ``max_anime`` most-listed
@@ -67,8 +68,10 @@ def interaction_matrix(pairs: pd.DataFrame, min_anime_users: int = MIN_ANIME_USE
     rows = pairs[pairs["mal_id"].isin(anime_ids)]
     users, user_index = np.unique(rows["user_key"].to_numpy(), return_inverse=True)
     columns = np.searchsorted(anime_ids, rows["mal_id"].to_numpy(dtype=np.int64))
-    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (user_index, columns)),
-                           shape=(len(users), len(anime_ids)))
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (user_index, columns)),
+        shape=(len(users), len(anime_ids)),
+    )
     matrix.data[:] = 1.0  # a duplicate pair counts once
     return matrix, anime_ids, set_aside
 
@@ -96,8 +99,10 @@ def top_k_per_row(weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     columns = np.argpartition(-weights, k - 1, axis=1)[:, :k]
     values = np.take_along_axis(weights, columns, axis=1)
     order = np.argsort(-values, axis=1, kind="stable")
-    return (np.take_along_axis(columns, order, axis=1).astype(np.int32),
-            np.take_along_axis(values, order, axis=1).astype(np.float32))
+    return (
+        np.take_along_axis(columns, order, axis=1).astype(np.int32),
+        np.take_along_axis(values, order, axis=1).astype(np.float32),
+    )
 
 
 def anime_scores(model: ListsModel, seed_indices: np.ndarray) -> np.ndarray:
@@ -106,24 +111,43 @@ def anime_scores(model: ListsModel, seed_indices: np.ndarray) -> np.ndarray:
     if model.weights is not None:
         return model.weights[seeds].sum(axis=0, dtype=np.float32)
     assert model.knn_rows is not None and model.knn_weights is not None
-    return np.bincount(model.knn_rows[seeds].ravel(), weights=model.knn_weights[seeds].ravel(),
-                       minlength=model.n_anime).astype(np.float32)
+    return np.bincount(
+        model.knn_rows[seeds].ravel(),
+        weights=model.knn_weights[seeds].ravel(),
+        minlength=model.n_anime,
+    ).astype(np.float32)
 
 
-def train_lists_model(pairs: pd.DataFrame, l2: float = DEFAULT_L2, *,
-                      min_anime_users: int = MIN_ANIME_USERS, max_anime: int = MAX_ANIME,
-                      dense_max_anime: int = DENSE_MAX_ANIME, top_k: int = TOP_K,
-                      matrix: tuple[sp.csr_matrix, np.ndarray, int] | None = None,
-                      gram_matrix: np.ndarray | None = None) -> ListsModel:
+def train_lists_model(
+    pairs: pd.DataFrame,
+    l2: float = DEFAULT_L2,
+    *,
+    min_anime_users: int = MIN_ANIME_USERS,
+    max_anime: int = MAX_ANIME,
+    dense_max_anime: int = DENSE_MAX_ANIME,
+    top_k: int = TOP_K,
+    matrix: tuple[sp.csr_matrix, np.ndarray, int] | None = None,
+    gram_matrix: np.ndarray | None = None,
+) -> ListsModel:
     """EASE on ``pairs`` (``user_key, mal_id`` positives). ``matrix`` / ``gram_matrix``:
     already computed ``interaction_matrix`` / ``gram`` (the λ search reuses them)."""
     x, anime_ids, set_aside = matrix or interaction_matrix(pairs, min_anime_users, max_anime)
     weights = ease_weights(gram(x) if gram_matrix is None else gram_matrix, l2)
-    params = {"l2": float(l2), "users": int(x.shape[0]), "anime": len(anime_ids),
-              "positives": int(x.nnz), "anime_set_aside": set_aside,
-              "min_anime_users": min_anime_users, "max_anime": max_anime}
+    params = {
+        "l2": float(l2),
+        "users": int(x.shape[0]),
+        "anime": len(anime_ids),
+        "positives": int(x.nnz),
+        "anime_set_aside": set_aside,
+        "min_anime_users": min_anime_users,
+        "max_anime": max_anime,
+    }
     if len(anime_ids) <= dense_max_anime:
         return ListsModel(anime_ids, weights=weights, params={**params, "storage": "dense"})
     rows, values = top_k_per_row(weights, top_k)
-    return ListsModel(anime_ids, knn_rows=rows, knn_weights=values,
-                      params={**params, "storage": "top_k", "top_k": int(rows.shape[1])})
+    return ListsModel(
+        anime_ids,
+        knn_rows=rows,
+        knn_weights=values,
+        params={**params, "storage": "top_k", "top_k": int(rows.shape[1])},
+    )

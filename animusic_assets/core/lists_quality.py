@@ -25,8 +25,9 @@ def model_problems(model: ListsModel) -> list[str]:
         problems.append("anime ids are not distinct")
     if model.weights is not None:
         if model.weights.shape != (n, n) or model.weights.dtype != np.float32:
-            problems.append(f"weights {model.weights.shape} {model.weights.dtype}, "
-                            f"expected ({n}, {n}) float32")
+            problems.append(
+                f"weights {model.weights.shape} {model.weights.dtype}, expected ({n}, {n}) float32"
+            )
         elif not np.isfinite(model.weights).all():
             problems.append("NaN or inf weights")
     elif model.knn_rows is not None and model.knn_weights is not None:
@@ -45,7 +46,8 @@ def franchise_pairs(anime: pd.DataFrame) -> list[tuple[int, int]]:
     """(first anime, later anime) MAL id pairs of each franchise in ``anime``
     (``anime_id, anime_title``)."""
     frame = anime.drop_duplicates("anime_id").assign(
-        key=lambda f: f["anime_title"].map(franchise_key))
+        key=lambda f: f["anime_title"].map(franchise_key)
+    )
     pairs = []
     for _, group in frame[frame["key"] != ""].groupby("key"):
         ids = np.sort(group["anime_id"].to_numpy(dtype=np.int64))
@@ -53,8 +55,9 @@ def franchise_pairs(anime: pd.DataFrame) -> list[tuple[int, int]]:
     return pairs
 
 
-def sequel_share(model: ListsModel, pairs: list[tuple[int, int]],
-                 k: int = SEQUEL_TOP_K) -> tuple[float, int]:
+def sequel_share(
+    model: ListsModel, pairs: list[tuple[int, int]], k: int = SEQUEL_TOP_K
+) -> tuple[float, int]:
     """(share of pairs whose later anime is in the top k of the first's row, pairs scored)."""
     index = {int(a): i for i, a in enumerate(model.anime_ids)}
     scored = hits = 0

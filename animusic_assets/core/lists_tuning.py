@@ -25,8 +25,9 @@ from animusic_assets.core.lists_model import (
 )
 
 
-def anime_ndcg(model: ListsModel, splits: Sequence[UserSplit], candidates: np.ndarray,
-               k: int = 10) -> float:
+def anime_ndcg(
+    model: ListsModel, splits: Sequence[UserSplit], candidates: np.ndarray, k: int = 10
+) -> float:
     """Mean NDCG@k of the model's anime ranking over ``splits`` (users with no imported
     anime the model knows score 0, as a model that cannot rank them)."""
     in_catalog = np.isin(model.anime_ids, candidates)
@@ -44,23 +45,28 @@ def anime_ndcg(model: ListsModel, splits: Sequence[UserSplit], candidates: np.nd
         scores[seeds] = -np.inf
         top = np.argsort(-scores, kind="stable")[:k]
         gains = relevant[top] & np.isfinite(scores[top])
-        total += float((gains * discounts[: len(top)]).sum()
-                       / discounts[: min(k, n_relevant)].sum())
+        total += float(
+            (gains * discounts[: len(top)]).sum() / discounts[: min(k, n_relevant)].sum()
+        )
     return total / max(len(splits), 1)
 
 
-def choose_l2(pairs: pd.DataFrame, tuning: Sequence[UserSplit], candidates: np.ndarray,
-              grid: Sequence[float] = L2_GRID,
-              **train_kwargs: Any) -> tuple[ListsModel, list[dict]]:
+def choose_l2(
+    pairs: pd.DataFrame,
+    tuning: Sequence[UserSplit],
+    candidates: np.ndarray,
+    grid: Sequence[float] = L2_GRID,
+    **train_kwargs: Any,
+) -> tuple[ListsModel, list[dict]]:
     """The model trained with the best λ of ``grid`` on ``tuning`` (the first of the grid
     when nobody can be scored), and every λ's score."""
-    matrix = interaction_matrix(pairs, train_kwargs.get("min_anime_users", 3),
-                                train_kwargs.get("max_anime", 6_000))
+    matrix = interaction_matrix(
+        pairs, train_kwargs.get("min_anime_users", 3), train_kwargs.get("max_anime", 6_000)
+    )
     gram_matrix = gram(matrix[0])
     best, best_score, trials = None, -1.0, []
     for l2 in grid:
-        model = train_lists_model(pairs, l2, matrix=matrix, gram_matrix=gram_matrix,
-                                  **train_kwargs)
+        model = train_lists_model(pairs, l2, matrix=matrix, gram_matrix=gram_matrix, **train_kwargs)
         value = anime_ndcg(model, tuning, candidates) if tuning else 0.0
         trials.append({"l2": float(l2), "anime_NDCG@10": round(value, 4)})
         if value > best_score:

@@ -64,15 +64,26 @@ def choose_mode(graph: SongGraph, p: float = 1.0, q: float = 1.0) -> str:
     if p == 1 and q == 1:
         return "PreCompFirstOrder"
     degrees = graph.degrees().astype(np.float64)
-    return "PreComp" if float((degrees ** 2).sum()) <= PRECOMP_MAX_ENTRIES else "SparseOTF"
+    return "PreComp" if float((degrees**2).sum()) <= PRECOMP_MAX_ENTRIES else "SparseOTF"
 
 
-def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_walks: int = 10,
-                   window: int = 5, p: float = 1.0, q: float = 1.0, epochs: int = 1,
-                   negative: int = 5, sample: float = 1e-3, seed: int = 0,
-                   workers: int = 2, mode: str = "auto",
-                   deterministic: bool = True,
-                   timings: dict | None = None) -> tuple[list[str], np.ndarray]:
+def train_node2vec(
+    graph: SongGraph,
+    dim: int = 64,
+    walk_length: int = 30,
+    num_walks: int = 10,
+    window: int = 5,
+    p: float = 1.0,
+    q: float = 1.0,
+    epochs: int = 1,
+    negative: int = 5,
+    sample: float = 1e-3,
+    seed: int = 0,
+    workers: int = 2,
+    mode: str = "auto",
+    deterministic: bool = True,
+    timings: dict | None = None,
+) -> tuple[list[str], np.ndarray]:
     """Embed every node of ``graph``; returns ``(node_ids, float32 vectors)`` in graph order.
 
     Isolated nodes get a zero vector. ``timings``, when given, receives ``walks_s``,
@@ -83,9 +94,15 @@ def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_w
         raise ValueError("cannot train node2vec on an empty graph (empty catalog?)")
     if graph.n_edges == 0:
         raise ValueError("cannot train node2vec on a graph without edges")
-    for name, value in (("dim", dim), ("walk_length", walk_length), ("num_walks", num_walks),
-                        ("window", window), ("epochs", epochs), ("workers", workers),
-                        ("negative", negative)):
+    for name, value in (
+        ("dim", dim),
+        ("walk_length", walk_length),
+        ("num_walks", num_walks),
+        ("window", window),
+        ("epochs", epochs),
+        ("workers", workers),
+        ("negative", negative),
+    ):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if not 0 <= sample < 1:
@@ -116,17 +133,30 @@ def train_node2vec(graph: SongGraph, dim: int = 64, walk_length: int = 30, num_w
 
     # walks of length 1 (isolated start nodes) carry no context: leave them out
     sentences = [walk for walk in walks if len(walk) > 1]
-    model = Word2Vec(sentences, vector_size=int(dim), window=int(window), sg=1, min_count=0,
-                     workers=threads, epochs=int(epochs), negative=int(negative),
-                     sample=float(sample), seed=int(seed))
+    model = Word2Vec(
+        sentences,
+        vector_size=int(dim),
+        window=int(window),
+        sg=1,
+        min_count=0,
+        workers=threads,
+        epochs=int(epochs),
+        negative=int(negative),
+        sample=float(sample),
+        seed=int(seed),
+    )
     vectors = np.zeros((graph.n_nodes, int(dim)), dtype=np.float32)
     for i, node in enumerate(graph.nodes):
         if node in model.wv.key_to_index:
             vectors[i] = model.wv[node]
     finished = time.perf_counter()
     if timings is not None:
-        timings.update(walks_s=round(walked - started, 3), word2vec_s=round(finished - walked, 3),
-                       mode=mode, walks=len(sentences))
+        timings.update(
+            walks_s=round(walked - started, 3),
+            word2vec_s=round(finished - walked, 3),
+            mode=mode,
+            walks=len(sentences),
+        )
     return list(graph.nodes), vectors
 
 
@@ -138,12 +168,12 @@ def song_row_vectors(graph: SongGraph, vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors[graph.row_node])
 
 
-def _walker(graph: SongGraph, mode: str, p: float, q: float, threads: int,
-            seed: int) -> Any:
+def _walker(graph: SongGraph, mode: str, p: float, q: float, threads: int, seed: int) -> Any:
     from pecanpy import pecanpy
 
-    walker = getattr(pecanpy, mode)(p=p, q=q, workers=threads, verbose=False,
-                                    random_state=int(seed))
+    walker = getattr(pecanpy, mode)(
+        p=p, q=q, workers=threads, verbose=False, random_state=int(seed)
+    )
     indptr, indices, data = graph.to_csr()
     if mode == "DenseOTF":
         dense = np.zeros((graph.n_nodes, graph.n_nodes), dtype=np.float64)
@@ -168,9 +198,9 @@ def _numba_threads(n: int) -> Iterator[None]:
         numba.set_num_threads(previous)
 
 
-
-def train_node2vec_isolated(graph: SongGraph, timings: dict | None = None,
-                            **params: Any) -> tuple[list[str], np.ndarray]:
+def train_node2vec_isolated(
+    graph: SongGraph, timings: dict | None = None, **params: Any
+) -> tuple[list[str], np.ndarray]:
     """``train_node2vec`` in a fresh child process.
 
     numba's OpenMP worker threads outlive a walk and keep spinning beside torch's own OpenMP
@@ -181,8 +211,9 @@ def train_node2vec_isolated(graph: SongGraph, timings: dict | None = None,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=1,
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         nodes, vectors, child_timings = pool.submit(_train_in_child, graph, params).result()
     if timings is not None:
         timings.update(child_timings)

@@ -24,8 +24,9 @@ from animusic_assets.core.graph import SongGraph
 FOLD_ROUNDS = 4
 
 
-def fold_in(graph: SongGraph, known_nodes: list[str], known_vectors: np.ndarray,
-            rounds: int = FOLD_ROUNDS) -> tuple[np.ndarray, int]:
+def fold_in(
+    graph: SongGraph, known_nodes: list[str], known_vectors: np.ndarray, rounds: int = FOLD_ROUNDS
+) -> tuple[np.ndarray, int]:
     """Vectors for every node of ``graph`` (zero for a node no round could reach) and the
     number of nodes that were new."""
     index = graph.index()

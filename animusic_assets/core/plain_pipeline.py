@@ -24,9 +24,11 @@ from typing import Any
 
 import numpy as np
 
-_MODULE_TYPES = ("sentence_transformers.models.Transformer",
-                 "sentence_transformers.models.Pooling",
-                 "sentence_transformers.models.Normalize")
+_MODULE_TYPES = (
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.models.Normalize",
+)
 
 
 class UnsupportedPipeline(ValueError):
@@ -58,21 +60,29 @@ def declared_max_seq_length(path: Path) -> int | None:
         return None
 
 
-def length_sorted_batches(tokenizer: Any, texts: list[str], max_length: int, batch_size: int,
-                          names: list[str] | None = None,
-                          return_tensors: str = "pt") -> Iterator[tuple[np.ndarray, Any]]:
+def length_sorted_batches(
+    tokenizer: Any,
+    texts: list[str],
+    max_length: int,
+    batch_size: int,
+    names: list[str] | None = None,
+    return_tensors: str = "pt",
+) -> Iterator[tuple[np.ndarray, Any]]:
     """Tokenise once, then yield ``(rows, padded batch)`` longest first: documents of similar
     length share a batch, so little compute goes to padding. ``names``: the tokenizer outputs
     to keep (default: input ids, attention mask and token type ids when present)."""
     encoded = tokenizer(texts, truncation=True, max_length=max_length, padding=False)
     if names is None:
-        names = [k for k in encoded
-                 if k in ("input_ids", "attention_mask", "token_type_ids")]
+        names = [k for k in encoded if k in ("input_ids", "attention_mask", "token_type_ids")]
     order = np.argsort(-np.array([len(ids) for ids in encoded["input_ids"]]), kind="stable")
     for start in range(0, len(texts), batch_size):
-        rows = order[start:start + batch_size]
-        yield rows, tokenizer.pad({k: [encoded[k][i] for i in rows] for k in names},
-                                  return_tensors=return_tensors)
+        rows = order[start : start + batch_size]
+        yield (
+            rows,
+            tokenizer.pad(
+                {k: [encoded[k][i] for i in rows] for k in names}, return_tensors=return_tensors
+            ),
+        )
 
 
 class PlainPipeline:
@@ -88,8 +98,9 @@ class PlainPipeline:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(path), local_files_only=True).to(device)
         self.model.eval()
-        self.max_seq_length = int(max_seq_length or declared_length
-                                  or self.tokenizer.model_max_length)
+        self.max_seq_length = int(
+            max_seq_length or declared_length or self.tokenizer.model_max_length
+        )
         self.dim = int(self.model.config.hidden_size)
 
     def encode(self, texts: list[str], batch_size: int, dtype: Any = None) -> np.ndarray:
@@ -101,8 +112,9 @@ class PlainPipeline:
         out = np.empty((len(texts), self.dim), np.float32)
         device_type = "cuda" if self.device.startswith("cuda") else "cpu"
         with torch.inference_mode():
-            for rows, batch in length_sorted_batches(self.tokenizer, texts, self.max_seq_length,
-                                                     batch_size):
+            for rows, batch in length_sorted_batches(
+                self.tokenizer, texts, self.max_seq_length, batch_size
+            ):
                 features = {k: v.to(self.device) for k, v in batch.items()}
                 with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
                     tokens = self.model(**features).last_hidden_state

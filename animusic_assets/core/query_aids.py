@@ -14,9 +14,14 @@ NEIGHBOURS = 128
 NEIGHBOURS_MAX_SONGS = 50_000
 
 
-def query_aids(params: dict, n_songs: int, *, neighbours: int = NEIGHBOURS,
-               max_songs: int = NEIGHBOURS_MAX_SONGS, coarse_dims: int = COARSE_DIMS
-               ) -> tuple[int, int]:
+def query_aids(
+    params: dict,
+    n_songs: int,
+    *,
+    neighbours: int = NEIGHBOURS,
+    max_songs: int = NEIGHBOURS_MAX_SONGS,
+    coarse_dims: int = COARSE_DIMS,
+) -> tuple[int, int]:
     """(neighbours, coarse dims) to store for a model with manifest ``params``."""
     if params.get("profile_query") != "nearest":
         return 0, 0

@@ -17,14 +17,24 @@ class TfidfModel:
     params: dict = field(default_factory=dict)
 
 
-def fit_tfidf(documents: list[str], sublinear_tf: bool = True, max_ngram: int = 1,
-              min_df: int = 1) -> TfidfModel:
+def fit_tfidf(
+    documents: list[str], sublinear_tf: bool = True, max_ngram: int = 1, min_df: int = 1
+) -> TfidfModel:
     if not documents:
         raise ValueError("cannot fit TF-IDF on an empty catalog")
-    params = {"stop_words": "english", "sublinear_tf": sublinear_tf,
-              "ngram_range": [1, max_ngram], "min_df": min_df}
-    vectoriser = TfidfVectorizer(stop_words="english", sublinear_tf=sublinear_tf,
-                                 ngram_range=(1, max_ngram), min_df=min_df, dtype=np.float32)
+    params = {
+        "stop_words": "english",
+        "sublinear_tf": sublinear_tf,
+        "ngram_range": [1, max_ngram],
+        "min_df": min_df,
+    }
+    vectoriser = TfidfVectorizer(
+        stop_words="english",
+        sublinear_tf=sublinear_tf,
+        ngram_range=(1, max_ngram),
+        min_df=min_df,
+        dtype=np.float32,
+    )
     matrix = vectoriser.fit_transform(documents).tocsr()
     vocabulary = {term: int(col) for term, col in vectoriser.vocabulary_.items()}
     return TfidfModel(matrix, vocabulary, vectoriser.idf_.astype(np.float64), params)

@@ -28,9 +28,13 @@ def snapshot_files(directory: Traversable | Path | None = None) -> list[Traversa
     """The ``anime_*.json`` files of the snapshot, sorted by name."""
     root = directory if directory is not None else resources.files(__name__)
     return sorted(
-        (entry for entry in root.iterdir()
-         if entry.is_file() and entry.name.startswith(_PATTERN_PREFIX)
-         and entry.name.endswith(_PATTERN_SUFFIX)),
+        (
+            entry
+            for entry in root.iterdir()
+            if entry.is_file()
+            and entry.name.startswith(_PATTERN_PREFIX)
+            and entry.name.endswith(_PATTERN_SUFFIX)
+        ),
         key=lambda entry: entry.name,
     )
 
@@ -53,14 +57,19 @@ def load_snapshot(directory: Traversable | Path | None = None) -> list[dict]:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"demo snapshot file {entry.name}: malformed JSON: {exc}") from exc
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise ValueError(f"demo snapshot file {entry.name}: expected a JSON list of anime objects")
+            raise ValueError(
+                f"demo snapshot file {entry.name}: expected a JSON list of anime objects"
+            )
         for item in data:
             mal_id = item.get("mal_id")
             if not isinstance(mal_id, int):
-                raise ValueError(f"demo snapshot file {entry.name}: record without an integer mal_id")
+                raise ValueError(
+                    f"demo snapshot file {entry.name}: record without an integer mal_id"
+                )
             if mal_id in seen:
                 raise ValueError(
-                    f"demo snapshot file {entry.name}: mal_id {mal_id} already in {seen[mal_id]}")
+                    f"demo snapshot file {entry.name}: mal_id {mal_id} already in {seen[mal_id]}"
+                )
             seen[mal_id] = entry.name
         records.extend(data)
     records.sort(key=lambda item: item["mal_id"])

@@ -43,18 +43,25 @@ class AnimeListsResource(dg.ConfigurableResource):
                 entries = pd.read_sql(IMPORTED_LISTS_SQL, conn)
         except SQLAlchemyError as exc:
             return empty_lists(), f"API database not read: {type(exc).__name__}"
-        rows = pd.DataFrame({"user_id": "api:" + entries["user_id"].astype(str),
-                             "mal_id": entries["mal_id"].astype(str), "rating": "",
-                             "status": "imported", "source": "api_db"})
+        rows = pd.DataFrame(
+            {
+                "user_id": "api:" + entries["user_id"].astype(str),
+                "mal_id": entries["mal_id"].astype(str),
+                "rating": "",
+                "status": "imported",
+                "source": "api_db",
+            }
+        )
         return rows, f"{len(rows)} imported entries"
 
 
-
-def anime_lists_from_settings(public_lists: str, user_lists: str,
-                              database_url: str = "") -> AnimeListsResource:
+def anime_lists_from_settings(
+    public_lists: str, user_lists: str, database_url: str = ""
+) -> AnimeListsResource:
     """The lists model's training lists: the public-lists file (else the evaluation's user
     lists; the evaluation users' held-out anime are dropped from training) and the API
     database's imported lists ($ANIMUSIC_DATABASE_URL, the URL the analytics reports read;
     unset: not read)."""
-    return AnimeListsResource(public_lists_path=public_lists or user_lists,
-                              database_url=database_url)
+    return AnimeListsResource(
+        public_lists_path=public_lists or user_lists, database_url=database_url
+    )

@@ -15,7 +15,9 @@ class EmbeddingCacheResource(dg.ConfigurableResource):
     models_dir: str | None = Field(
         default=None, description="transformer weights (default: core.embeddings' models dir)"
     )
-    enabled: bool = Field(default=True, description="False: embed every document, read and write no cache")
+    enabled: bool = Field(
+        default=True, description="False: embed every document, read and write no cache"
+    )
 
     def resolved_root(self) -> str:
         return self.root or DEFAULT_CACHE_DIR  # the code location sets it from AnimusicSettings

@@ -54,24 +54,48 @@ class LiveSitesResource(dg.ConfigurableResource):
         return IngestStore(self.root() / "records")
 
     def limiter(self) -> RateLimiter:
-        return RateLimiter(self.root() / "ratelimit.sqlite3", {
-            "mal": HostLimit(self.mal_rate_per_s),
-            "anidb": HostLimit(self.anidb_rate_per_s, daily_cap=self.anidb_daily_cap),
-            "youtube": HostLimit(self.youtube_rate_per_s),
-            "anilist": HostLimit(self.anilist_rate_per_s),
-            "animethemes": HostLimit(self.animethemes_rate_per_s),
-        })
+        return RateLimiter(
+            self.root() / "ratelimit.sqlite3",
+            {
+                "mal": HostLimit(self.mal_rate_per_s),
+                "anidb": HostLimit(self.anidb_rate_per_s, daily_cap=self.anidb_daily_cap),
+                "youtube": HostLimit(self.youtube_rate_per_s),
+                "anilist": HostLimit(self.anilist_rate_per_s),
+                "animethemes": HostLimit(self.animethemes_rate_per_s),
+            },
+        )
 
     def clients(self, log: Callable[[str], object] | None = None) -> SiteClients:
         if self._clients is None:
-            client = httpx.Client(timeout=self.timeout_s, follow_redirects=True,
-                                  headers={"User-Agent": self.user_agent})
-            fetcher = PoliteFetcher(self.limiter(), PageCache(self.root() / "pages"), client,
-                                    RetryPolicy(self.retry_attempts, self.backoff_base_s, self.max_backoff_s,
-                                                ban_cooldown_s=self.ban_cooldown_s), log=log)
-            self._clients = SiteClients(fetcher, SiteBases(self.mal_api_base, self.mal_web_base, self.anidb_base,
-                                                           self.youtube_base, self.anilist_url),
-                                        mal_client_id=self.mal_client_id, browser=self._browser())
+            client = httpx.Client(
+                timeout=self.timeout_s,
+                follow_redirects=True,
+                headers={"User-Agent": self.user_agent},
+            )
+            fetcher = PoliteFetcher(
+                self.limiter(),
+                PageCache(self.root() / "pages"),
+                client,
+                RetryPolicy(
+                    self.retry_attempts,
+                    self.backoff_base_s,
+                    self.max_backoff_s,
+                    ban_cooldown_s=self.ban_cooldown_s,
+                ),
+                log=log,
+            )
+            self._clients = SiteClients(
+                fetcher,
+                SiteBases(
+                    self.mal_api_base,
+                    self.mal_web_base,
+                    self.anidb_base,
+                    self.youtube_base,
+                    self.anilist_url,
+                ),
+                mal_client_id=self.mal_client_id,
+                browser=self._browser(),
+            )
         self._clients.fetcher.log = log
         return self._clients
 

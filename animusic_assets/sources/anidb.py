@@ -19,28 +19,59 @@ import re
 
 from animusic_assets.sources.html_tree import Node, parse_html
 
-ANIDB_BAN_MARKERS = ("unban me", "you have been banned", "anti-leech", "access denied",
-                     "too many requests", "<title>error - anidb</title>", "ban ip")
+ANIDB_BAN_MARKERS = (
+    "unban me",
+    "you have been banned",
+    "anti-leech",
+    "access denied",
+    "too many requests",
+    "<title>error - anidb</title>",
+    "ban ip",
+)
 # "Your IP (address) has been banned", "this IP is temporarily blocked", "IP banned"
 _PLAIN_BAN = re.compile(
     r"\b(?:ip|ip address|address|you|client)\b[^.<>]{0,40}?\b(?:is|are|has been|have been|"
     r"was|were|got|been)\s+(?:\w+\s+){0,2}?(?:banned|blocked|blacklisted)\b"
-    r"|\bip\s+(?:address\s+)?(?:banned|blocked|ban)\b|\bbanned\s+ip\b", re.IGNORECASE)
+    r"|\bip\s+(?:address\s+)?(?:banned|blocked|ban)\b|\bbanned\s+ip\b",
+    re.IGNORECASE,
+)
 _ROLE_WORDS = {
-    "vocals/performed by": "vocals", "vocals": "vocals", "vocal": "vocals", "vocalist": "vocals",
-    "singer": "vocals", "lyrics": "lyrics", "lyricist": "lyrics",
+    "vocals/performed by": "vocals",
+    "vocals": "vocals",
+    "vocal": "vocals",
+    "vocalist": "vocals",
+    "singer": "vocals",
+    "lyrics": "lyrics",
+    "lyricist": "lyrics",
     "music composition": "composition",
-    "composition": "composition", "composer": "composition", "music arrangement": "arrangement",
-    "arrangement": "arrangement", "arranger": "arrangement", "chorus": "chorus",
-    "featuring": "featuring", "feat.": "featuring", "musical performance": "performance",
+    "composition": "composition",
+    "composer": "composition",
+    "music arrangement": "arrangement",
+    "arrangement": "arrangement",
+    "arranger": "arrangement",
+    "chorus": "chorus",
+    "featuring": "featuring",
+    "feat.": "featuring",
+    "musical performance": "performance",
 }
-_ROLE_GLOSSES = {"歌": "vocals", "作詞": "lyrics", "作曲": "composition", "編曲": "arrangement",
-                 "コーラス": "chorus", "演奏": "performance"}
-_RELATIONS = {"opening": "opening", "ending": "ending", "insert song": "insert",
-              "insert": "insert", "image song": "image", "image": "image"}
+_ROLE_GLOSSES = {
+    "歌": "vocals",
+    "作詞": "lyrics",
+    "作曲": "composition",
+    "編曲": "arrangement",
+    "コーラス": "chorus",
+    "演奏": "performance",
+}
+_RELATIONS = {
+    "opening": "opening",
+    "ending": "ending",
+    "insert song": "insert",
+    "insert": "insert",
+    "image song": "image",
+    "image": "image",
+}
 _SONG_TABLE = re.compile(r"<table\b[^>]*\bid=[\"']?songlist\b", re.IGNORECASE)
-_ANIME_PAGE = re.compile(r"\bid=[\"']?songlist\b|\bclass=[\"'][^\"']*\banimetags\b",
-                         re.IGNORECASE)
+_ANIME_PAGE = re.compile(r"\bid=[\"']?songlist\b|\bclass=[\"'][^\"']*\banimetags\b", re.IGNORECASE)
 
 
 class AnidbPageError(ValueError):
@@ -72,7 +103,7 @@ def page_problem(html: str) -> str | None:
     if not html.rstrip().lower().endswith("</html>"):
         return "the page is cut off (no closing </html>)"
     table = _SONG_TABLE.search(html)
-    if table and "</table>" not in html[table.end():].lower():
+    if table and "</table>" not in html[table.end() :].lower():
         return "the page is cut off inside the song table"
     return None
 
@@ -103,8 +134,10 @@ def parse_anidb_anime(html: str) -> dict:
     songs = parse_songs(root)
     for song in songs:
         if song["anidb_song_id"] is None:
-            raise AnidbPageError(f"a song row without its /song/N link ({song['title'][:40]!r}):"
-                                 " the page is cut off or its layout changed")
+            raise AnidbPageError(
+                f"a song row without its /song/N link ({song['title'][:40]!r}):"
+                " the page is cut off or its layout changed"
+            )
     return {"tags": parse_tags(root), "songs": songs}
 
 
@@ -158,9 +191,17 @@ def _new_song(cell: Node, relation: str | None, songs: list[dict]) -> dict:
     link = cell.find("a")
     match = re.search(r"/song/(\d+)", link.attrs.get("href", "")) if link else None
     sequence = sum(1 for s in songs if s["relation"] == relation) + 1
-    song: dict = {"anidb_song_id": int(match.group(1)) if match else None, "title": cell.text(),
-            "relation": relation, "sequence": sequence, "episodes": None, "rating": None,
-            "votes": None, "credits": [], "links": []}
+    song: dict = {
+        "anidb_song_id": int(match.group(1)) if match else None,
+        "title": cell.text(),
+        "relation": relation,
+        "sequence": sequence,
+        "episodes": None,
+        "rating": None,
+        "votes": None,
+        "credits": [],
+        "links": [],
+    }
     songs.append(song)
     return song
 
@@ -178,5 +219,7 @@ def _creators(cell: Node, role: str) -> list[dict]:
         match = re.search(r"/creator/(?:virtual/)?(\d+)", link.attrs.get("href", ""))
         name = link.text()
         if name:
-            out.append({"creator_id": int(match.group(1)) if match else None, "name": name, "role": role})
+            out.append(
+                {"creator_id": int(match.group(1)) if match else None, "name": name, "role": role}
+            )
     return out

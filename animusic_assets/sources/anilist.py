@@ -29,6 +29,12 @@ def parse_media_list(payload: dict) -> list[dict]:
             mal_id = media.get("idMal")
             if isinstance(mal_id, int) and mal_id not in seen:
                 seen.add(mal_id)
-                out.append({"mal_id": mal_id, "anilist_id": media.get("id"),
-                            "status": entry.get("status"), "score": entry.get("score")})
+                out.append(
+                    {
+                        "mal_id": mal_id,
+                        "anilist_id": media.get("id"),
+                        "status": entry.get("status"),
+                        "score": entry.get("score"),
+                    }
+                )
     return out

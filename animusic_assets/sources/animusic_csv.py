@@ -17,8 +17,12 @@ from urllib.parse import quote_plus
 import pandas as pd
 
 REQUIRED = ("relation", "song", "MAL_ID")
-CREDIT_COLUMNS = {"vocals": "vocals", "lyrics": "lyrics", "composition": "composition",
-                  "arrangement": "arrangement"}
+CREDIT_COLUMNS = {
+    "vocals": "vocals",
+    "lyrics": "lyrics",
+    "composition": "composition",
+    "arrangement": "arrangement",
+}
 _SLUG = re.compile(r"^(OP|ED|IN)\s*(\d+)", re.IGNORECASE)
 _TAG_WEIGHT = re.compile(r"^(.*?)\s*[(:]\s*(\d+(?:\.\d+)?)\s*\)?$")
 
@@ -44,7 +48,9 @@ def read_animusic_csv(path: str | Path) -> list[dict]:
         try:
             mal_id = int(row["MAL_ID"])
         except ValueError:
-            raise CsvImportError(f"{path}:{line}: MAL_ID {row['MAL_ID']!r} is not a number") from None
+            raise CsvImportError(
+                f"{path}:{line}: MAL_ID {row['MAL_ID']!r} is not a number"
+            ) from None
         record = anime.get(mal_id) or anime.setdefault(mal_id, _anime_record(mal_id, row))
         record["songs"].append(_song(row, record))
     return [anime[k] for k in sorted(anime)]
@@ -74,19 +80,36 @@ def _anime_record(mal_id: int, row: dict) -> dict:
 
 
 def _song(row: dict, anime: dict) -> dict:
-    credits = [{"role": role, "name": name, "creator_id": None}
-               for column, role in CREDIT_COLUMNS.items() for name in _split(row.get(column))]
+    credits = [
+        {"role": role, "name": name, "creator_id": None}
+        for column, role in CREDIT_COLUMNS.items()
+        for name in _split(row.get(column))
+    ]
     slug = _SLUG.match(row.get("theme_slug") or "")
     artists = " ".join(str(c["name"]) for c in credits if c["role"] == "vocals")
     query = " ".join(filter(None, [anime["title_romaji"], row["song"], artists]))
-    links = [{"platform": "youtube",
-              "url": row.get("youtube_url") or
-              f"https://www.youtube.com/results?search_query={quote_plus(query)}",
-              "video_id": row.get("video_id") or None, "views": row.get("views") or None,
-              "likes": row.get("likes") or None, "fetched_at": None}]
+    links = [
+        {
+            "platform": "youtube",
+            "url": row.get("youtube_url")
+            or f"https://www.youtube.com/results?search_query={quote_plus(query)}",
+            "video_id": row.get("video_id") or None,
+            "views": row.get("views") or None,
+            "likes": row.get("likes") or None,
+            "fetched_at": None,
+        }
+    ]
     if row.get("video_url"):
-        links.append({"platform": "animethemes", "url": row["video_url"], "video_id": None,
-                      "views": None, "likes": None, "fetched_at": None})
+        links.append(
+            {
+                "platform": "animethemes",
+                "url": row["video_url"],
+                "video_id": None,
+                "views": None,
+                "likes": None,
+                "fetched_at": None,
+            }
+        )
     return {
         "relation": row["relation"],
         "sequence": int(slug.group(2)) if slug else None,

@@ -6,22 +6,40 @@ token for the request. Never downloads browsers (no ``playwright install``).
 
 from __future__ import annotations
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
-def render_page(url: str, executable_path: str = "/usr/bin/chromium", timeout_s: float = 30.0,
-                user_agent: str | None = None) -> str:
+def render_page(
+    url: str,
+    executable_path: str = "/usr/bin/chromium",
+    timeout_s: float = 30.0,
+    user_agent: str | None = None,
+) -> str:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable_path, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=executable_path, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(user_agent=user_agent) if user_agent else browser.new_page()
             # one page load = one request: no images, fonts, media, favicons or trackers
-            page.route("**/*", lambda route: route.continue_()
-                       if route.request.resource_type in ("document", "script", "xhr", "fetch")
-                       and route.request.url.split("/")[2] == url.split("/")[2] else route.abort())
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.resource_type in ("document", "script", "xhr", "fetch")
+                    and route.request.url.split("/")[2] == url.split("/")[2]
+                    else route.abort()
+                ),
+            )
             page.goto(url, timeout=timeout_s * 1000, wait_until="load")
             try:
                 page.wait_for_selector("h1", timeout=timeout_s * 1000)

@@ -9,8 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-         "source", "track", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class Node:
@@ -42,14 +56,21 @@ class Node:
                 yield from child.iter()
 
     def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
-        return [n for n in self.iter()
-                if (tag is None or n.tag == tag) and (cls is None or cls in n.classes)
-                and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes)
+            and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
 
     def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Node | None:
         for n in self.iter():
-            if ((tag is None or n.tag == tag) and (cls is None or cls in n.classes)
-                    and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())):
+            if (
+                (tag is None or n.tag == tag)
+                and (cls is None or cls in n.classes)
+                and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+            ):
                 return n
         return None
 

@@ -34,16 +34,24 @@ class IngestStore:
 
     def get(self, stage: str, mal_id: int) -> dict | None:
         try:
-            return json.loads((self.root / stage / f"{int(mal_id)}.json").read_text(encoding="utf-8"))
+            return json.loads(
+                (self.root / stage / f"{int(mal_id)}.json").read_text(encoding="utf-8")
+            )
         except (OSError, ValueError):
             return None
 
     def mal_ids(self, stage: str = "mal_details") -> list[int]:
         folder = self.root / stage
-        return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit()) if folder.exists() else []
+        return (
+            sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
+            if folder.exists()
+            else []
+        )
 
     def put_ranking(self, entries: list[dict], fetched_at: float) -> None:
-        write_json_atomic(self.root / "ranking.json", {"fetched_at": fetched_at, "entries": entries})
+        write_json_atomic(
+            self.root / "ranking.json", {"fetched_at": fetched_at, "entries": entries}
+        )
 
     def ranking(self) -> list[dict]:
         try:

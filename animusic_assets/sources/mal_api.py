@@ -5,24 +5,93 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 # valid /anime/{id} field names only (the API rejects unknown ones)
-DETAIL_FIELDS = ("id", "title", "alternative_titles", "mean", "rank", "popularity",
-                 "num_list_users", "genres", "studios", "source", "media_type", "status",
-                 "num_episodes", "start_date", "end_date", "rating", "start_season",
-                 "opening_themes", "ending_themes")
+DETAIL_FIELDS = (
+    "id",
+    "title",
+    "alternative_titles",
+    "mean",
+    "rank",
+    "popularity",
+    "num_list_users",
+    "genres",
+    "studios",
+    "source",
+    "media_type",
+    "status",
+    "num_episodes",
+    "start_date",
+    "end_date",
+    "rating",
+    "start_season",
+    "opening_themes",
+    "ending_themes",
+)
 RANKING_PAGE_LIMIT = 500  # the API's maximum page size
-_SOURCES = {"manga": "Manga", "light_novel": "Light novel", "original": "Original",
-            "visual_novel": "Visual novel", "web_manga": "Web manga", "novel": "Novel",
-            "game": "Game", "4_koma_manga": "4-koma manga", "other": "Other"}
+_SOURCES = {
+    "manga": "Manga",
+    "light_novel": "Light novel",
+    "original": "Original",
+    "visual_novel": "Visual novel",
+    "web_manga": "Web manga",
+    "novel": "Novel",
+    "game": "Game",
+    "4_koma_manga": "4-koma manga",
+    "other": "Other",
+}
 _DEMOGRAPHICS = {"Shounen", "Shoujo", "Seinen", "Josei", "Kids"}
 # MAL's "explicit genres" and "themes" share the genres list in the API; these are themes
-_THEMES = {"Adult Cast", "Anthropomorphic", "CGDCT", "Childcare", "Combat Sports", "Crossdressing",
-           "Delinquents", "Detective", "Educational", "Gag Humor", "Gore", "Harem", "High Stakes Game",
-           "Historical", "Idols (Female)", "Idols (Male)", "Isekai", "Iyashikei", "Love Polygon",
-           "Magical Sex Shift", "Mahou Shoujo", "Martial Arts", "Mecha", "Medical", "Military",
-           "Music", "Mythology", "Organized Crime", "Otaku Culture", "Parody", "Performing Arts",
-           "Pets", "Psychological", "Racing", "Reincarnation", "Reverse Harem", "Romantic Subtext",
-           "Samurai", "School", "Showbiz", "Space", "Strategy Game", "Super Power", "Survival",
-           "Team Sports", "Time Travel", "Vampire", "Video Game", "Visual Arts", "Workplace"}
+_THEMES = {
+    "Adult Cast",
+    "Anthropomorphic",
+    "CGDCT",
+    "Childcare",
+    "Combat Sports",
+    "Crossdressing",
+    "Delinquents",
+    "Detective",
+    "Educational",
+    "Gag Humor",
+    "Gore",
+    "Harem",
+    "High Stakes Game",
+    "Historical",
+    "Idols (Female)",
+    "Idols (Male)",
+    "Isekai",
+    "Iyashikei",
+    "Love Polygon",
+    "Magical Sex Shift",
+    "Mahou Shoujo",
+    "Martial Arts",
+    "Mecha",
+    "Medical",
+    "Military",
+    "Music",
+    "Mythology",
+    "Organized Crime",
+    "Otaku Culture",
+    "Parody",
+    "Performing Arts",
+    "Pets",
+    "Psychological",
+    "Racing",
+    "Reincarnation",
+    "Reverse Harem",
+    "Romantic Subtext",
+    "Samurai",
+    "School",
+    "Showbiz",
+    "Space",
+    "Strategy Game",
+    "Super Power",
+    "Survival",
+    "Team Sports",
+    "Time Travel",
+    "Vampire",
+    "Video Game",
+    "Visual Arts",
+    "Workplace",
+}
 
 
 class MalApiError(ValueError):
@@ -46,7 +115,9 @@ def parse_ranking(payload: dict) -> tuple[list[dict], str | None]:
     for item in payload["data"]:
         node, ranking = item.get("node") or {}, item.get("ranking") or {}
         if isinstance(node.get("id"), int):
-            entries.append({"mal_id": node["id"], "rank": ranking.get("rank"), "title": node.get("title")})
+            entries.append(
+                {"mal_id": node["id"], "rank": ranking.get("rank"), "title": node.get("title")}
+            )
     return entries, (payload.get("paging") or {}).get("next")
 
 
@@ -74,6 +145,9 @@ def parse_details(payload: dict) -> dict:
         "mal_rank": payload.get("rank"),
         "mal_popularity": payload.get("popularity"),
         "mal_members": payload.get("num_list_users"),
-        "mal_themes": [t.get("text") for t in (payload.get("opening_themes") or [])
-                       + (payload.get("ending_themes") or []) if t.get("text")],
+        "mal_themes": [
+            t.get("text")
+            for t in (payload.get("opening_themes") or []) + (payload.get("ending_themes") or [])
+            if t.get("text")
+        ],
     }

@@ -40,7 +40,7 @@ def parse_mal_page(html: str) -> dict:
         label = pad.find("span", cls="dark_text")
         if label:
             key = label.text().rstrip(":").strip()
-            alt.setdefault(key, pad.text()[len(label.text()):].strip())
+            alt.setdefault(key, pad.text()[len(label.text()) :].strip())
     resources = _resources_html(html)
     return {
         "title_romaji": name.text() if name else None,
@@ -53,4 +53,4 @@ def parse_mal_page(html: str) -> dict:
 def _resources_html(html: str) -> str:
     """The "Resources" block when present (so an unrelated AniDB link elsewhere is not taken)."""
     start = html.find("<h2>Resources</h2>")
-    return html[start:start + 20000] if start >= 0 else html
+    return html[start : start + 20000] if start >= 0 else html

@@ -37,7 +37,12 @@ class PageCache:
         return entry
 
     def put(self, url: str, body: str, status: int = 200, fetched_at: float | None = None) -> dict:
-        entry = {"url": url, "fetched_at": fetched_at or self.clock(), "status": status, "body": body}
+        entry = {
+            "url": url,
+            "fetched_at": fetched_at or self.clock(),
+            "status": status,
+            "body": body,
+        }
         write_json_atomic(self._path(url), entry)
         return entry
 

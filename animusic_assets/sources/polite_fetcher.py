@@ -47,17 +47,30 @@ class RetryPolicy:
 
 
 class PoliteFetcher:
-    def __init__(self, limiter: RateLimiter, cache: PageCache, client: httpx.Client,
-                 policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 log: Callable[[str], object] | None = None):
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        cache: PageCache,
+        client: httpx.Client,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], object] | None = None,
+    ):
         self.limiter, self.cache, self.client = limiter, cache, client
         self.policy, self.sleep, self.log = policy or RetryPolicy(), sleep, log
         self.stats = {"network": 0, "cached": 0}
 
-    def fetch(self, host: str, url: str, max_age_s: float | None, *, json_body: dict | None = None,
-              headers: dict | None = None, ban_check: Callable[[str], str | None] | None = None,
-              accept: Callable[[str], str | None] | None = None) -> dict:
+    def fetch(
+        self,
+        host: str,
+        url: str,
+        max_age_s: float | None,
+        *,
+        json_body: dict | None = None,
+        headers: dict | None = None,
+        ban_check: Callable[[str], str | None] | None = None,
+        accept: Callable[[str], str | None] | None = None,
+    ) -> dict:
         """``{url, fetched_at, status, body}`` from the cache when fresh, else from the network."""
         if json_body is None:
             key = url
@@ -78,8 +91,10 @@ class PoliteFetcher:
                 else:
                     response = self.client.post(url, json=json_body, headers=headers)
             except httpx.ConnectError as exc:
-                raise SiteUnreachable(f"cannot reach {httpx.URL(url).host} ({exc or type(exc).__name__}):"
-                                      " no network, or the site is down") from exc
+                raise SiteUnreachable(
+                    f"cannot reach {httpx.URL(url).host} ({exc or type(exc).__name__}):"
+                    " no network, or the site is down"
+                ) from exc
             except httpx.HTTPError as exc:  # timeouts, broken answers
                 last = f"{type(exc).__name__}: {exc}"
                 self._wait(attempt, None, url, last)
@@ -110,7 +125,7 @@ class PoliteFetcher:
     def _wait(self, attempt: int, retry_after: float | None, url: str, why: str) -> None:
         if attempt + 1 >= self.policy.attempts:
             return
-        backoff = min(self.policy.max_backoff_s, self.policy.backoff_base_s * 2 ** attempt)
+        backoff = min(self.policy.max_backoff_s, self.policy.backoff_base_s * 2**attempt)
         delay = max(retry_after or 0.0, backoff + random.uniform(0, self.policy.backoff_base_s))
         if self.log:
             self.log(f"{why} from {url}; retrying in {delay:.2f} s")
@@ -118,7 +133,10 @@ class PoliteFetcher:
 
     def _respect_rate_headers(self, response: httpx.Response) -> None:
         """AniList: when X-RateLimit-Remaining hits 0, wait until X-RateLimit-Reset."""
-        remaining, reset = response.headers.get("X-RateLimit-Remaining"), response.headers.get("X-RateLimit-Reset")
+        remaining, reset = (
+            response.headers.get("X-RateLimit-Remaining"),
+            response.headers.get("X-RateLimit-Reset"),
+        )
         if remaining == "0" and reset and reset.isdigit():
             self.sleep(min(self.policy.max_retry_after_s, max(0.0, int(reset) - time.time())))
 

@@ -31,15 +31,19 @@ class HostBlocked(RuntimeError):
 
 @dataclass(frozen=True)
 class HostLimit:
-    rate_per_s: float      # sustained requests per second
+    rate_per_s: float  # sustained requests per second
     daily_cap: int | None = None
-    burst: float = 1.0     # 1 = strict spacing of 1/rate between requests
+    burst: float = 1.0  # 1 = strict spacing of 1/rate between requests
 
 
 class RateLimiter:
-    def __init__(self, db_path: str | Path, limits: dict[str, HostLimit],
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        db_path: str | Path,
+        limits: dict[str, HostLimit],
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.db_path, self.limits, self.clock, self.sleep = Path(db_path), limits, clock, sleep
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.db_path.with_name(self.db_path.name + ".init-lock"), "a") as lock:
@@ -48,9 +52,11 @@ class RateLimiter:
             try:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute("BEGIN IMMEDIATE")
-                con.execute("CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, tokens REAL, "
-                            "updated REAL, day TEXT, day_count INTEGER, blocked_until REAL, "
-                            "reason TEXT)")
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, tokens REAL, "
+                    "updated REAL, day TEXT, day_count INTEGER, blocked_until REAL, "
+                    "reason TEXT)"
+                )
                 con.execute("COMMIT")
             finally:
                 con.close()
@@ -71,10 +77,23 @@ class RateLimiter:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
-            now, today = self.clock(), dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat()
-            row = con.execute("SELECT tokens, updated, day, day_count, blocked_until, reason FROM hosts "
-                              "WHERE host=?", (host,)).fetchone()
-            tokens, updated, day, count, blocked, reason = row or (limit.burst, now, today, 0, 0.0, None)
+            now, today = (
+                self.clock(),
+                dt.datetime.fromtimestamp(self.clock(), dt.UTC).date().isoformat(),
+            )
+            row = con.execute(
+                "SELECT tokens, updated, day, day_count, blocked_until, reason FROM hosts "
+                "WHERE host=?",
+                (host,),
+            ).fetchone()
+            tokens, updated, day, count, blocked, reason = row or (
+                limit.burst,
+                now,
+                today,
+                0,
+                0.0,
+                None,
+            )
             if blocked and blocked > now:
                 con.execute("COMMIT")
                 raise HostBlocked(f"{host} is blocked for {blocked - now:.0f} s more: {reason}")
@@ -87,8 +106,10 @@ class RateLimiter:
             wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / limit.rate_per_s
             if wait <= 0:
                 tokens, count = tokens - 1.0, count + 1
-            con.execute("INSERT OR REPLACE INTO hosts VALUES (?,?,?,?,?,?,?)",
-                        (host, tokens, now, day, count, blocked or 0.0, reason))
+            con.execute(
+                "INSERT OR REPLACE INTO hosts VALUES (?,?,?,?,?,?,?)",
+                (host, tokens, now, day, count, blocked or 0.0, reason),
+            )
             con.execute("COMMIT")
             return wait
         except BaseException:
@@ -105,8 +126,13 @@ class RateLimiter:
             con.execute("BEGIN IMMEDIATE")
             now = self.clock()
             if con.execute("SELECT 1 FROM hosts WHERE host=?", (host,)).fetchone() is None:
-                con.execute("INSERT INTO hosts VALUES (?,?,?,?,?,?,?)", (host, 0.0, now, "", 0, 0.0, None))
-            con.execute("UPDATE hosts SET blocked_until=?, reason=? WHERE host=?", (now + seconds, reason, host))
+                con.execute(
+                    "INSERT INTO hosts VALUES (?,?,?,?,?,?,?)", (host, 0.0, now, "", 0, 0.0, None)
+                )
+            con.execute(
+                "UPDATE hosts SET blocked_until=?, reason=? WHERE host=?",
+                (now + seconds, reason, host),
+            )
             con.execute("COMMIT")
         finally:
             con.close()

@@ -23,8 +23,13 @@ def iso(ts: float | None) -> str | None:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds") if ts else None
 
 
-def assemble_record(details: dict, page: dict | None, anidb: dict | None, youtube: dict | None,
-                    animethemes: dict | None = None) -> dict:
+def assemble_record(
+    details: dict,
+    page: dict | None,
+    anidb: dict | None,
+    youtube: dict | None,
+    animethemes: dict | None = None,
+) -> dict:
     page, anidb, youtube = page or {}, anidb or {}, youtube or {}
     record = {k: v for k, v in details.items() if k not in ("fetched_at", "mal_themes")}
     for key in ("title_romaji", "title_english", "title_japanese"):
@@ -36,16 +41,36 @@ def assemble_record(details: dict, page: dict | None, anidb: dict | None, youtub
     for song in anidb.get("songs") or []:
         if song.get("relation") not in ("opening", "ending", "insert", "image"):
             continue
-        entry = {k: song.get(k) for k in ("anidb_song_id", "title", "relation", "sequence", "episodes",
-                                          "rating", "votes", "credits")}
+        entry = {
+            k: song.get(k)
+            for k in (
+                "anidb_song_id",
+                "title",
+                "relation",
+                "sequence",
+                "episodes",
+                "rating",
+                "votes",
+                "credits",
+            )
+        }
         entry["links"] = [links[song_key(song)]] if links.get(song_key(song)) else []
         songs.append(entry)
     record["songs"] = with_animethemes_links(songs, animethemes)
     record["provenance"] = {
-        "titles, score, rank, popularity, members, genres, studios, source": {"source": "mal_api", "fetched_at": iso(details.get("fetched_at"))},
-        "anidb_anime_id, page titles": {"source": "mal_page", "fetched_at": iso(page.get("fetched_at"))},
+        "titles, score, rank, popularity, members, genres, studios, source": {
+            "source": "mal_api",
+            "fetched_at": iso(details.get("fetched_at")),
+        },
+        "anidb_anime_id, page titles": {
+            "source": "mal_page",
+            "fetched_at": iso(page.get("fetched_at")),
+        },
         "tags, songs, credits": {"source": "anidb", "fetched_at": iso(anidb.get("fetched_at"))},
         "links, views, likes": {"source": "youtube", "fetched_at": iso(youtube.get("fetched_at"))},
-        "animethemes links": {"source": "animethemes", "fetched_at": iso((animethemes or {}).get("fetched_at"))},
+        "animethemes links": {
+            "source": "animethemes",
+            "fetched_at": iso((animethemes or {}).get("fetched_at")),
+        },
     }
     return record

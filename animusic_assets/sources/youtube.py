@@ -10,8 +10,10 @@ from animusic_assets.core.counts import parse_count
 from animusic_assets.core.text import normalise
 
 _INITIAL = re.compile(r"(?:var\s+ytInitialData|window\[\"ytInitialData\"\])\s*=\s*")
-_LIKES = (re.compile(r'"label":"([\d,.\s\u00a0]+[KMB]?) likes?"'),
-          re.compile(r"like this video along with ([\d,.\u00a0]+) other"))
+_LIKES = (
+    re.compile(r'"label":"([\d,.\s\u00a0]+[KMB]?) likes?"'),
+    re.compile(r"like this video along with ([\d,.\u00a0]+) other"),
+)
 _SKIP_BADGES = ("LIVE", "Live", "Premiere", "Shorts")
 
 
@@ -27,7 +29,7 @@ def watch_page_problem(html: str) -> str | None:
     (``ytInitialPlayerResponse`` with ``videoDetails``) views and likes cannot be read, and
     "unknown" must not pass for "hidden likes"."""
     player = _PLAYER.search(html)
-    if player is None or '"videoDetails"' not in html[player.end():]:
+    if player is None or '"videoDetails"' not in html[player.end() :]:
         return "no player data (ytInitialPlayerResponse.videoDetails) on the watch page"
     return None
 
@@ -44,7 +46,7 @@ def initial_data(html: str) -> dict:
     match = _INITIAL.search(html)
     if not match:
         raise YoutubePageError("no ytInitialData on the page")
-    data, _ = json.JSONDecoder().raw_decode(html[match.end():])
+    data, _ = json.JSONDecoder().raw_decode(html[match.end() :])
     return data
 
 
@@ -63,9 +65,16 @@ def _collect(node: object, out: list[dict]) -> None:
                 video = _video(value)
                 if video:
                     out.append(video)
-            elif key in ("reelShelfRenderer", "shortsLockupViewModel", "adSlotRenderer",
-                         "promotedSparklesWebRenderer", "searchPyvRenderer", "channelRenderer",
-                         "playlistRenderer", "radioRenderer"):
+            elif key in (
+                "reelShelfRenderer",
+                "shortsLockupViewModel",
+                "adSlotRenderer",
+                "promotedSparklesWebRenderer",
+                "searchPyvRenderer",
+                "channelRenderer",
+                "playlistRenderer",
+                "radioRenderer",
+            ):
                 continue
             else:
                 _collect(value, out)
@@ -78,8 +87,12 @@ def _video(renderer: dict) -> dict | None:
     video_id = renderer.get("videoId")
     if not video_id or renderer.get("upcomingEventData"):
         return None
-    badges = json.dumps(renderer.get("badges") or []) + json.dumps(renderer.get("thumbnailOverlays") or [])
-    if any(b in badges for b in _SKIP_BADGES) or "/shorts/" in json.dumps(renderer.get("navigationEndpoint") or {}):
+    badges = json.dumps(renderer.get("badges") or []) + json.dumps(
+        renderer.get("thumbnailOverlays") or []
+    )
+    if any(b in badges for b in _SKIP_BADGES) or "/shorts/" in json.dumps(
+        renderer.get("navigationEndpoint") or {}
+    ):
         return None
     title = "".join(r.get("text", "") for r in (renderer.get("title") or {}).get("runs") or [])
     owner = "".join(r.get("text", "") for r in (renderer.get("ownerText") or {}).get("runs") or [])
@@ -93,8 +106,11 @@ def is_relevant(video: dict, song_title: str, artist: str | None = None) -> bool
     words = normalise(song_title)
     if words and words in haystack:
         return True
-    return bool(artist) and normalise(artist) in haystack and any(
-        w in haystack.split() for w in words.split() if len(w) > 2)
+    return (
+        bool(artist)
+        and normalise(artist) in haystack
+        and any(w in haystack.split() for w in words.split() if len(w) > 2)
+    )
 
 
 def pick_video(videos: list[dict], song_title: str, artist: str | None = None) -> dict | None:
@@ -108,7 +124,9 @@ def parse_watch(html: str) -> dict:
     if problem:
         raise YoutubePageError(problem)
     views = None
-    match = re.search(r'"viewCount":"(\d+)"', html) or re.search(r'itemprop="interactionCount" content="(\d+)"', html)
+    match = re.search(r'"viewCount":"(\d+)"', html) or re.search(
+        r'itemprop="interactionCount" content="(\d+)"', html
+    )
     if match:
         views = int(match.group(1))
     likes = None

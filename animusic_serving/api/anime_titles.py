@@ -41,12 +41,20 @@ def anime_titles(bundle: Any) -> AnimeTitles:
     """Use through ``bundle.derived("anime_titles", anime_titles)``."""
     songs = bundle.songs
     popular = bundle.scores.get("popular")
-    frame = pd.DataFrame({"anime_id": songs["anime_id"].to_numpy(dtype=np.int64),
-                          "popularity": np.asarray(popular, dtype=np.float64)
-                          if popular is not None else np.zeros(len(songs))})
+    frame = pd.DataFrame(
+        {
+            "anime_id": songs["anime_id"].to_numpy(dtype=np.int64),
+            "popularity": np.asarray(popular, dtype=np.float64)
+            if popular is not None
+            else np.zeros(len(songs)),
+        }
+    )
     for column in TITLE_COLUMNS:
-        frame[column] = songs[column].astype("object").where(songs[column].notna(), None) \
-            if column in songs.columns else None
+        frame[column] = (
+            songs[column].astype("object").where(songs[column].notna(), None)
+            if column in songs.columns
+            else None
+        )
     grouped = frame.groupby("anime_id", sort=True)
     first = grouped[list(TITLE_COLUMNS)].first()  # first non-null title per anime
     counts = grouped.size()
@@ -56,13 +64,21 @@ def anime_titles(bundle: Any) -> AnimeTitles:
     english = [_clean(v) for v in first["anime_title_english"]]
     japanese = [_clean(v) for v in first["anime_title_japanese"]]
     titles = [[t for t in row if t] for row in zip(romaji, english, japanese, strict=True)]
-    haystack = pd.Series([" | ".join(normalise(t) for t in row) for row in titles],
-                         dtype="string")
-    starts = pd.Series(["\x1f" + "\x1f".join(normalise(t) for t in row) for row in titles],
-                       dtype="string")
-    return AnimeTitles(ids, romaji, english, japanese, counts.to_numpy(dtype=np.int64),
-                       best.to_numpy(dtype=np.float64), haystack, starts,
-                       {int(a): i for i, a in enumerate(ids)})
+    haystack = pd.Series([" | ".join(normalise(t) for t in row) for row in titles], dtype="string")
+    starts = pd.Series(
+        ["\x1f" + "\x1f".join(normalise(t) for t in row) for row in titles], dtype="string"
+    )
+    return AnimeTitles(
+        ids,
+        romaji,
+        english,
+        japanese,
+        counts.to_numpy(dtype=np.int64),
+        best.to_numpy(dtype=np.float64),
+        haystack,
+        starts,
+        {int(a): i for i, a in enumerate(ids)},
+    )
 
 
 def search(index: AnimeTitles, query: str, limit: int) -> list[int]:
@@ -73,8 +89,7 @@ def search(index: AnimeTitles, query: str, limit: int) -> list[int]:
         return []
     mask = np.ones(len(index.haystack), dtype=bool)
     for word in words:
-        mask &= index.haystack.str.contains(word, regex=False).to_numpy(dtype=bool,
-                                                                        na_value=False)
+        mask &= index.haystack.str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(mask)
     prefix = index.starts.iloc[rows].str.contains("\x1f" + " ".join(words), regex=False)
     prefix_arr = prefix.to_numpy(dtype=bool, na_value=False)

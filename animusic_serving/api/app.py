@@ -44,17 +44,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
-                             max_overflow=settings.db_max_overflow,
-                             pool_timeout=settings.db_pool_timeout_seconds)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         holder = BundleHolder(settings.bundle_dir, settings.bundle_poll_seconds)
         holder.refresh()  # load at startup, so the first request does not pay for it
         app.state.bundle_holder = holder
         if settings.dev_mode:
-            log.warning("DEV MODE (ANIMUSIC_DEV_MODE=1): requests may name their user without "
-                        "a session token; never use this outside a local demo")
+            log.warning(
+                "DEV MODE (ANIMUSIC_DEV_MODE=1): requests may name their user without "
+                "a session token; never use this outside a local demo"
+            )
         try:
             yield
         finally:
@@ -62,23 +67,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.anilist.close()
             app.state.mal.close()
 
-    app = FastAPI(title="Animusic", version="0.1.0", lifespan=lifespan,
-                  summary="Anime-song recommendations from public metadata")
+    app = FastAPI(
+        title="Animusic",
+        version="0.1.0",
+        lifespan=lifespan,
+        summary="Anime-song recommendations from public metadata",
+    )
     app.state.settings = settings
     app.state.signer = make_signer(settings)
-    app.state.client_limits = ClientLimits(settings.sign_in_rate_limit,
-                                           settings.import_rate_limit)
-    app.state.anilist = AniListClient(settings.anilist_graphql_url,
-                                      settings.anilist_min_interval_seconds,
-                                      settings.import_timeout_seconds,
-                                      burst=settings.anilist_burst)
+    app.state.client_limits = ClientLimits(settings.sign_in_rate_limit, settings.import_rate_limit)
+    app.state.anilist = AniListClient(
+        settings.anilist_graphql_url,
+        settings.anilist_min_interval_seconds,
+        settings.import_timeout_seconds,
+        burst=settings.anilist_burst,
+    )
     mal_id = settings.mal_client_id.get_secret_value() if settings.mal_client_id else None
-    app.state.mal = MalClient(settings.mal_api_url, mal_id, settings.mal_min_interval_seconds,
-                              settings.import_timeout_seconds, web_url=settings.mal_web_url)
+    app.state.mal = MalClient(
+        settings.mal_api_url,
+        mal_id,
+        settings.mal_min_interval_seconds,
+        settings.import_timeout_seconds,
+        web_url=settings.mal_web_url,
+    )
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Content-Type", "Authorization"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
     for module in (health, auth, playlist, profile, anime, feedback, songs, spotify, link):
         app.include_router(module.router)
     app.include_router(web.router)  # GET / and /web/*: the listener's web page

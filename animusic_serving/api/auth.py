@@ -51,10 +51,16 @@ class SessionSigner:
     def _mac(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
-    def issue(self, username: str, anilist_id: int | None, now: float | None = None) -> tuple[str, int]:
+    def issue(
+        self, username: str, anilist_id: int | None, now: float | None = None
+    ) -> tuple[str, int]:
         expires = int((now if now is not None else time.time()) + self.ttl_seconds)
-        payload = _b64(json.dumps({"v": TOKEN_VERSION, "sub": username, "aid": anilist_id,
-                                   "exp": expires}, separators=(",", ":")).encode())
+        payload = _b64(
+            json.dumps(
+                {"v": TOKEN_VERSION, "sub": username, "aid": anilist_id, "exp": expires},
+                separators=(",", ":"),
+            ).encode()
+        )
         return f"{payload}.{self._mac(payload)}", expires
 
     def verify(self, token: str, now: float | None = None) -> dict:
@@ -72,8 +78,12 @@ class SessionSigner:
             claims = json.loads(_unb64(payload))
         except ValueError:
             raise InvalidToken("malformed session token") from None
-        if not isinstance(claims, dict) or claims.get("v") != TOKEN_VERSION or \
-                not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int):
+        if (
+            not isinstance(claims, dict)
+            or claims.get("v") != TOKEN_VERSION
+            or not isinstance(claims.get("sub"), str)
+            or not isinstance(claims.get("exp"), int)
+        ):
             raise InvalidToken("malformed session token")
         if claims["exp"] < (now if now is not None else time.time()):
             raise InvalidToken("session token expired")
@@ -86,8 +96,10 @@ def make_signer(settings: Settings) -> SessionSigner:
         secret = settings.session_secret.get_secret_value()
     else:
         secret = secrets.token_bytes(32)
-        log.warning("ANIMUSIC_SESSION_SECRET is not set: using a random key, so session "
-                    "tokens are valid in this process only and die with it")
+        log.warning(
+            "ANIMUSIC_SESSION_SECRET is not set: using a random key, so session "
+            "tokens are valid in this process only and die with it"
+        )
     return SessionSigner(secret, settings.session_ttl_seconds)
 
 
@@ -104,44 +116,52 @@ class Principal:
         """The user this request acts on. ``claimed``: the username the request names."""
         if self.username is not None:
             if claimed is not None and claimed != self.username:
-                raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                    detail="this session belongs to another user")
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN, detail="this session belongs to another user"
+                )
             return self.username
         if claimed is None:  # dev mode without a token
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                detail="name the user (anilist_username) or sign in",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="name the user (anilist_username) or sign in",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return claimed
 
     def check(self, anilist_id: int | None) -> None:
         """The stored user must still be the AniList account the session was issued to
         (a name given up and taken by someone else does not carry the old session over)."""
         if self.anilist_id is not None and anilist_id != self.anilist_id:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                detail="session no longer valid for this user; sign in again",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="session no longer valid for this user; sign in again",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
 
 bearer = HTTPBearer(auto_error=False, description="session token from POST /auth/anilist")
 
 
-async def current_principal(request: Request,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                             Depends(bearer)]) -> Principal:
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
     # async: pure CPU (an HMAC), so no thread hop
     settings = request.app.state.settings
     if credentials is None:
         if settings.dev_mode:
             return Principal(None, dev=True)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            detail="sign in first: POST /auth/anilist, then send "
-                                   "'Authorization: Bearer <session_token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="sign in first: POST /auth/anilist, then send "
+            "'Authorization: Bearer <session_token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     try:
         claims = request.app.state.signer.verify(credentials.credentials)
     except InvalidToken as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=str(exc),
-                            headers={"WWW-Authenticate": "Bearer"}) from None
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
     return Principal(claims["sub"], claims.get("aid"))
 
 

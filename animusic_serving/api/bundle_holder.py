@@ -44,9 +44,13 @@ class SwapFailure:
 
 
 class BundleHolder:
-    def __init__(self, root: str | Path, poll_seconds: float = 2.0,
-                 loader: Callable[..., Bundle] = verify_and_load,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        root: str | Path,
+        poll_seconds: float = 2.0,
+        loader: Callable[..., Bundle] = verify_and_load,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.root = Path(root)
         self.poll_seconds = poll_seconds
         self._loader = loader
@@ -98,16 +102,17 @@ class BundleHolder:
         except BundleError as exc:
             return self._fail(str(exc), None)
         except OSError as exc:
-            return self._fail(f"cannot read {self.root / 'CURRENT'}: {exc.strerror or exc}",
-                              None)
+            return self._fail(f"cannot read {self.root / 'CURRENT'}: {exc.strerror or exc}", None)
         if version is None:
-            return self._fail(f"no bundle published yet ({self.root / 'CURRENT'} is missing)",
-                              None)
+            return self._fail(f"no bundle published yet ({self.root / 'CURRENT'} is missing)", None)
         if self._bundle is not None and self._bundle.version == version:
             self._last_failure = None
             return
-        if self._failed and self._failed[0] == version and \
-                self._clock() - self._failed[1] < RETRY_FAILED_SECONDS:
+        if (
+            self._failed
+            and self._failed[0] == version
+            and self._clock() - self._failed[1] < RETRY_FAILED_SECONDS
+        ):
             return
         try:
             bundle = self._loader(self.root, version)
@@ -117,8 +122,12 @@ class BundleHolder:
             return self._fail(f"bundle {version} failed to load: {reason}", version)
         self._bundle, self._reason, self._failed = bundle, None, None
         self._last_failure = self._last_warning = None
-        log.info("serving bundle %s (%d songs, models: %s)", bundle.version, bundle.n_songs,
-                 ", ".join(bundle.model_names))
+        log.info(
+            "serving bundle %s (%d songs, models: %s)",
+            bundle.version,
+            bundle.n_songs,
+            ", ".join(bundle.model_names),
+        )
 
     def _fail(self, reason: str, version: str | None) -> None:
         if self._bundle is not None:

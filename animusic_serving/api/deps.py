@@ -38,8 +38,9 @@ async def get_bundle(holder: Annotated[BundleHolder, Depends(get_bundle_holder)]
     this is an attribute read on the event loop."""
     bundle = await run_in_threadpool(holder.get) if holder.check_due() else holder.current
     if bundle is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail=f"no model bundle loaded: {holder.reason}")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"no model bundle loaded: {holder.reason}"
+        )
     return bundle
 
 

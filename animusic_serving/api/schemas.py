@@ -47,13 +47,25 @@ CleanText = Annotated[str, AfterValidator(_clean_text)]
 for body fields and for path and query parameters alike."""
 
 # (constraints before the text check, so that the OpenAPI schema shows them)
-Username = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX,
-                                            pattern=USERNAME_PATTERN),
-                     AfterValidator(_clean_text)]
-SongId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                          max_length=SONG_ID_MAX), AfterValidator(_clean_text)]
-Seconds = Annotated[float, Field(ge=0, le=MAX_VIDEO_SECONDS, allow_inf_nan=False,
-                                 description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}")]
+Username = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=USERNAME_MAX, pattern=USERNAME_PATTERN),
+    AfterValidator(_clean_text),
+]
+SongId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=SONG_ID_MAX),
+    AfterValidator(_clean_text),
+]
+Seconds = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=MAX_VIDEO_SECONDS,
+        allow_inf_nan=False,
+        description=f"seconds, 0 to {MAX_VIDEO_SECONDS:g}",
+    ),
+]
 
 
 def _known_model(name: str) -> str:
@@ -63,8 +75,11 @@ def _known_model(name: str) -> str:
 
 
 # the enum comes from PLAYLIST_MODELS, so a new model is one edit there
-ModelName = Annotated[str, AfterValidator(_known_model),
-                      WithJsonSchema({"type": "string", "enum": list(PLAYLIST_MODELS)})]
+ModelName = Annotated[
+    str,
+    AfterValidator(_known_model),
+    WithJsonSchema({"type": "string", "enum": list(PLAYLIST_MODELS)}),
+]
 
 
 class Link(BaseModel):
@@ -73,8 +88,7 @@ class Link(BaseModel):
     platform: str | None = None
     url: str | None = Field(default=None, description="the page or the video file to play")
     video_id: str | None = Field(default=None, description="YouTube video id, when known")
-    audio_url: str | None = Field(default=None,
-                                  description="audio-only file (AnimeThemes: ogg)")
+    audio_url: str | None = Field(default=None, description="audio-only file (AnimeThemes: ogg)")
     episodes: str | None = Field(default=None, description="episodes the version plays in")
     nsfw: bool | None = Field(default=None, description="the video shows adult content")
     spoiler: bool | None = Field(default=None, description="the video shows plot spoilers")
@@ -92,7 +106,8 @@ class PlaylistItemOut(BaseModel):
     position: int
     explanation: str = Field(default="", description="why this song is here, in one line")
     because_song_id: str | None = Field(
-        default=None, description="the song of yours it is closest to, when one explains it")
+        default=None, description="the song of yours it is closest to, when one explains it"
+    )
 
 
 Relation = Literal["opening", "ending", "insert", "image"]
@@ -138,7 +153,8 @@ class AnimeListIn(BaseModel):
 
 class ImportIn(BaseModel):
     username: Username | None = Field(
-        default=None, description="the list's owner on that site (default: your AniList name)")
+        default=None, description="the list's owner on that site (default: your AniList name)"
+    )
     anilist_username: Username | None = None
 
 
@@ -150,9 +166,13 @@ class AnimeListOut(BaseModel):
 
 class AuthIn(BaseModel):
     # a bearer token is printable ASCII (it travels in an HTTP header to AniList)
-    access_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                   max_length=4096, pattern=r"^[!-~]+$"),
-                            AfterValidator(_clean_text)]
+    access_token: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=4096, pattern=r"^[!-~]+$"
+        ),
+        AfterValidator(_clean_text),
+    ]
 
 
 class AuthOut(BaseModel):
@@ -170,19 +190,26 @@ class FeedbackIn(BaseModel):
     watch_time: Seconds
     total_video_time: Seconds
     liked: bool = False
-    opened: bool = Field(default=False, description="the listener opened the song's link "
-                                                    "elsewhere (a search link): nothing "
-                                                    "could be measured")
+    opened: bool = Field(
+        default=False,
+        description="the listener opened the song's link "
+        "elsewhere (a search link): nothing "
+        "could be measured",
+    )
     playlist_id: uuid.UUID | None = None
     position: Annotated[int, Field(ge=0, lt=1000)] | None = None
 
     @model_validator(mode="after")
     def _consistent_times(self) -> FeedbackIn:
-        if self.total_video_time > 0 and \
-                self.watch_time > self.total_video_time + WATCH_TIME_SLACK_SECONDS:
-            raise ValueError(f"watch_time ({self.watch_time:g} s) exceeds total_video_time "
-                             f"({self.total_video_time:g} s) by more than "
-                             f"{WATCH_TIME_SLACK_SECONDS:g} s")
+        if (
+            self.total_video_time > 0
+            and self.watch_time > self.total_video_time + WATCH_TIME_SLACK_SECONDS
+        ):
+            raise ValueError(
+                f"watch_time ({self.watch_time:g} s) exceeds total_video_time "
+                f"({self.total_video_time:g} s) by more than "
+                f"{WATCH_TIME_SLACK_SECONDS:g} s"
+            )
         return self
 
 
@@ -209,7 +236,8 @@ class FailedSwapOut(BaseModel):
 class ReadinessOut(BaseModel):
     status: Literal["ready", "degraded", "not ready"] = Field(
         description="ready; degraded = still serving bundle_version after a newer one failed "
-                    "to load (HTTP 200, see failed_swap); not ready = HTTP 503, see reasons")
+        "to load (HTTP 200, see failed_swap); not ready = HTTP 503, see reasons"
+    )
     bundle_version: str | None = Field(description="the bundle being served")
     database: str
     reasons: list[str] = Field(default_factory=list)

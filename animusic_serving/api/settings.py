@@ -13,8 +13,7 @@ ENV_PREFIX = "ANIMUSIC_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
 
     database_url: str  # e.g. postgresql+psycopg2://postgres@127.0.0.1:5433/animusic
     bundle_dir: Path  # the bundle store root (CURRENT + versions/)
@@ -25,7 +24,8 @@ class Settings(BaseSettings):
     # where the web page may play media from (its Content-Security-Policy media-src):
     # AnimeThemes' video and audio hosts; a local demo adds its own media server
     media_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["https://v.animethemes.moe", "https://a.animethemes.moe"])
+        default_factory=lambda: ["https://v.animethemes.moe", "https://a.animethemes.moe"]
+    )
 
     # --- users and auth
     # dev mode (local demo only; `make run` switches it on): a plain ?anilist_username= /
@@ -50,8 +50,9 @@ class Settings(BaseSettings):
 
     # --- Spotify export (off until SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY are set)
     spotify_client_id: str | None = Field(
-        default=None, validation_alias=AliasChoices("SPOTIFY_CLIENT_ID",
-                                                    "ANIMUSIC_SPOTIFY_CLIENT_ID"))
+        default=None,
+        validation_alias=AliasChoices("SPOTIFY_CLIENT_ID", "ANIMUSIC_SPOTIFY_CLIENT_ID"),
+    )
     # must be registered in the Spotify app exactly (Spotify wants 127.0.0.1, not localhost)
     spotify_redirect_uri: str = "http://127.0.0.1:8000/spotify/callback"
     spotify_accounts_url: str = "https://accounts.spotify.com"

@@ -18,8 +18,10 @@ SHOWN_COLUMNS = ("title", "anime_id", "anime_title", "relation", "artists", "lin
 def _columns(bundle: Bundle) -> dict[str, Any]:
     """The shown columns as plain numpy arrays, once per bundle version: a row lookup is then
     an array index instead of a pandas row (which costs ~0.2 ms per item)."""
-    return {c: bundle.songs[c].to_numpy(dtype=object) if c in bundle.songs.columns else None
-            for c in SHOWN_COLUMNS}
+    return {
+        c: bundle.songs[c].to_numpy(dtype=object) if c in bundle.songs.columns else None
+        for c in SHOWN_COLUMNS
+    }
 
 
 class _Row:
@@ -36,8 +38,13 @@ class _Row:
         return self.get(column)
 
 
-def describe(bundle: Bundle, item: PlaylistItem, *, allow_nsfw: bool = False,
-             explanation: Explanation | None = None) -> PlaylistItemOut:
+def describe(
+    bundle: Bundle,
+    item: PlaylistItem,
+    *,
+    allow_nsfw: bool = False,
+    explanation: Explanation | None = None,
+) -> PlaylistItemOut:
     """``allow_nsfw``: keep links flagged nsfw (left out by default). ``explanation``: why the
     item is there (``recommend.explain``)."""
     song = _Row(bundle.derived("shown_columns", _columns), item.row)

@@ -93,13 +93,20 @@ def _parse(model: type[_Model], value: object) -> _Model:
     except ValidationError as exc:
         where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
         log.warning("AniList answered an unexpected shape (at %s)", where)
-        raise SourceError(502, "AniList answered in an unexpected shape; try again in a "
-                               "minute.") from None
+        raise SourceError(
+            502, "AniList answered in an unexpected shape; try again in a minute."
+        ) from None
 
 
 class AniListClient:
-    def __init__(self, url: str, min_interval: float = 2.0, timeout: float = 10.0,
-                 transport: httpx.BaseTransport | None = None, burst: int = 1):
+    def __init__(
+        self,
+        url: str,
+        min_interval: float = 2.0,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        burst: int = 1,
+    ):
         self.url = url
         self.limiter = MinIntervalLimiter(min_interval, burst=burst)
         self._http = json_http_client(timeout, transport)
@@ -107,21 +114,19 @@ class AniListClient:
     def close(self) -> None:
         self._http.close()
 
-    def _post(self, query: str, variables: dict | None = None,
-              token: str | None = None) -> dict:
+    def _post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         self.limiter.acquire()
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = self._http.post(self.url, json={"query": query,
-                                                       "variables": variables or {}},
-                                       headers=headers)
+            response = self._http.post(
+                self.url, json={"query": query, "variables": variables or {}}, headers=headers
+            )
         except httpx.HTTPError as exc:
             log.warning("AniList request failed: %s", type(exc).__name__)
             raise SourceError(502, UNREACHABLE) from None
         if response.status_code == 429:
             self.limiter.back_off(retry_after_seconds(response.headers.get("Retry-After")))
-            raise SourceError(503, "AniList is busy (rate limit reached); try again in a "
-                                   "minute.")
+            raise SourceError(503, "AniList is busy (rate limit reached); try again in a minute.")
         remaining = response.headers.get("X-RateLimit-Remaining")
         if remaining == "0":
             self.limiter.back_off(retry_after_seconds(response.headers.get("Retry-After"), 60))

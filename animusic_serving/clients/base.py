@@ -24,9 +24,14 @@ class MinIntervalLimiter:
     ``burst=1`` is strict spacing). A caller that would wait longer than ``max_wait`` gets
     ``SourceError(503)`` instead of blocking a worker."""
 
-    def __init__(self, min_interval: float, max_wait: float = 10.0, burst: int = 1,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        min_interval: float,
+        max_wait: float = 10.0,
+        burst: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.min_interval = min_interval
         self.max_wait = max_wait
         self.burst = max(1, burst)
@@ -48,8 +53,9 @@ class MinIntervalLimiter:
         """The site said Retry-After: nobody in this process asks before then."""
         with self._lock:
             # (the burst allowance is spent too: nothing goes before ``seconds`` have passed)
-            self._next = max(self._next, self._clock() + seconds
-                             + (self.burst - 1) * self.min_interval)
+            self._next = max(
+                self._next, self._clock() + seconds + (self.burst - 1) * self.min_interval
+            )
 
 
 def retry_after_seconds(value: str | None, default: float = 60.0) -> float:
@@ -61,5 +67,8 @@ def retry_after_seconds(value: str | None, default: float = 60.0) -> float:
 
 def json_http_client(timeout: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The HTTP client every list-import source uses: JSON in, our user agent out."""
-    return httpx.Client(timeout=timeout, transport=transport,
-                        headers={"Accept": "application/json", "User-Agent": "animusic/0.1"})
+    return httpx.Client(
+        timeout=timeout,
+        transport=transport,
+        headers={"Accept": "application/json", "User-Agent": "animusic/0.1"},
+    )

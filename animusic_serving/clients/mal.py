@@ -30,8 +30,7 @@ SKIPPED_STATUSES = {"plan_to_watch", "dropped"}
 PUBLIC_SKIPPED_STATUSES = {4, 6}
 ALL_STATUSES = 7
 
-UNREACHABLE = ("MyAnimeList could not be reached; check your connection and try again in a "
-               "minute.")
+UNREACHABLE = "MyAnimeList could not be reached; check your connection and try again in a minute."
 FAILED = "MyAnimeList did not answer as expected; try again in a minute."
 NO_USER = "There is no MyAnimeList user by that name, or their anime list is private."
 BUSY = "MyAnimeList is busy (rate limit reached); try again in a minute."
@@ -41,9 +40,15 @@ log = logging.getLogger(__name__)
 class MalClient:
     """``base_url``: the API v2 root; ``web_url``: the site root (for load.json)."""
 
-    def __init__(self, base_url: str, client_id: str | None, min_interval: float = 1.0,
-                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
-                 web_url: str = "https://myanimelist.net"):
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str | None,
+        min_interval: float = 1.0,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        web_url: str = "https://myanimelist.net",
+    ):
         self.base_url = base_url.rstrip("/")
         self.web_url = web_url.rstrip("/")
         self.client_id = client_id
@@ -57,8 +62,10 @@ class MalClient:
         """MAL ids on the user's list, planned and dropped anime left out."""
         if not self.client_id:
             return self.public_anime_list(username)
-        url: str | None = (f"{self.base_url}/users/{quote(username, safe='')}/animelist"
-                           f"?fields=list_status&limit={PAGE_SIZE}&nsfw=true")
+        url: str | None = (
+            f"{self.base_url}/users/{quote(username, safe='')}/animelist"
+            f"?fields=list_status&limit={PAGE_SIZE}&nsfw=true"
+        )
         ids: list[int] = []
         for _ in range(MAX_PAGES):
             if url is None:
@@ -66,8 +73,11 @@ class MalClient:
             body = self._get(url, {"X-MAL-CLIENT-ID": self.client_id})
             data = body.get("data") if isinstance(body, dict) else None
             paging = body.get("paging") if isinstance(body, dict) else None
-            if not isinstance(body, dict) or not isinstance(data, list | None) \
-                    or not isinstance(paging, dict | None):
+            if (
+                not isinstance(body, dict)
+                or not isinstance(data, list | None)
+                or not isinstance(paging, dict | None)
+            ):
                 log.warning("MAL API answered an unexpected body")
                 raise SourceError(502, FAILED)
             for item in data or []:
@@ -80,8 +90,11 @@ class MalClient:
                     ids.append(mal)
             following = (paging or {}).get("next")
             # only ever follow links back to the configured API
-            url = following if isinstance(following, str) and \
-                following.startswith(self.base_url + "/") else None
+            url = (
+                following
+                if isinstance(following, str) and following.startswith(self.base_url + "/")
+                else None
+            )
         return list(dict.fromkeys(ids))
 
     def public_anime_list(self, username: str) -> list[int]:

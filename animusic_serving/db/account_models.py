@@ -32,15 +32,17 @@ class SpotifyAccount(Base):
 
     __tablename__ = "spotify_accounts"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     spotify_user_id: Mapped[str] = mapped_column(String(128))
     access_token: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token
     refresh_token: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     scope: Mapped[str] = mapped_column(Text, server_default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class SpotifyAuthState(Base):
@@ -52,8 +54,9 @@ class SpotifyAuthState(Base):
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_verifier: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class SpotifyMatch(Base):
@@ -68,8 +71,9 @@ class SpotifyMatch(Base):
     track_artists: Mapped[str | None] = mapped_column(Text, nullable=True)
     confidence: Mapped[float] = mapped_column(Float)
     query: Mapped[str] = mapped_column(Text, server_default="")
-    matched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    matched_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class SpotifyExport(Base):
@@ -90,8 +94,9 @@ class SpotifyExport(Base):
     written: Mapped[int] = mapped_column(Integer, server_default="0")
     unmatched: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class LinkCode(Base):
@@ -100,8 +105,8 @@ class LinkCode(Base):
     __tablename__ = "link_codes"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

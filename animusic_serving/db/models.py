@@ -54,8 +54,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     anilist_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class AnimeListEntry(Base):
@@ -63,8 +64,9 @@ class AnimeListEntry(Base):
 
     __tablename__ = "anime_list_entries"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     mal_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
@@ -93,14 +95,19 @@ class Feedback(Base):
     liked: Mapped[bool] = mapped_column(Boolean)
     # the song was opened elsewhere (a search link, where the page cannot measure listening)
     opened: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     # the playlist (and slot) the song was first reported from, when the client says so
     playlist_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("playlists.id", ondelete="SET NULL"), nullable=True,
-        index=True)
+        UUID(as_uuid=True),
+        ForeignKey("playlists.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    )
     position: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
@@ -116,8 +123,9 @@ class Playlist(Base):
     model_order: Mapped[list[str]] = mapped_column(ARRAY(String(MODEL_NAME_MAX)))
     seed: Mapped[int] = mapped_column(BigInteger)
     params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Impression(Base):
@@ -132,10 +140,12 @@ class Impression(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     playlist_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("playlists.id", ondelete="CASCADE"))
+        UUID(as_uuid=True), ForeignKey("playlists.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     song_id: Mapped[str] = mapped_column(String(SONG_ID_MAX))
     position: Mapped[int] = mapped_column(SmallInteger)
     recommended_by: Mapped[str] = mapped_column(String(MODEL_NAME_MAX))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -21,8 +21,11 @@ def get_user(session: Session, username: str) -> User | None:
 
 def get_or_create_user(session: Session, username: str) -> User:
     """Race-free: concurrent first requests of one user both end up with the same row."""
-    session.execute(insert(User).values(username=username)
-                    .on_conflict_do_nothing(index_elements=[User.username]))
+    session.execute(
+        insert(User)
+        .values(username=username)
+        .on_conflict_do_nothing(index_elements=[User.username])
+    )
     return session.scalars(select(User).where(User.username == username)).one()
 
 
@@ -34,8 +37,9 @@ def replace_anime_list(session: Session, user: User, mal_ids: Iterable[int]) -> 
     session.execute(delete(AnimeListEntry).where(AnimeListEntry.user_id == user.id))
     unique_ids = list(dict.fromkeys(int(m) for m in mal_ids))
     if unique_ids:
-        session.execute(insert(AnimeListEntry),
-                        [{"user_id": user.id, "mal_id": m} for m in unique_ids])
+        session.execute(
+            insert(AnimeListEntry), [{"user_id": user.id, "mal_id": m} for m in unique_ids]
+        )
     return len(unique_ids)
 
 
@@ -43,51 +47,80 @@ def add_to_anime_list(session: Session, user: User, mal_ids: Iterable[int]) -> i
     """Add anime to the user's list (those already on it stay). Returns the list's size."""
     unique_ids = list(dict.fromkeys(int(m) for m in mal_ids))
     if unique_ids:
-        session.execute(insert(AnimeListEntry)
-                        .values([{"user_id": user.id, "mal_id": m} for m in unique_ids])
-                        .on_conflict_do_nothing())
+        session.execute(
+            insert(AnimeListEntry)
+            .values([{"user_id": user.id, "mal_id": m} for m in unique_ids])
+            .on_conflict_do_nothing()
+        )
     return anime_list_size(session, user)
 
 
 def remove_from_anime_list(session: Session, user: User, mal_id: int) -> bool:
     """Take one anime off the user's list. False: it was not on it."""
-    removed = session.scalars(delete(AnimeListEntry)
-                              .where(AnimeListEntry.user_id == user.id,
-                                     AnimeListEntry.mal_id == mal_id)
-                              .returning(AnimeListEntry.mal_id)).first()
+    removed = session.scalars(
+        delete(AnimeListEntry)
+        .where(AnimeListEntry.user_id == user.id, AnimeListEntry.mal_id == mal_id)
+        .returning(AnimeListEntry.mal_id)
+    ).first()
     return removed is not None
 
 
 def anime_list_size(session: Session, user: User) -> int:
-    return int(session.scalar(select(func.count()).select_from(AnimeListEntry)
-                              .where(AnimeListEntry.user_id == user.id)) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(AnimeListEntry)
+            .where(AnimeListEntry.user_id == user.id)
+        )
+        or 0
+    )
 
 
 def get_anime_list(session: Session, user: User) -> list[int]:
-    return list(session.scalars(select(AnimeListEntry.mal_id)
-                                .where(AnimeListEntry.user_id == user.id)
-                                .order_by(AnimeListEntry.mal_id)))
+    return list(
+        session.scalars(
+            select(AnimeListEntry.mal_id)
+            .where(AnimeListEntry.user_id == user.id)
+            .order_by(AnimeListEntry.mal_id)
+        )
+    )
 
 
-def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_by: str,
-                    watch_time: float, total_video_time: float, liked: bool,
-                    playlist_id: uuid.UUID | None = None,
-                    position: int | None = None, opened: bool = False) -> Feedback:
+def upsert_feedback(
+    session: Session,
+    user: User,
+    *,
+    song_id: str,
+    recommended_by: str,
+    watch_time: float,
+    total_video_time: float,
+    liked: bool,
+    playlist_id: uuid.UUID | None = None,
+    position: int | None = None,
+    opened: bool = False,
+) -> Feedback:
     """Merge one report into the (user, song) row in ONE statement, so concurrent reports
     never lose an update: times keep their maximum, a like (and "opened") is sticky, and
     recommended_by
     (and the playlist context) keep what the first report said."""
     values = insert(Feedback).values(
-        user_id=user.id, song_id=song_id, recommended_by=recommended_by,
-        watch_time=watch_time, total_video_time=total_video_time, liked=liked,
-        playlist_id=playlist_id, position=position, opened=opened,
+        user_id=user.id,
+        song_id=song_id,
+        recommended_by=recommended_by,
+        watch_time=watch_time,
+        total_video_time=total_video_time,
+        liked=liked,
+        playlist_id=playlist_id,
+        position=position,
+        opened=opened,
     )
     stmt = values.on_conflict_do_update(
         index_elements=[Feedback.user_id, Feedback.song_id],
         set_={
             "watch_time": func.greatest(Feedback.watch_time, values.excluded.watch_time),
-            "total_video_time": func.greatest(Feedback.total_video_time,
-                                              values.excluded.total_video_time),
+            "total_video_time": func.greatest(
+                Feedback.total_video_time, values.excluded.total_video_time
+            ),
             "liked": Feedback.liked | values.excluded.liked,
             "opened": Feedback.opened | values.excluded.opened,
             "playlist_id": func.coalesce(Feedback.playlist_id, values.excluded.playlist_id),
@@ -100,14 +133,19 @@ def upsert_feedback(session: Session, user: User, *, song_id: str, recommended_b
 
 
 def get_feedback(session: Session, user: User) -> list[Feedback]:
-    return list(session.scalars(select(Feedback).where(Feedback.user_id == user.id)
-                                .order_by(Feedback.id)))
+    return list(
+        session.scalars(select(Feedback).where(Feedback.user_id == user.id).order_by(Feedback.id))
+    )
 
 
 def unlike(session: Session, user: User, song_id: str) -> Feedback | None:
     """Remove the like of (user, song) — the only way a like goes away. None: no such row."""
-    stmt = (update(Feedback).where(Feedback.user_id == user.id, Feedback.song_id == song_id)
-            .values(liked=False, updated_at=func.now()).returning(Feedback))
+    stmt = (
+        update(Feedback)
+        .where(Feedback.user_id == user.id, Feedback.song_id == song_id)
+        .values(liked=False, updated_at=func.now())
+        .returning(Feedback)
+    )
     return session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
 
 
@@ -121,12 +159,16 @@ def set_anilist_identity(session: Session, username: str, anilist_id: int) -> Us
     if holder is not None and holder.anilist_id not in (None, anilist_id):
         holder.username = f"~renamed#{holder.id}"
         session.flush()
-    user = session.scalars(select(User).where(User.anilist_id == anilist_id)
-                           .with_for_update()).one_or_none()
+    user = session.scalars(
+        select(User).where(User.anilist_id == anilist_id).with_for_update()
+    ).one_or_none()
     if user is not None:
         if user.username != username:
-            session.execute(update(User).where(User.username == username, User.id != user.id)
-                            .values(username=func.concat("~renamed#", User.id)))
+            session.execute(
+                update(User)
+                .where(User.username == username, User.id != user.id)
+                .values(username=func.concat("~renamed#", User.id))
+            )
             user.username = username
         session.flush()
         return user
@@ -177,8 +219,12 @@ def playlist_inputs(session: Session, username: str) -> PlaylistInputs:
     if row is None:
         return PlaylistInputs(None, [], [])
     user_id, anilist_id, songs, liked, watch, total, anime = row
-    feedback = list(map(FeedbackTuple._make, zip(songs or [], liked or [], watch or [],
-                                                  total or [], strict=True)))
+    feedback = list(
+        map(
+            FeedbackTuple._make,
+            zip(songs or [], liked or [], watch or [], total or [], strict=True),
+        )
+    )
     return PlaylistInputs(user_id, feedback, list(anime or []), anilist_id)
 
 
@@ -198,9 +244,17 @@ FROM p, unnest(CAST(:song_ids AS varchar(64)[]), CAST(:positions AS smallint[]),
 """)
 
 
-def log_playlist(session: Session, *, playlist_id: uuid.UUID, user_id: int,
-                 bundle_version: str, model_order: Sequence[str], seed: int, params: dict,
-                 items: Sequence[tuple[str, int, str]]) -> None:
+def log_playlist(
+    session: Session,
+    *,
+    playlist_id: uuid.UUID,
+    user_id: int,
+    bundle_version: str,
+    model_order: Sequence[str],
+    seed: int,
+    params: dict,
+    items: Sequence[tuple[str, int, str]],
+) -> None:
     """Record a served playlist and its items as impressions, in ONE statement.
     ``items``: (song_id, position, recommended_by).
 
@@ -208,9 +262,17 @@ def log_playlist(session: Session, *, playlist_id: uuid.UUID, user_id: int,
     for this transaction only): impressions are analytics, and a crash may lose the last
     few hundred milliseconds of them but never corrupts anything; the listener does not wait
     for a disk flush to get a playlist. Feedback keeps full durability."""
-    session.execute(_LOG_PLAYLIST, {
-        "id": str(playlist_id), "user_id": user_id, "bundle_version": bundle_version,
-        "model_order": list(model_order), "seed": seed, "params": json.dumps(params),
-        "song_ids": [i[0] for i in items], "positions": [i[1] for i in items],
-        "models": [i[2] for i in items],
-    })
+    session.execute(
+        _LOG_PLAYLIST,
+        {
+            "id": str(playlist_id),
+            "user_id": user_id,
+            "bundle_version": bundle_version,
+            "model_order": list(model_order),
+            "seed": seed,
+            "params": json.dumps(params),
+            "song_ids": [i[0] for i in items],
+            "positions": [i[1] for i in items],
+            "models": [i[2] for i in items],
+        },
+    )

@@ -19,8 +19,9 @@ SAMPLE_ROWS = 20_000
 _CHUNK_ROWS = 200_000  # bounded temporaries while projecting
 
 
-def coarse_basis(matrix: np.ndarray, dims: int = COARSE_DIMS, sample: int = SAMPLE_ROWS,
-                 seed: int = 0) -> np.ndarray:
+def coarse_basis(
+    matrix: np.ndarray, dims: int = COARSE_DIMS, sample: int = SAMPLE_ROWS, seed: int = 0
+) -> np.ndarray:
     """An orthonormal (d, k) basis of the directions that carry most of the rows' dot
     products: the top right-singular vectors of a seeded row sample (not centred, since
     the query is a dot product, not a distance to the mean)."""
@@ -42,5 +43,4 @@ def project(matrix: np.ndarray, basis: np.ndarray) -> np.ndarray:
 def coarse_mean_scores(coarse: tuple[np.ndarray, np.ndarray], centroid: np.ndarray) -> np.ndarray:
     """``matrix @ centroid``, approximately, from ``(coarse vectors, basis)``."""
     vectors, basis = coarse
-    return np.asarray(vectors @ (np.asarray(centroid, dtype=np.float32) @ basis),
-                      dtype=np.float32)
+    return np.asarray(vectors @ (np.asarray(centroid, dtype=np.float32) @ basis), dtype=np.float32)

@@ -67,8 +67,7 @@ class ExplainContext:
 Explainer = Callable[[ExplainContext], Explanation]
 
 
-def nearest_profile_row(bundle: Any, model: str, profile_rows: np.ndarray,
-                        row: int) -> int | None:
+def nearest_profile_row(bundle: Any, model: str, profile_rows: np.ndarray, row: int) -> int | None:
     """The profile row most similar to ``row`` under ``model`` (cosine; rows are
     L2-normalised). None without profile rows or without the model's vectors."""
     rows = np.asarray(profile_rows, dtype=np.int64)
@@ -86,8 +85,9 @@ def nearest_profile_row(bundle: Any, model: str, profile_rows: np.ndarray,
         sims = sims.toarray().ravel() if sp.issparse(sims) else np.asarray(sims).ravel()
     else:
         matrix = bundle.dense[model]
-        sims = np.asarray(matrix[rows], dtype=np.float32) @ np.asarray(matrix[row],
-                                                                       dtype=np.float32)
+        sims = np.asarray(matrix[rows], dtype=np.float32) @ np.asarray(
+            matrix[row], dtype=np.float32
+        )
     return int(rows[int(np.argmax(sims))])
 
 
@@ -101,8 +101,10 @@ def _labels(bundle: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Once per bundle version: a row lookup is then an array index, not a pandas access."""
     songs = bundle.songs
     empty = np.full(len(songs), "", dtype=object)
-    return tuple(songs[c].to_numpy(dtype=object) if c in songs.columns else empty
-                 for c in ("song_id", "title", "anime_title"))  # type: ignore[return-value]
+    return tuple(
+        songs[c].to_numpy(dtype=object) if c in songs.columns else empty
+        for c in ("song_id", "title", "anime_title")
+    )  # type: ignore[return-value]
 
 
 def _text(value: Any) -> str:
@@ -114,14 +116,18 @@ def _because(bundle: Any, profile: Profile, near: int) -> Explanation:
     if profile.cold_start == "anime_list":
         return Explanation(f"because {anime} is on your list (close to “{title}”)", song_id)
     if profile.cold_start == "popular":
-        return Explanation(f"close to “{title}” ({anime}), a well-known song (pick or like "
-                           f"songs to make it yours)", song_id)
+        return Explanation(
+            f"close to “{title}” ({anime}), a well-known song (pick or like "
+            f"songs to make it yours)",
+            song_id,
+        )
     return Explanation(f"because you liked “{title}” ({anime})", song_id)
 
 
 def _nearest(context: ExplainContext) -> Explanation:
-    near = nearest_profile_row(context.bundle, context.item.recommended_by,
-                               context.profile.positive_rows, context.item.row)
+    near = nearest_profile_row(
+        context.bundle, context.item.recommended_by, context.profile.positive_rows, context.item.row
+    )
     if near is None:  # no profile: the model fell back to popularity
         return Explanation("popular with listeners (nothing of yours to compare with yet)")
     return _because(context.bundle, context.profile, near)
@@ -142,25 +148,32 @@ def _random(context: ExplainContext) -> Explanation:
     return Explanation("random pick: a song from anywhere in the catalogue, for discovery")
 
 
-def hybrid_contributions(bundle: Any, profile: Profile, row: int,
-                         cache: dict | None = None) -> list[tuple[str, float]]:
+def hybrid_contributions(
+    bundle: Any, profile: Profile, row: int, cache: dict | None = None
+) -> list[tuple[str, float]]:
     """The hybrid's weighted components at ``row``, largest first (weight x z-score)."""
     params = bundle.manifest.get("models", {}).get("hybrid", {}).get("params", {})
     weights = params.get("weights") or DEFAULT_HYBRID_WEIGHTS
     names = [name for name, weight in weights.items() if weight]
-    components = hybrid_components(bundle, profile.positive_rows, names, cache=cache,
-                                   seed_anime=profile.listed_anime)
-    parts = [(name, float(weights[name]) * float(values[row]))
-             for name, values in components.items()]
+    components = hybrid_components(
+        bundle, profile.positive_rows, names, cache=cache, seed_anime=profile.listed_anime
+    )
+    parts = [
+        (name, float(weights[name]) * float(values[row])) for name, values in components.items()
+    ]
     return sorted(parts, key=lambda part: -part[1])
 
 
 def _hybrid(context: ExplainContext) -> Explanation:
     bundle, profile, row = context.bundle, context.profile, context.item.row
-    parts = hybrid_contributions(bundle, profile, row, context.cache) \
-        if profile.positive_rows.size else []
-    top = [name for name, value in parts if value > 0][:HYBRID_TOP_COMPONENTS] \
-        or [name for name, _ in parts[:1]]
+    parts = (
+        hybrid_contributions(bundle, profile, row, context.cache)
+        if profile.positive_rows.size
+        else []
+    )
+    top = [name for name, value in parts if value > 0][:HYBRID_TOP_COMPONENTS] or [
+        name for name, _ in parts[:1]
+    ]
     mix = " + ".join(COMPONENT_LABELS.get(name, name) for name in top)
     similar = next((name for name, value in parts if name in SIMILARITY_MODELS), None)
     near = nearest_profile_row(bundle, similar, profile.positive_rows, row) if similar else None
@@ -186,7 +199,8 @@ def explain(context: ExplainContext) -> Explanation:
     return explainer(context)
 
 
-def explain_playlist(bundle: Any, profile: Profile, items: Sequence[PlaylistItem],
-                     cache: dict | None = None) -> list[Explanation]:
+def explain_playlist(
+    bundle: Any, profile: Profile, items: Sequence[PlaylistItem], cache: dict | None = None
+) -> list[Explanation]:
     shared = cache if cache is not None else {}
     return [explain(ExplainContext(bundle, profile, item, shared)) for item in items]

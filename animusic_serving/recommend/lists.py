@@ -34,14 +34,21 @@ def has_lists(bundle: Any) -> bool:
     return LISTS_MODEL in getattr(bundle, "anime_models", {})
 
 
-def seed_indices(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray | None = None,
-                 blacklisted: np.ndarray | None = None) -> np.ndarray:
+def seed_indices(
+    bundle: Any,
+    profile_rows: np.ndarray,
+    seed_anime: np.ndarray | None = None,
+    blacklisted: np.ndarray | None = None,
+) -> np.ndarray:
     """Model indices of the user's positive anime (see the module docstring)."""
     ids = bundle.anime_models[LISTS_MODEL]["anime_ids"]
     anime_of_rows = bundle.derived("anime_id_array", _anime_id_array)[
-        np.asarray(profile_rows, np.int64)]
-    anime = np.union1d(anime_of_rows.astype(np.int64),
-                       np.asarray(seed_anime if seed_anime is not None else [], np.int64))
+        np.asarray(profile_rows, np.int64)
+    ]
+    anime = np.union1d(
+        anime_of_rows.astype(np.int64),
+        np.asarray(seed_anime if seed_anime is not None else [], np.int64),
+    )
     if blacklisted is not None and len(blacklisted):
         anime = np.setdiff1d(anime, np.asarray(blacklisted, np.int64))
     positions = np.searchsorted(ids, anime)
@@ -53,20 +60,28 @@ def anime_scores(arrays: dict[str, np.ndarray], seeds: np.ndarray) -> np.ndarray
     """Σ of the seed anime's rows, one float32 per model anime."""
     n = len(arrays["anime_ids"])
     if "weights" in arrays:
-        return np.asarray(arrays["weights"][np.sort(seeds)], np.float32).sum(axis=0,
-                                                                           dtype=np.float32)
+        return np.asarray(arrays["weights"][np.sort(seeds)], np.float32).sum(
+            axis=0, dtype=np.float32
+        )
     rows, weights = arrays["knn_rows"][seeds].ravel(), arrays["knn_weights"][seeds].ravel()
     return np.bincount(rows, weights=weights, minlength=n).astype(np.float32)
 
 
-def lists_scores(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray | None = None,
-                 blacklisted: np.ndarray | None = None) -> np.ndarray:
+def lists_scores(
+    bundle: Any,
+    profile_rows: np.ndarray,
+    seed_anime: np.ndarray | None = None,
+    blacklisted: np.ndarray | None = None,
+) -> np.ndarray:
     """One score per song (float32), higher first."""
     seeds = seed_indices(bundle, profile_rows, seed_anime, blacklisted)
     if not seeds.size:
         popular = bundle.scores.get("popular")
-        return np.asarray(popular, np.float32) if popular is not None \
+        return (
+            np.asarray(popular, np.float32)
+            if popular is not None
             else np.zeros(bundle.n_songs, np.float32)
+        )
     per_anime = anime_scores(bundle.anime_models[LISTS_MODEL], seeds)
     low, high = float(per_anime.min()), float(per_anime.max())
     spread = high - low if high > low else 1.0
@@ -79,9 +94,13 @@ def lists_scores(bundle: Any, profile_rows: np.ndarray, seed_anime: np.ndarray |
     return out
 
 
-def top_contributor(bundle: Any, row: int, profile_rows: np.ndarray,
-                    seed_anime: np.ndarray | None = None,
-                    blacklisted: np.ndarray | None = None) -> tuple[int, str] | None:
+def top_contributor(
+    bundle: Any,
+    row: int,
+    profile_rows: np.ndarray,
+    seed_anime: np.ndarray | None = None,
+    blacklisted: np.ndarray | None = None,
+) -> tuple[int, str] | None:
     """(MAL id, title) of the user's positive anime whose weight towards song ``row``'s anime
     is the largest: the one that contributed most to a ``lists`` pick. Prefers anime whose
     title the catalogue knows; None when the model knows neither side."""
@@ -110,9 +129,13 @@ def lists_explanation(anime_title: str) -> str:
 def explain_lists_pick(bundle: Any, profile: Any, row: int) -> tuple[int, str, str] | None:
     """(MAL id, title, sentence) for a playlist item the ``lists`` slot picked at ``row``,
     from the same ``Profile`` the playlist was built from; None when nothing contributed."""
-    found = top_contributor(bundle, row, profile.positive_rows,
-                            seed_anime=getattr(profile, "listed_anime", None),
-                            blacklisted=profile.blacklisted_anime)
+    found = top_contributor(
+        bundle,
+        row,
+        profile.positive_rows,
+        seed_anime=getattr(profile, "listed_anime", None),
+        blacklisted=profile.blacklisted_anime,
+    )
     return None if found is None else (found[0], found[1], lists_explanation(found[1]))
 
 
@@ -133,8 +156,16 @@ def _song_anime_index(bundle: Any) -> np.ndarray:
 def _tie_break(bundle: Any) -> np.ndarray:
     """In [0, 1): relation rank first (opening > ending > other), then song popularity."""
     n = bundle.n_songs
-    relation = bundle.songs["relation"].astype(str).str.lower().map(RELATION_RANK) \
-        .fillna(0.0).to_numpy(np.float64) if "relation" in bundle.songs.columns else np.zeros(n)
+    relation = (
+        bundle.songs["relation"]
+        .astype(str)
+        .str.lower()
+        .map(RELATION_RANK)
+        .fillna(0.0)
+        .to_numpy(np.float64)
+        if "relation" in bundle.songs.columns
+        else np.zeros(n)
+    )
     popular = bundle.scores.get("popular")
     percentile = np.zeros(n)
     if popular is not None and n > 1:
@@ -145,5 +176,4 @@ def _tie_break(bundle: Any) -> np.ndarray:
 
 def _anime_titles(bundle: Any) -> dict[int, str]:
     songs = bundle.songs.drop_duplicates("anime_id")
-    return {int(a): str(t) for a, t in zip(songs["anime_id"], songs["anime_title"],
-                                                     strict=True)}
+    return {int(a): str(t) for a, t in zip(songs["anime_id"], songs["anime_title"], strict=True)}

@@ -64,9 +64,15 @@ def tail_offsets(tail_order: np.ndarray | None, n: int) -> np.ndarray:
     return (-1e-3 - 1e-3 * (tail.max() - tail) / span).astype(np.float32)
 
 
-def listed_nearest_scores(n: int, profile_rows: np.ndarray, knn_rows: np.ndarray,
-                          knn_sims: np.ndarray, tail_order: np.ndarray | None = None, *,
-                          offsets: np.ndarray | None = None) -> np.ndarray:
+def listed_nearest_scores(
+    n: int,
+    profile_rows: np.ndarray,
+    knn_rows: np.ndarray,
+    knn_sims: np.ndarray,
+    tail_order: np.ndarray | None = None,
+    *,
+    offsets: np.ndarray | None = None,
+) -> np.ndarray:
     """Nearest-profile cosine from the neighbour lists (exact above ``tau``, module doc).
 
     ``tail_order``: higher first among songs in no list (e.g. a popularity prior); they all
@@ -75,8 +81,11 @@ def listed_nearest_scores(n: int, profile_rows: np.ndarray, knn_rows: np.ndarray
     cosine)."""
     rows = np.asarray(profile_rows, dtype=np.int64)
     out = np.full(n, -np.inf, dtype=np.float32)
-    np.maximum.at(out, np.asarray(knn_rows[rows]).ravel(),
-                  np.asarray(knn_sims[rows], dtype=np.float32).ravel())
+    np.maximum.at(
+        out,
+        np.asarray(knn_rows[rows]).ravel(),
+        np.asarray(knn_sims[rows], dtype=np.float32).ravel(),
+    )
     out[rows] = 1.0
     listed = np.isfinite(out)
     if listed.all():

@@ -24,8 +24,7 @@ import numpy as np
 from animusic_serving.recommend.profile import Profile
 from animusic_serving.recommend.scorers import has_scorer, score
 
-PLAYLIST_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "lists", "popular", "random",
-                   "hybrid")
+PLAYLIST_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "lists", "popular", "random", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,24 @@ def playlist_models(bundle: Any) -> list[str]:
     return [m for m in PLAYLIST_MODELS if m in present and has_scorer(bundle, m)]
 
 
-def candidate_mask(anime_ids: np.ndarray, profile: Profile, *,
-                   allowed: np.ndarray | None = None,
-                   preferred: np.ndarray | None = None) -> np.ndarray:
+def candidate_mask(
+    anime_ids: np.ndarray,
+    profile: Profile,
+    *,
+    allowed: np.ndarray | None = None,
+    preferred: np.ndarray | None = None,
+) -> np.ndarray:
     """Rows that may be recommended, with the exclusions relaxed only as far as needed:
     ``preferred`` first, then the blacklist, then the skip set (then the seeds). ``allowed``
     is never relaxed."""
     n = len(anime_ids)
     not_seed = _mask(n, profile.seed_rows, exclude=True)
     not_skipped = _mask(n, profile.skip_rows, exclude=True)
-    not_blacklisted = ~np.isin(anime_ids, profile.blacklisted_anime) \
-        if len(profile.blacklisted_anime) else np.ones(n, dtype=bool)
+    not_blacklisted = (
+        ~np.isin(anime_ids, profile.blacklisted_anime)
+        if len(profile.blacklisted_anime)
+        else np.ones(n, dtype=bool)
+    )
     base = np.ones(n, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     strict = not_seed & not_skipped & not_blacklisted & base
     steps = [strict & preferred] if preferred is not None else []
@@ -66,11 +72,16 @@ def candidate_mask(anime_ids: np.ndarray, profile: Profile, *,
     return base.copy()
 
 
-def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = None,
-                   rng: np.random.Generator | None = None, *,
-                   allowed: np.ndarray | None = None,
-                   preferred: np.ndarray | None = None,
-                   cache: dict | None = None) -> list[PlaylistItem]:
+def build_playlist(
+    bundle: Any,
+    profile: Profile,
+    models: list[str] | None = None,
+    rng: np.random.Generator | None = None,
+    *,
+    allowed: np.ndarray | None = None,
+    preferred: np.ndarray | None = None,
+    cache: dict | None = None,
+) -> list[PlaylistItem]:
     """``bundle``: a ``Bundle`` (or anything with ``songs``, ``model_names``, ``dense``,
     ``tfidf``, ``scores``, ``manifest``, ``n_songs``). ``models`` default: ``playlist_models``.
     ``allowed`` / ``preferred``: boolean row masks, see ``candidate_mask``. ``cache``: a dict
@@ -97,8 +108,14 @@ def build_playlist(bundle: Any, profile: Profile, models: list[str] | None = Non
             candidates = np.flatnonzero(pool)
             row = int(candidates[rng.integers(candidates.size)])
         else:
-            scores = score(bundle, model, profile.positive_rows, rng, cache=cache,
-                           seed_anime=profile.listed_anime)
+            scores = score(
+                bundle,
+                model,
+                profile.positive_rows,
+                rng,
+                cache=cache,
+                seed_anime=profile.listed_anime,
+            )
             row = int(np.argmax(np.where(pool, scores, -np.inf)))
         items.append(PlaylistItem(row, song_ids[row], model, len(items)))
         available[row] = False

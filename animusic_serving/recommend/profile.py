@@ -60,8 +60,9 @@ class Profile:
 
 
 def is_positive(liked: bool, watch_time: float, total_video_time: float) -> bool:
-    return bool(liked) or (total_video_time > 0
-                           and watch_time >= POSITIVE_WATCH_FRACTION * total_video_time)
+    return bool(liked) or (
+        total_video_time > 0 and watch_time >= POSITIVE_WATCH_FRACTION * total_video_time
+    )
 
 
 def user_day_seed(username: str, day: dt.date) -> int:
@@ -70,10 +71,17 @@ def user_day_seed(username: str, day: dt.date) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def build_profile(feedback: Iterable[FeedbackLike], row_of: Callable[[str], int | None],
-                  anime_ids: np.ndarray, *, anime_list: Iterable[int] = (),
-                  username: str = "", day: dt.date | None = None,
-                  popularity: np.ndarray | None = None, k: int = COLD_START_K) -> Profile:
+def build_profile(
+    feedback: Iterable[FeedbackLike],
+    row_of: Callable[[str], int | None],
+    anime_ids: np.ndarray,
+    *,
+    anime_list: Iterable[int] = (),
+    username: str = "",
+    day: dt.date | None = None,
+    popularity: np.ndarray | None = None,
+    k: int = COLD_START_K,
+) -> Profile:
     """``row_of`` maps a song id to its bundle row (None when the bundle lacks the song);
     ``anime_ids`` is the anime (MAL id) of every row; ``popularity`` is higher-is-better."""
     anime_ids = np.asarray(anime_ids)
@@ -91,8 +99,9 @@ def build_profile(feedback: Iterable[FeedbackLike], row_of: Callable[[str], int 
     on_list = np.unique(np.fromiter((int(a) for a in anime_list), dtype=np.int64))
     listed = np.setdiff1d(on_list, blacklisted) if blacklisted.size else on_list
     if positive_rows.size:
-        return Profile(positive_rows, skip_rows, blacklisted, np.empty(0, np.int64),
-                       listed_anime=listed)
+        return Profile(
+            positive_rows, skip_rows, blacklisted, np.empty(0, np.int64), listed_anime=listed
+        )
 
     rng = np.random.default_rng(user_day_seed(username, day or dt.date.today()))
     pool = np.flatnonzero(np.isin(anime_ids, on_list))

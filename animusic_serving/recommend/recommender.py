@@ -24,8 +24,9 @@ from animusic_serving.recommend.profile import COLD_START_K, FeedbackLike, Profi
 POPULAR_ARTIST_FRACTION = 0.05
 
 
-def shuffled_models(bundle: Any, rng: np.random.Generator,
-                    models: list[str] | None = None) -> list[str]:
+def shuffled_models(
+    bundle: Any, rng: np.random.Generator, models: list[str] | None = None
+) -> list[str]:
     """The order in which the models pick for one playlist, drawn from ``rng`` (exactly the
     permutation ``recommend(shuffle_models=True)`` draws first from the same ``rng``)."""
     models = playlist_models(bundle) if models is None else list(models)
@@ -45,17 +46,34 @@ def popular_artist_mask(bundle: Any) -> np.ndarray:
     return bundle.derived("popular_artist_rows", _popular_artist_rows)
 
 
-def recommend(bundle: Any, feedback: Iterable[FeedbackLike], anime_list: Iterable[int] = (),
-              *, username: str = "", day: dt.date | None = None,
-              rng: np.random.Generator | None = None, models: list[str] | None = None,
-              shuffle_models: bool = True, k: int = COLD_START_K,
-              exclude_popular_artists: bool = False,
-              relations: Iterable[str] | None = None) -> list[PlaylistItem]:
+def recommend(
+    bundle: Any,
+    feedback: Iterable[FeedbackLike],
+    anime_list: Iterable[int] = (),
+    *,
+    username: str = "",
+    day: dt.date | None = None,
+    rng: np.random.Generator | None = None,
+    models: list[str] | None = None,
+    shuffle_models: bool = True,
+    k: int = COLD_START_K,
+    exclude_popular_artists: bool = False,
+    relations: Iterable[str] | None = None,
+) -> list[PlaylistItem]:
     """The playlist for one user (``plan_playlist`` without the profile and scores)."""
-    return plan_playlist(bundle, feedback, anime_list, username=username, day=day, rng=rng,
-                         models=models, shuffle_models=shuffle_models, k=k,
-                         exclude_popular_artists=exclude_popular_artists,
-                         relations=relations).items
+    return plan_playlist(
+        bundle,
+        feedback,
+        anime_list,
+        username=username,
+        day=day,
+        rng=rng,
+        models=models,
+        shuffle_models=shuffle_models,
+        k=k,
+        exclude_popular_artists=exclude_popular_artists,
+        relations=relations,
+    ).items
 
 
 @dataclass(frozen=True)
@@ -65,12 +83,20 @@ class PlannedPlaylist:
     cache: dict  # the scores computed for the profile (``explain`` reuses them)
 
 
-def plan_playlist(bundle: Any, feedback: Iterable[FeedbackLike],
-                  anime_list: Iterable[int] = (), *, username: str = "",
-                  day: dt.date | None = None, rng: np.random.Generator | None = None,
-                  models: list[str] | None = None, shuffle_models: bool = True,
-                  k: int = COLD_START_K, exclude_popular_artists: bool = False,
-                  relations: Iterable[str] | None = None) -> PlannedPlaylist:
+def plan_playlist(
+    bundle: Any,
+    feedback: Iterable[FeedbackLike],
+    anime_list: Iterable[int] = (),
+    *,
+    username: str = "",
+    day: dt.date | None = None,
+    rng: np.random.Generator | None = None,
+    models: list[str] | None = None,
+    shuffle_models: bool = True,
+    k: int = COLD_START_K,
+    exclude_popular_artists: bool = False,
+    relations: Iterable[str] | None = None,
+) -> PlannedPlaylist:
     """The playlist for one user, with the profile it was built from.
 
     ``shuffle_models``: the order in which models pick (and so the item positions) is drawn
@@ -81,9 +107,14 @@ def plan_playlist(bundle: Any, feedback: Iterable[FeedbackLike],
     """
     rng = rng if rng is not None else np.random.default_rng()
     profile = build_profile(
-        feedback, bundle.row_of, anime_id_array(bundle), anime_list=anime_list,
-        username=username, day=day or dt.datetime.now(dt.UTC).date(),
-        popularity=bundle.scores.get("popular"), k=k,
+        feedback,
+        bundle.row_of,
+        anime_id_array(bundle),
+        anime_list=anime_list,
+        username=username,
+        day=day or dt.datetime.now(dt.UTC).date(),
+        popularity=bundle.scores.get("popular"),
+        k=k,
     )
     models = playlist_models(bundle) if models is None else list(models)
     if shuffle_models:
@@ -91,8 +122,9 @@ def plan_playlist(bundle: Any, feedback: Iterable[FeedbackLike],
     allowed = relation_mask(bundle, relations) if relations else None
     preferred = ~popular_artist_mask(bundle) if exclude_popular_artists else None
     cache: dict = {}
-    items = build_playlist(bundle, profile, models, rng, allowed=allowed, preferred=preferred,
-                           cache=cache)
+    items = build_playlist(
+        bundle, profile, models, rng, allowed=allowed, preferred=preferred, cache=cache
+    )
     return PlannedPlaylist(items, profile, cache)
 
 

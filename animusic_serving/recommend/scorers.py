@@ -52,17 +52,24 @@ NEAREST_MAX_PROFILE = 64
 NEAREST_SHORTLIST = 8_192  # exact below this many songs; see nearest_profile_scores
 
 
-def dense_scores(matrix: np.ndarray, profile_rows: np.ndarray, query: str = "mean",
-                 coarse: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def dense_scores(
+    matrix: np.ndarray,
+    profile_rows: np.ndarray,
+    query: str = "mean",
+    coarse: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     if query == "nearest":
         return nearest_profile_scores(matrix, profile_rows, coarse=coarse)
     centroid = np.asarray(matrix[profile_rows], dtype=np.float32).mean(axis=0)
     return np.asarray(matrix @ centroid, dtype=np.float32)
 
 
-def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
-                           shortlist: int | None = None,
-                           coarse: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def nearest_profile_scores(
+    matrix: np.ndarray,
+    profile_rows: np.ndarray,
+    shortlist: int | None = None,
+    coarse: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Cosine of every row to its nearest profile row.
 
     Exact for catalogues up to ``NEAREST_SHORTLIST`` rows. Beyond that, the mean query (one
@@ -86,8 +93,11 @@ def nearest_profile_scores(matrix: np.ndarray, profile_rows: np.ndarray,
     if n <= shortlist:
         return nearest_of(matrix).astype(np.float32)
     centroid = np.asarray(profile.mean(axis=0), dtype=np.float32).ravel()
-    mean_scores = coarse_mean_scores(coarse, centroid) if coarse is not None else \
-        np.asarray(matrix @ centroid, dtype=np.float32).ravel()
+    mean_scores = (
+        coarse_mean_scores(coarse, centroid)
+        if coarse is not None
+        else np.asarray(matrix @ centroid, dtype=np.float32).ravel()
+    )
     best = np.sort(top_rows(mean_scores, shortlist))
     nearest = nearest_of(matrix[best])
     floor = float(nearest.min())
@@ -128,13 +138,21 @@ def random_scores(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 # untuned default: every similarity model counts equally, the priors half as much
-DEFAULT_HYBRID_WEIGHTS = {**{name: 1.0 for name in SIMILARITY_MODELS},
-                          "popularity": 0.5, "franchise": 0.5}
+DEFAULT_HYBRID_WEIGHTS = {
+    **{name: 1.0 for name in SIMILARITY_MODELS},
+    "popularity": 0.5,
+    "franchise": 0.5,
+}
 
 
-def hybrid_components(bundle: Any, profile_rows: np.ndarray,
-                      names: list[str], *, cache: dict | None = None,
-                      seed_anime: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def hybrid_components(
+    bundle: Any,
+    profile_rows: np.ndarray,
+    names: list[str],
+    *,
+    cache: dict | None = None,
+    seed_anime: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """The hybrid's building blocks for one profile, each on a comparable scale; components
     the bundle cannot provide are left out. ``cache``: scores already computed for this
     profile (see ``score``), so a playlist scores each similarity model once."""
@@ -143,8 +161,9 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
         if name in PROFILE_MODELS and has_scorer(bundle, name):
             key = ("zscore", name)  # the explanation reads the components the hybrid used
             if cache is None or key not in cache:
-                z = _zscore(score(bundle, name, profile_rows, rng=None, cache=cache,
-                                  seed_anime=seed_anime))
+                z = _zscore(
+                    score(bundle, name, profile_rows, rng=None, cache=cache, seed_anime=seed_anime)
+                )
                 if cache is None:
                     components[name] = z
                     continue
@@ -167,12 +186,22 @@ def hybrid_components(bundle: Any, profile_rows: np.ndarray,
     return components
 
 
-def hybrid_scores(bundle: Any, profile_rows: np.ndarray,
-                  weights: dict[str, float] | None = None, *,
-                  cache: dict | None = None, seed_anime: np.ndarray | None = None) -> np.ndarray:
+def hybrid_scores(
+    bundle: Any,
+    profile_rows: np.ndarray,
+    weights: dict[str, float] | None = None,
+    *,
+    cache: dict | None = None,
+    seed_anime: np.ndarray | None = None,
+) -> np.ndarray:
     weights = DEFAULT_HYBRID_WEIGHTS if weights is None else weights
-    components = hybrid_components(bundle, profile_rows, [n for n, w in weights.items() if w],
-                                   cache=cache, seed_anime=seed_anime)
+    components = hybrid_components(
+        bundle,
+        profile_rows,
+        [n for n, w in weights.items() if w],
+        cache=cache,
+        seed_anime=seed_anime,
+    )
     # float32 throughout: at 1M songs each pass over the catalogue costs memory bandwidth
     total = np.zeros(bundle.n_songs, dtype=np.float32)
     for name, component in components.items():
@@ -196,8 +225,11 @@ def _log_popularity_prior(bundle: Any) -> np.ndarray:
 
 def _unlisted_offsets(bundle: Any) -> np.ndarray:
     """Songs near no profile song follow the listed ones, the more popular first."""
-    tail = bundle.derived("log_popularity_prior", _log_popularity_prior) \
-        if "popular" in bundle.scores else None
+    tail = (
+        bundle.derived("log_popularity_prior", _log_popularity_prior)
+        if "popular" in bundle.scores
+        else None
+    )
     return tail_offsets(tail, bundle.n_songs)
 
 
@@ -235,9 +267,15 @@ def has_scorer(bundle: Any, name: str) -> bool:
     return name == "random"
 
 
-def score(bundle: Any, name: str, profile_rows: np.ndarray,
-          rng: np.random.Generator | None, *, cache: dict | None = None,
-          seed_anime: np.ndarray | None = None) -> np.ndarray:
+def score(
+    bundle: Any,
+    name: str,
+    profile_rows: np.ndarray,
+    rng: np.random.Generator | None,
+    *,
+    cache: dict | None = None,
+    seed_anime: np.ndarray | None = None,
+) -> np.ndarray:
     """Scores of every row for model ``name``. Without profile rows the similarity models
     fall back to popularity (or zeros), which keeps a playlist possible on any catalogue.
 
@@ -251,9 +289,14 @@ def score(bundle: Any, name: str, profile_rows: np.ndarray,
     return _score(bundle, name, profile_rows, rng, None, seed_anime)
 
 
-def _score(bundle: Any, name: str, profile_rows: np.ndarray,
-           rng: np.random.Generator | None, cache: dict | None,
-           seed_anime: np.ndarray | None = None) -> np.ndarray:
+def _score(
+    bundle: Any,
+    name: str,
+    profile_rows: np.ndarray,
+    rng: np.random.Generator | None,
+    cache: dict | None,
+    seed_anime: np.ndarray | None = None,
+) -> np.ndarray:
     profile_rows = np.asarray(profile_rows, dtype=np.int64)
     if name == LISTS_MODEL:
         return lists_scores(bundle, profile_rows, seed_anime)
@@ -270,12 +313,17 @@ def _score(bundle: Any, name: str, profile_rows: np.ndarray,
             offsets = bundle.derived("unlisted_offsets", _unlisted_offsets)
             return listed_nearest_scores(bundle.n_songs, profile_rows, *lists, offsets=offsets)
         if name == "tfidf":
-            return nearest_profile_scores(bundle.tfidf, profile_rows) if query == "nearest" \
+            return (
+                nearest_profile_scores(bundle.tfidf, profile_rows)
+                if query == "nearest"
                 else tfidf_scores(bundle.tfidf, profile_rows)
-        return dense_scores(bundle.dense[name], profile_rows, query,
-                            coarse=getattr(bundle, "coarse", {}).get(name))
+            )
+        return dense_scores(
+            bundle.dense[name], profile_rows, query, coarse=getattr(bundle, "coarse", {}).get(name)
+        )
     if name == "hybrid":
         params = bundle.manifest["models"].get("hybrid", {}).get("params", {})
-        return hybrid_scores(bundle, profile_rows, params.get("weights"), cache=cache,
-                             seed_anime=seed_anime)
+        return hybrid_scores(
+            bundle, profile_rows, params.get("weights"), cache=cache, seed_anime=seed_anime
+        )
     raise KeyError(f"no scorer for model {name!r}")

@@ -72,8 +72,12 @@ class Pacer:
     """At most one request every ``min_interval`` seconds, shared by every export in the
     process (one instance per app), so a long export does not hammer Spotify."""
 
-    def __init__(self, min_interval: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        min_interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.min_interval, self.clock, self.sleep = min_interval, clock, sleep
         self._next = 0.0
         self._lock = threading.Lock()
@@ -90,9 +94,14 @@ class Pacer:
 class Politeness:
     """Retries for one client: how often and how long it may wait in all."""
 
-    def __init__(self, attempts: int = 4, max_wait_seconds: float = 30.0,
-                 backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 pacer: Pacer | None = None):
+    def __init__(
+        self,
+        attempts: int = 4,
+        max_wait_seconds: float = 30.0,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
+    ):
         self.attempts, self.max_wait = attempts, max_wait_seconds
         self.backoff, self.sleep, self.pacer = backoff_seconds, sleep, pacer
 
@@ -108,12 +117,14 @@ class Politeness:
             if response is not None and response.status_code == 429:
                 wait = _retry_after(response.headers.get("Retry-After"))
                 if waited + wait > self.max_wait or attempt == self.attempts - 1:
-                    raise SpotifyError(503, f"Spotify is rate-limiting {what}; try again in "
-                                            f"{max(1, round(wait))} s")
+                    raise SpotifyError(
+                        503,
+                        f"Spotify is rate-limiting {what}; try again in {max(1, round(wait))} s",
+                    )
             elif response is not None and response.status_code < 500:
                 return response
             else:
-                wait = self.backoff * 2 ** attempt
+                wait = self.backoff * 2**attempt
                 if attempt == self.attempts - 1:
                     break
             waited += wait
@@ -132,38 +143,60 @@ class SpotifyAccounts:
     """accounts.spotify.com: the authorize URL, code exchange and refresh (public client:
     PKCE instead of a client secret)."""
 
-    def __init__(self, base_url: str, client_id: str, http: httpx.Client,
-                 politeness: Politeness):
+    def __init__(self, base_url: str, client_id: str, http: httpx.Client, politeness: Politeness):
         self.base_url, self.client_id = base_url.rstrip("/"), client_id
         self.http, self.politeness = http, politeness
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
-        return f"{self.base_url}/authorize?" + urlencode({
-            "client_id": self.client_id, "response_type": "code", "redirect_uri": redirect_uri,
-            "state": state, "scope": " ".join(SCOPES), "code_challenge_method": "S256",
-            "code_challenge": code_challenge})
+        return f"{self.base_url}/authorize?" + urlencode(
+            {
+                "client_id": self.client_id,
+                "response_type": "code",
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": " ".join(SCOPES),
+                "code_challenge_method": "S256",
+                "code_challenge": code_challenge,
+            }
+        )
 
     def _token(self, form: dict[str, str], refresh_token: str | None = None) -> TokenSet:
         response = self.politeness.send(
-            lambda: self.http.post(f"{self.base_url}/api/token", data=form), "the sign-in")
-        if response.status_code == 400 and _message(response) and \
-                "invalid_grant" in response.text:
+            lambda: self.http.post(f"{self.base_url}/api/token", data=form), "the sign-in"
+        )
+        if response.status_code == 400 and _message(response) and "invalid_grant" in response.text:
             raise GrantRevoked()
         if response.status_code != 200:
             raise SpotifyError(502, f"Spotify refused the sign-in: {_message(response)}")
         body = response.json()
-        return TokenSet(str(body["access_token"]), body.get("refresh_token") or refresh_token,
-                        int(body.get("expires_in", 3600)), str(body.get("scope", "")))
+        return TokenSet(
+            str(body["access_token"]),
+            body.get("refresh_token") or refresh_token,
+            int(body.get("expires_in", 3600)),
+            str(body.get("scope", "")),
+        )
 
     def exchange(self, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
-        return self._token({"grant_type": "authorization_code", "code": code,
-                            "redirect_uri": redirect_uri, "client_id": self.client_id,
-                            "code_verifier": code_verifier})
+        return self._token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.client_id,
+                "code_verifier": code_verifier,
+            }
+        )
 
     def refresh(self, refresh_token: str) -> TokenSet:
         # a PKCE refresh token may be single-use: the answer's new one replaces it
-        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token,
-                            "client_id": self.client_id}, refresh_token)
+        return self._token(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.client_id,
+            },
+            refresh_token,
+        )
 
 
 class AccessTokens(Protocol):
@@ -175,17 +208,24 @@ class AccessTokens(Protocol):
 class SpotifyApi:
     """The Web API for one listener; ``tokens`` hands out (and refreshes) their token."""
 
-    def __init__(self, base_url: str, tokens: AccessTokens, http: httpx.Client,
-                 politeness: Politeness):
+    def __init__(
+        self, base_url: str, tokens: AccessTokens, http: httpx.Client, politeness: Politeness
+    ):
         self.base_url, self.tokens = base_url.rstrip("/"), tokens
         self.http, self.politeness = http, politeness
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
         token = self.tokens.current()
         for refreshed in (False, True):
+
             def send(token: str = token) -> httpx.Response:
-                return self.http.request(method, self.base_url + path,
-                                         headers={"Authorization": f"Bearer {token}"}, **kwargs)
+                return self.http.request(
+                    method,
+                    self.base_url + path,
+                    headers={"Authorization": f"Bearer {token}"},
+                    **kwargs,
+                )
+
             response = self.politeness.send(send, what)
             if response.status_code != 401:
                 break
@@ -204,20 +244,32 @@ class SpotifyApi:
         return str(self._call("GET", "/me", "reading your profile").json()["id"])
 
     def search_tracks(self, query: str, limit: int = 10) -> list[Candidate]:
-        body = self._call("GET", "/search", "a search",
-                          params={"q": query, "type": "track", "limit": limit}).json()
-        return [Candidate(str(t["uri"]), str(t.get("name", "")),
-                          tuple(str(a.get("name", "")) for a in t.get("artists") or []))
-                for t in (body.get("tracks") or {}).get("items") or [] if t and t.get("uri")]
+        body = self._call(
+            "GET", "/search", "a search", params={"q": query, "type": "track", "limit": limit}
+        ).json()
+        return [
+            Candidate(
+                str(t["uri"]),
+                str(t.get("name", "")),
+                tuple(str(a.get("name", "")) for a in t.get("artists") or []),
+            )
+            for t in (body.get("tracks") or {}).get("items") or []
+            if t and t.get("uri")
+        ]
 
     def playlist_exists(self, playlist_id: str) -> bool:
-        response = self._call("GET", f"/playlists/{playlist_id}", "reading the playlist",
-                              params={"fields": "id"})
+        response = self._call(
+            "GET", f"/playlists/{playlist_id}", "reading the playlist", params={"fields": "id"}
+        )
         return response.status_code == 200
 
     def create_playlist(self, name: str, description: str) -> str:
-        response = self._call("POST", "/me/playlists", "creating the playlist",
-                              json={"name": name, "public": False, "description": description})
+        response = self._call(
+            "POST",
+            "/me/playlists",
+            "creating the playlist",
+            json={"name": name, "public": False, "description": description},
+        )
         return str(response.json()["id"])
 
     def replace_items(self, playlist_id: str, uris: list[str]) -> None:
@@ -230,8 +282,10 @@ class SpotifyApi:
     def _write(self, method: str, playlist_id: str, uris: list[str]) -> None:
         if len(uris) > ITEMS_PER_REQUEST:
             raise ValueError(f"at most {ITEMS_PER_REQUEST} items per request")
-        response = self._call(method, f"/playlists/{playlist_id}/items",
-                              "filling the playlist", json={"uris": uris})
+        response = self._call(
+            method, f"/playlists/{playlist_id}/items", "filling the playlist", json={"uris": uris}
+        )
         if response.status_code == 404:
-            raise SpotifyError(502, "the Spotify playlist disappeared while filling it; "
-                                    "export again")
+            raise SpotifyError(
+                502, "the Spotify playlist disappeared while filling it; export again"
+            )

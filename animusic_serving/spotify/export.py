@@ -48,8 +48,14 @@ class StoredTokens:
     """A listener's tokens from the database, refreshed (and stored again) when they are
     about to expire or Spotify says 401. A refused refresh deletes the grant."""
 
-    def __init__(self, session: Session, user_id: int, cipher: TokenCipher,
-                 accounts: SpotifyAccounts, clock: Callable[[], dt.datetime] = q.now):
+    def __init__(
+        self,
+        session: Session,
+        user_id: int,
+        cipher: TokenCipher,
+        accounts: SpotifyAccounts,
+        clock: Callable[[], dt.datetime] = q.now,
+    ):
         self.session, self.user_id = session, user_id
         self.cipher, self.accounts, self.clock = cipher, accounts, clock
 
@@ -76,10 +82,14 @@ class StoredTokens:
             self.session.commit()
             raise
         q.save_spotify_account(
-            self.session, self.user_id, account.spotify_user_id,
+            self.session,
+            self.user_id,
+            account.spotify_user_id,
             self.cipher.encrypt(tokens.access_token),
             self.cipher.encrypt(tokens.refresh_token or ""),
-            self.clock() + dt.timedelta(seconds=tokens.expires_in), tokens.scope)
+            self.clock() + dt.timedelta(seconds=tokens.expires_in),
+            tokens.scope,
+        )
         self.session.commit()
         return tokens.access_token
 
@@ -109,9 +119,16 @@ def find_match(api: SpotifyApi, song: SongQuery) -> Match:
     return best
 
 
-def run_export(session: Session, api: SpotifyApi, user_id: int, source: str, name: str,
-               songs: list[SongQuery], min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-               description: str = "Exported from Animusic") -> ExportResult:
+def run_export(
+    session: Session,
+    api: SpotifyApi,
+    user_id: int,
+    source: str,
+    name: str,
+    songs: list[SongQuery],
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    description: str = "Exported from Animusic",
+) -> ExportResult:
     export = q.start_export(session, user_id, source, name, len(songs))
     session.commit()
     if export is None:
@@ -124,8 +141,9 @@ def run_export(session: Session, api: SpotifyApi, user_id: int, source: str, nam
             export.spotify_playlist_id = playlist_id
             session.commit()
         export.written = 0
-        batches = [uris[i:i + ITEMS_PER_REQUEST] for i in range(0, len(uris),
-                                                                ITEMS_PER_REQUEST)] or [[]]
+        batches = [
+            uris[i : i + ITEMS_PER_REQUEST] for i in range(0, len(uris), ITEMS_PER_REQUEST)
+        ] or [[]]
         for number, batch in enumerate(batches):
             (api.replace_items if number == 0 else api.add_items)(playlist_id, batch)
             export.written += len(batch)
@@ -140,12 +158,25 @@ def run_export(session: Session, api: SpotifyApi, user_id: int, source: str, nam
             failed.status, failed.error, failed.updated_at = "failed", str(exc), q.now()
             session.commit()
         raise
-    return ExportResult(source, export.name, playlist_id, export.total, export.matched,
-                        export.written, export.status, unmatched)
+    return ExportResult(
+        source,
+        export.name,
+        playlist_id,
+        export.total,
+        export.matched,
+        export.written,
+        export.status,
+        unmatched,
+    )
 
 
-def _match_all(session: Session, api: SpotifyApi, songs: list[SongQuery],
-               min_confidence: float, export: SpotifyExport) -> tuple[list[str], list[dict]]:
+def _match_all(
+    session: Session,
+    api: SpotifyApi,
+    songs: list[SongQuery],
+    min_confidence: float,
+    export: SpotifyExport,
+) -> tuple[list[str], list[dict]]:
     stored = q.get_matches(session, (s.song_id for s in songs))
     uris: list[str] = []
     unmatched: list[dict] = []
@@ -155,8 +186,15 @@ def _match_all(session: Session, api: SpotifyApi, songs: list[SongQuery],
         if row is None:  # never searched: search now and keep the answer for next time
             match = find_match(api, song)
             c = match.candidate
-            q.save_match(session, song.song_id, c.uri if c else None, c.name if c else None,
-                         ", ".join(c.artists) if c else None, match.confidence, match.query)
+            q.save_match(
+                session,
+                song.song_id,
+                c.uri if c else None,
+                c.name if c else None,
+                ", ".join(c.artists) if c else None,
+                match.confidence,
+                match.query,
+            )
             uri, confidence = (c.uri if c else None), match.confidence
         else:
             uri, confidence = row.track_uri, row.confidence
@@ -165,9 +203,14 @@ def _match_all(session: Session, api: SpotifyApi, songs: list[SongQuery],
                 uris.append(uri)
             export.matched += 1
         else:
-            unmatched.append({"song_id": song.song_id, "title": song.title,
-                              "artists": list(song.artists),
-                              "confidence": round(confidence, 3)})
+            unmatched.append(
+                {
+                    "song_id": song.song_id,
+                    "title": song.title,
+                    "artists": list(song.artists),
+                    "confidence": round(confidence, 3),
+                }
+            )
         export.updated_at = q.now()
         session.commit()  # the match is kept even if a later search fails
     return uris, unmatched

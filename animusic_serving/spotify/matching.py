@@ -21,14 +21,25 @@ RELATION_WORDS = re.compile(
     r"\b(tv[ .-]?(size|ver(sion)?\.?|edit(ion)?|mix)|short[ .-]?(ver(sion)?\.?|size)|"
     r"full[ .-]?(ver(sion)?\.?|size)|op(ening)?[ .-]?ver(sion)?\.?|"
     r"ed(ing)?[ .-]?ver(sion)?\.?|anime[ .-]?(ver(sion)?\.?|edit(ion)?)|"
-    r"movie[ .-]?ver(sion)?\.?)(?=\W|$)", re.IGNORECASE)
+    r"movie[ .-]?ver(sion)?\.?)(?=\W|$)",
+    re.IGNORECASE,
+)
 # words that make a track a different take: penalised when only one side has them
-EDITION_WORDS = ("remix", "live", "instrumental", "karaoke", "acoustic", "off vocal",
-                 "english ver", "cover")
+EDITION_WORDS = (
+    "remix",
+    "live",
+    "instrumental",
+    "karaoke",
+    "acoustic",
+    "off vocal",
+    "english ver",
+    "cover",
+)
 BRACKETS = re.compile(r"\s*(\([^)]*\)|\[[^\]]*\]|「[^」]*」|『[^』]*』|【[^】]*】)\s*")
 # a bracket or subtitle that names a version is no alternative title
-VERSION_NOTE = re.compile(r"\b(ver\.?|version|mix|edit|remix|arrange(ment)?)(?=\W|$)",
-                          re.IGNORECASE)
+VERSION_NOTE = re.compile(
+    r"\b(ver\.?|version|mix|edit|remix|arrange(ment)?)(?=\W|$)", re.IGNORECASE
+)
 SUBTITLE = re.compile(r"\s+[~～〜-]\s*(.+?)\s*[~～〜-]?\s*$|\s*[~～〜]\s*(.+?)\s*[~～〜]?\s*$")
 
 HIGH_CONFIDENCE = 0.85  # stop searching: this is the track
@@ -64,8 +75,7 @@ class Match:
 def normalise(text: str) -> str:
     """Width-, case- and accent-insensitive, punctuation as spaces (matching only)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())
 
@@ -95,7 +105,7 @@ def title_variants(title: str) -> list[str]:
     add(main)
     subtitle = SUBTITLE.search(main)
     if subtitle:
-        add(main[:subtitle.start()])
+        add(main[: subtitle.start()])
         add(subtitle.group(1) or subtitle.group(2), alternative=True)
     for alternative in bracketed:
         add(alternative, alternative=True)
@@ -142,8 +152,9 @@ def confidence(song: SongQuery, candidate: Candidate) -> float:
     name = strip_relation_words(candidate.name)
     title_score = max((_similarity(v, name) for v in title_variants(song.title)), default=0.0)
     if song.artists:
-        artist_score = max((_similarity(a, c) for a in song.artists for c in candidate.artists),
-                           default=0.0)
+        artist_score = max(
+            (_similarity(a, c) for a in song.artists for c in candidate.artists), default=0.0
+        )
         score = 0.6 * title_score + 0.4 * artist_score
     else:
         score = title_score

@@ -15,9 +15,11 @@ class TokenCipher:
         try:
             self._fernet = Fernet(key.encode() if isinstance(key, str) else key)
         except (ValueError, TypeError):
-            raise TokenKeyError("must be a Fernet key: 32 url-safe base64-encoded bytes "
-                                "(python -c 'from cryptography.fernet import Fernet; "
-                                "print(Fernet.generate_key().decode())')") from None
+            raise TokenKeyError(
+                "must be a Fernet key: 32 url-safe base64-encoded bytes "
+                "(python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            ) from None
 
     def encrypt(self, token: str) -> bytes:
         return self._fernet.encrypt(token.encode())
@@ -27,5 +29,6 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(bytes(blob)).decode()
         except InvalidToken:
-            raise TokenKeyError("stored Spotify token cannot be decrypted (was "
-                                "ANIMUSIC_TOKEN_KEY changed?)") from None
+            raise TokenKeyError(
+                "stored Spotify token cannot be decrypted (was ANIMUSIC_TOKEN_KEY changed?)"
+            ) from None

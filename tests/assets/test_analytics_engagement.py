@@ -36,7 +36,10 @@ def check_summary(summary: pd.DataFrame) -> None:
     # likes a2, a4 (no duration: still counted) and b2 -> 3 / 6
     assert tf["likes"] == 3 and tf["like_rate"] == pytest.approx(0.5)
     low, high = wilson_by_hand(3, 6)
-    assert (tf["like_rate_ci_low"], tf["like_rate_ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (tf["like_rate_ci_low"], tf["like_rate_ci_high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
     assert low == pytest.approx(0.1876, abs=1e-4)
     # played: a1 (100 s), a2, a4 (liked at 0 s), b2; skipped before play: a3 (no row), b1 (0 s)
     assert (tf["plays"], tf["skipped_before_play"]) == (4, 2)
@@ -45,8 +48,13 @@ def check_summary(summary: pd.DataFrame) -> None:
     assert tf["watch_ratio"] == pytest.approx((0.5 + 1.0 + 0.0 + 0.5) / 4)
     assert tf["watch_ratio_ci_low"] <= tf["watch_ratio"] <= tf["watch_ratio_ci_high"]
     # random: 3 impression rows (one repeats a1, which tfidf showed first), 2 items
-    assert (rnd["impressions"], rnd["items"], rnd["likes"], rnd["plays"],
-            rnd["skipped_before_play"]) == (3, 2, 0, 1, 1)
+    assert (
+        rnd["impressions"],
+        rnd["items"],
+        rnd["likes"],
+        rnd["plays"],
+        rnd["skipped_before_play"],
+    ) == (3, 2, 0, 1, 1)
     assert rnd["like_rate"] == 0 and rnd["watch_ratio"] == pytest.approx(0.1)
 
 
@@ -105,9 +113,8 @@ def seeded_db(database_url):
 
 def test_resource_is_read_only(seeded_db):
     resource = ServingDatabaseResource(url=seeded_db)
-    with pytest.raises(DBAPIError, match="read-only"):
-        with resource.read_only() as conn:
-            conn.execute(text("DELETE FROM feedback"))
+    with pytest.raises(DBAPIError, match="read-only"), resource.read_only() as conn:
+        conn.execute(text("DELETE FROM feedback"))
     impressions, feedback = resource.engagement_frames()
     assert (len(impressions), len(feedback)) == (8, 6)
 
@@ -117,7 +124,8 @@ def test_asset_reads_postgres_and_writes_the_report(seeded_db, tmp_path):
         [engagement_report],
         resources={"serving_db": ServingDatabaseResource(url=seeded_db)},
         run_config={"ops": {"engagement_report": {"config": {"reports_dir": str(tmp_path)}}}},
-        instance=dg.DagsterInstance.ephemeral())
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success
     meta = result.asset_materializations_for_node("engagement_report")[0].metadata
     assert meta["impressions"].value == 8 and meta["feedback_rows"].value == 6
@@ -133,7 +141,8 @@ def test_asset_reads_postgres_and_writes_the_report(seeded_db, tmp_path):
         [adaptation_report],
         resources={"serving_db": ServingDatabaseResource(url=seeded_db)},
         run_config={"ops": {"adaptation_report": {"config": {"reports_dir": str(tmp_path)}}}},
-        instance=dg.DagsterInstance.ephemeral())
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     page = (out / "adaptation.html").read_text()
     assert "not enough data" in page  # 2 users, fewer than min_users reach a late exposure
 
@@ -143,7 +152,8 @@ def test_asset_on_an_empty_database_says_so(make_database, tmp_path):
         [engagement_report],
         resources={"serving_db": ServingDatabaseResource(url=make_database("analytics_empty"))},
         run_config={"ops": {"engagement_report": {"config": {"reports_dir": str(tmp_path)}}}},
-        instance=dg.DagsterInstance.ephemeral())
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     meta = result.asset_materializations_for_node("engagement_report")[0].metadata
     assert meta["impressions"].value == 0 and "not answerable yet" in meta["answers"].value
     assert meta["data_origin"].value == "no feedback recorded yet."

@@ -17,7 +17,9 @@ from animusic_assets.sources.rate_limiter import HostLimit, RateLimiter
 def test_collection_plan_matches_the_limits():
     plan = feasibility.collection_plan(1500)
     mal, anidb, yt = (plan.loc[s] for s in plan.index)
-    assert mal["requests"] == 3 + 3000 and mal["hours_of_requests"] == pytest.approx(3003 / 3600, abs=0.01)
+    assert mal["requests"] == 3 + 3000 and mal["hours_of_requests"] == pytest.approx(
+        3003 / 3600, abs=0.01
+    )
     assert anidb["requests"] == 1500 and anidb["days"] == 7.5 and anidb["calendar_days"] == 8
     assert yt["requests"] == 19200 and yt["hours_of_requests"] == pytest.approx(10.67, abs=0.01)
     assert plan["days"].idxmax() == "AniDB"
@@ -26,18 +28,31 @@ def test_collection_plan_matches_the_limits():
 
 
 def test_monthly_cost_adds_up():
-    cost = feasibility.monthly_cost({"app_host_per_month": 24, "database_per_month": 15,
-                                     "storage_per_gb_month": 0.1, "compute_per_hour": 0.5},
-                                    storage_gb=10, build_hours=0.5, builds_per_month=30)
+    cost = feasibility.monthly_cost(
+        {
+            "app_host_per_month": 24,
+            "database_per_month": 15,
+            "storage_per_gb_month": 0.1,
+            "compute_per_hour": 0.5,
+        },
+        storage_gb=10,
+        build_hours=0.5,
+        builds_per_month=30,
+    )
     assert cost.loc["storage (bundles, caches, databases)", "monthly"] == pytest.approx(1.0)
     assert cost.loc["pipeline builds", "monthly"] == pytest.approx(7.5)
     assert cost.loc["total", "monthly"] == pytest.approx(24 + 15 + 1 + 7.5)
 
 
 def test_step_summary():
-    steps = pd.DataFrame({"asset": ["a", "a", "a", "b"], "partition": [None] * 4,
-                          "status": ["SUCCESS", "SUCCESS", "FAILURE", "FAILURE"],
-                          "duration_s": [1.0, 3.0, 9.0, 2.0]})
+    steps = pd.DataFrame(
+        {
+            "asset": ["a", "a", "a", "b"],
+            "partition": [None] * 4,
+            "status": ["SUCCESS", "SUCCESS", "FAILURE", "FAILURE"],
+            "duration_s": [1.0, 3.0, 9.0, 2.0],
+        }
+    )
     table = feasibility.step_summary(steps)
     assert table.loc["a", ["steps", "failures", "median_s", "total_s"]].tolist() == [2, 1, 2.0, 4.0]
     assert table.loc["b", "failures"] == 1 and table.loc["b", "steps"] == 0
@@ -62,6 +77,7 @@ def test_requests_per_host(tmp_path):
 
 
 # ---------------------------------------------------------------- a real run's records
+
 
 @dg.asset
 def raw_pages():
@@ -93,14 +109,28 @@ def test_asset_reads_a_real_runs_records(database_url, tmp_path, monkeypatch):
         steps = read_steps(instance, 100)
         assert set(steps["asset"]) == {"raw_pages", "model", "scraped"}
         assert steps.loc[steps["asset"] == "raw_pages", "duration_s"].iloc[0] >= 0.2
-        assert sorted(steps.loc[steps["asset"] == "scraped", "partition"]) == ["0001-0050", "0051-0100"]
+        assert sorted(steps.loc[steps["asset"] == "scraped", "partition"]) == [
+            "0001-0050",
+            "0051-0100",
+        ]
 
         result = dg.materialize(
-            [feasibility_report], instance=instance,
+            [feasibility_report],
+            instance=instance,
             resources={"serving_db": ServingDatabaseResource(url=database_url)},
-            run_config={"ops": {"feasibility_report": {"config": {
-                "reports_dir": str(tmp_path / "reports"), "ingest_dir": str(tmp_path / "none"),
-                "n_anime": 1500, "builds_per_month": 30}}}})
+            run_config={
+                "ops": {
+                    "feasibility_report": {
+                        "config": {
+                            "reports_dir": str(tmp_path / "reports"),
+                            "ingest_dir": str(tmp_path / "none"),
+                            "n_anime": 1500,
+                            "builds_per_month": 30,
+                        }
+                    }
+                }
+            },
+        )
     assert result.success
     meta = result.asset_materializations_for_node("feasibility_report")[0].metadata
     assert meta["runs_read"].value == 3 and meta["steps_read"].value == 4
@@ -121,9 +151,16 @@ def test_asset_reads_a_real_runs_records(database_url, tmp_path, monkeypatch):
 
 def test_asset_on_a_fresh_instance(database_url, tmp_path):
     result = dg.materialize(
-        [feasibility_report], instance=dg.DagsterInstance.ephemeral(),
+        [feasibility_report],
+        instance=dg.DagsterInstance.ephemeral(),
         resources={"serving_db": ServingDatabaseResource(url=database_url)},
-        run_config={"ops": {"feasibility_report": {"config": {
-            "reports_dir": str(tmp_path), "ingest_dir": str(tmp_path / "none")}}}})
+        run_config={
+            "ops": {
+                "feasibility_report": {
+                    "config": {"reports_dir": str(tmp_path), "ingest_dir": str(tmp_path / "none")}
+                }
+            }
+        },
+    )
     meta = result.asset_materializations_for_node("feasibility_report")[0].metadata
     assert meta["runs_read"].value == 0 and meta["build_seconds"].value == 0

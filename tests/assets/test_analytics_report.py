@@ -19,16 +19,27 @@ def feedback_for(model: str, users: int, likes_by_exposure: list[bool]) -> pd.Da
     rows = []
     for u in range(users):
         for e, liked in enumerate(likes_by_exposure):
-            rows.append((u + 1, f"{model}-{u}-{e}", model, 200.0 if liked else 40.0, 200.0,
-                         liked, T0 + dt.timedelta(minutes=e)))
+            rows.append(
+                (
+                    u + 1,
+                    f"{model}-{u}-{e}",
+                    model,
+                    200.0 if liked else 40.0,
+                    200.0,
+                    liked,
+                    T0 + dt.timedelta(minutes=e),
+                )
+            )
     return pd.DataFrame(rows, columns=engagement.FEEDBACK_COLUMNS)
 
 
 @pytest.fixture(scope="module")
 def items():
-    frames = [feedback_for("improves", 6, [False] * 3 + [True] * 3),
-              feedback_for("flat", 6, [True, False, True, False, True, False]),
-              feedback_for("sparse", 2, [False] * 6)]
+    frames = [
+        feedback_for("improves", 6, [False] * 3 + [True] * 3),
+        feedback_for("flat", 6, [True, False, True, False, True, False]),
+        feedback_for("sparse", 2, [False] * 6),
+    ]
     return engagement.build_items(None, pd.concat(frames, ignore_index=True))
 
 
@@ -50,8 +61,19 @@ def test_early_vs_late(items):
 
 def test_noisy_difference_is_not_called(items):
     rng = np.random.default_rng(5)
-    rows = [(u, f"n-{u}-{e}", "noisy", 100.0, 200.0, bool(rng.random() < 0.5),
-             T0 + dt.timedelta(minutes=e)) for u in range(8) for e in range(6)]
+    rows = [
+        (
+            u,
+            f"n-{u}-{e}",
+            "noisy",
+            100.0,
+            200.0,
+            bool(rng.random() < 0.5),
+            T0 + dt.timedelta(minutes=e),
+        )
+        for u in range(8)
+        for e in range(6)
+    ]
     noisy = engagement.build_items(None, pd.DataFrame(rows, columns=engagement.FEEDBACK_COLUMNS))
     row = adaptation.early_vs_late(noisy, early_n=3).loc["noisy"]
     if row["like_rate_diff_ci_low"] <= 0 <= row["like_rate_diff_ci_high"]:
@@ -79,8 +101,10 @@ def test_report_renders_markdown_self_contained(items):
 
 
 def test_integers_print_as_integers():
-    frame = pd.DataFrame({"users": [400, 3], "rate": [0.25, 0.5], "big": [12345.0, 2.0]},
-                         index=pd.Index(["a", "b"], name="model"))
+    frame = pd.DataFrame(
+        {"users": [400, 3], "rate": [0.25, 0.5], "big": [12345.0, 2.0]},
+        index=pd.Index(["a", "b"], name="model"),
+    )
     table = md_table(frame)
     assert "| a | 400 | 0.250 | 12,345 |" in table and "400.000" not in table
     assert fmt(float("nan")) == "–" and fmt(7) == "7" and fmt(np.int64(12)) == "12"
@@ -109,10 +133,22 @@ def test_answers_find_the_real_difference_and_not_the_noise():
     for u in range(30):
         for e in range(8):
             # good: rising; flat and same: every third item liked, shifted, so equal rates
-            for model, liked in (("good", bool(rng.random() < 0.2 + 0.08 * e)),
-                                 ("flat", (u + e) % 3 == 0), ("same", (u + e + 1) % 3 == 0)):
-                rows.append((u, f"{model}-{u}-{e}", model, 200.0 if liked else 20.0, 200.0,
-                             liked, T0 + dt.timedelta(minutes=e)))
+            for model, liked in (
+                ("good", bool(rng.random() < 0.2 + 0.08 * e)),
+                ("flat", (u + e) % 3 == 0),
+                ("same", (u + e + 1) % 3 == 0),
+            ):
+                rows.append(
+                    (
+                        u,
+                        f"{model}-{u}-{e}",
+                        model,
+                        200.0 if liked else 20.0,
+                        200.0,
+                        liked,
+                        T0 + dt.timedelta(minutes=e),
+                    )
+                )
     items = engagement.build_items(None, pd.DataFrame(rows, columns=engagement.FEEDBACK_COLUMNS))
     text, found = trends.adaptation_answer(items, max_exposure=8)
     assert found["slope"].best == "good" and found["slope"].real

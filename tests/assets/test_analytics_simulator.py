@@ -31,12 +31,17 @@ def publish_bundle(root: Path, n_anime: int = 12, per_anime: int = 3) -> None:
     rng = np.random.default_rng(0)
     anime = [a + 1 for a in range(n_anime) for _ in range(per_anime)]
     n = len(anime)
-    songs = pd.DataFrame({
-        "song_id": [f"s{i}" for i in range(n)], "anime_id": np.asarray(anime, dtype=np.int64),
-        "relation": ["opening"] * n, "title": [f"Song {i}" for i in range(n)],
-        "anime_title": [f"Anime {a}" for a in anime],
-        "artists": [[f"Artist {i % 5}"] for i in range(n)],
-        "links": [json.dumps([{"platform": "youtube", "video_id": None, "url": None}])] * n})
+    songs = pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": np.asarray(anime, dtype=np.int64),
+            "relation": ["opening"] * n,
+            "title": [f"Song {i}" for i in range(n)],
+            "anime_title": [f"Anime {a}" for a in anime],
+            "artists": [[f"Artist {i % 5}"] for i in range(n)],
+            "links": [json.dumps([{"platform": "youtube", "video_id": None, "url": None}])] * n,
+        }
+    )
     builder = BundleBuilder(songs)
     centres = rng.normal(size=(n_anime, 8))
     builder.add_dense("minilm", centres[np.asarray(anime) - 1] + 0.3 * rng.normal(size=(n, 8)))
@@ -57,13 +62,27 @@ class Server:
     def __init__(self, database_url: str, bundle_dir: Path, log: Path, env: dict):
         self.url = f"http://127.0.0.1:{free_port()}"
         full = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
-        full.update({"ANIMUSIC_DATABASE_URL": database_url, "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
-                     **env})
+        full.update(
+            {"ANIMUSIC_DATABASE_URL": database_url, "ANIMUSIC_BUNDLE_DIR": str(bundle_dir), **env}
+        )
         self.log = open(log, "wb")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
-             self.url.rsplit(":", 1)[1], "--log-level", "warning"],
-            cwd=REPO, env=full, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "animusic_serving",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                self.url.rsplit(":", 1)[1],
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=full,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, log.read_text()
@@ -89,9 +108,22 @@ class Server:
 
 def simulate(api: str, bundle_dir: Path, *args: str) -> tuple[int, dict | None, str]:
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "simulate_traffic.py"), "--api", api,
-         "--bundle-dir", str(bundle_dir), "--user-lists", "", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            str(REPO / "scripts" / "simulate_traffic.py"),
+            "--api",
+            api,
+            "--bundle-dir",
+            str(bundle_dir),
+            "--user-lists",
+            "",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     return proc.returncode, (json.loads(last) if last.startswith("{") else None), proc.stderr
 
@@ -106,8 +138,18 @@ def bundle_dir(tmp_path_factory):
 def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, tmp_path):
     server = Server(database_url, bundle_dir, tmp_path / "api.log", {"ANIMUSIC_DEV_MODE": "1"})
     try:
-        code, stats, err = simulate(server.url, bundle_dir, "--users", "4", "--playlists", "5",
-                                    "--seconds", "40", "--record", str(tmp_path / "runs.jsonl"))
+        code, stats, err = simulate(
+            server.url,
+            bundle_dir,
+            "--users",
+            "4",
+            "--playlists",
+            "5",
+            "--seconds",
+            "40",
+            "--record",
+            str(tmp_path / "runs.jsonl"),
+        )
     finally:
         server.stop()
     assert code == 0, err
@@ -115,9 +157,13 @@ def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, 
     engine = create_engine(database_url)
     with engine.connect() as conn:
         shown = conn.execute(text("SELECT count(*) FROM impressions")).scalar_one()
-        rows = conn.execute(text("SELECT count(*), count(*) FILTER (WHERE liked) FROM feedback "
-                                 "JOIN users ON users.id = feedback.user_id "
-                                 "WHERE username LIKE 'sim_%'")).one()
+        rows = conn.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE liked) FROM feedback "
+                "JOIN users ON users.id = feedback.user_id "
+                "WHERE username LIKE 'sim_%'"
+            )
+        ).one()
     engine.dispose()
     assert shown >= 20 and rows == (stats["feedback"], stats["likes"])
     run = json.loads((tmp_path / "runs.jsonl").read_text())  # what the reports' origin reads
@@ -125,9 +171,11 @@ def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, 
     assert len(run["usernames"]) == 4 and all(u.startswith("sim_") for u in run["usernames"])
     assert run["user_source"] == "seeded synthetic users from the served catalog"
     result = dg.materialize(
-        [engagement_report], resources={"serving_db": ServingDatabaseResource(url=database_url)},
+        [engagement_report],
+        resources={"serving_db": ServingDatabaseResource(url=database_url)},
         run_config={"ops": {"engagement_report": {"config": {"reports_dir": str(tmp_path)}}}},
-        instance=dg.DagsterInstance.ephemeral())
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     meta = result.asset_materializations_for_node("engagement_report")[0].metadata
     assert meta["impressions"].value == shown and meta["users"].value == 4
     assert meta["feedback_without_impression"].value == 0
@@ -137,14 +185,16 @@ def test_dev_mode_traffic_feeds_the_engagement_report(database_url, bundle_dir, 
 
 
 def test_auth_mode_uses_session_tokens(database_url, bundle_dir, tmp_path):
-    server = Server(database_url, bundle_dir, tmp_path / "api.log",
-                    {"ANIMUSIC_SESSION_SECRET": SECRET})
+    server = Server(
+        database_url, bundle_dir, tmp_path / "api.log", {"ANIMUSIC_SESSION_SECRET": SECRET}
+    )
     try:
         code, stats, _ = simulate(server.url, bundle_dir, "--users", "1", "--playlists", "1")
         assert code == 1 and stats["errors"] > 0  # no token, no dev mode: refused
         token, _ = SessionSigner(SECRET, 3600).issue("tokenuser", None)
-        code, stats, err = simulate(server.url, bundle_dir, "--token", f"tokenuser={token}",
-                                    "--playlists", "2")
+        code, stats, err = simulate(
+            server.url, bundle_dir, "--token", f"tokenuser={token}", "--playlists", "2"
+        )
     finally:
         server.stop()
     assert code == 0 and stats["playlists"] == 2 and stats["errors"] == 0, (stats, err)

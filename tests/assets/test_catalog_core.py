@@ -19,17 +19,33 @@ def records():
     return json.loads(FIXTURE.read_text())
 
 
-@pytest.mark.parametrize("shown, expected", [
-    ("1.2M", 1_200_000), ("9.7K", 9_700), ("938,066", 938_066), ("938,066 views", 938_066),
-    ("12 likes", 12), ("1B", 1_000_000_000), ("No views", 0), (1234, 1234),
-    ("", None), (None, None), ("Like", None), ("likes", None), ("abc", None), (-5, None),
-])
+@pytest.mark.parametrize(
+    "shown, expected",
+    [
+        ("1.2M", 1_200_000),
+        ("9.7K", 9_700),
+        ("938,066", 938_066),
+        ("938,066 views", 938_066),
+        ("12 likes", 12),
+        ("1B", 1_000_000_000),
+        ("No views", 0),
+        (1234, 1234),
+        ("", None),
+        (None, None),
+        ("Like", None),
+        ("likes", None),
+        ("abc", None),
+        (-5, None),
+    ],
+)
 def test_parse_count(shown, expected):
     assert parse_count(shown) == expected
 
 
 def test_normalise_ignores_case_width_and_punctuation_but_ids_are_stable():
-    assert normalise("Shingeki no Kyojin: The Final Season!") == "shingeki no kyojin the final season"
+    assert (
+        normalise("Shingeki no Kyojin: The Final Season!") == "shingeki no kyojin the final season"
+    )
     assert normalise("ＦＵＬＬ　ＷＩＤＴＨ") == "full width"
     a = hashed_song_id("Tokyo Ghoul", "unravel", "opening")
     assert a == hashed_song_id("TOKYO GHOUL", "Unravel!", "Opening")
@@ -57,15 +73,20 @@ def test_build_catalog_merges_versions_and_keeps_punctuation():
 
 
 def test_build_catalog_ids_are_deterministic():
-    assert build_catalog(records())["song_id"].tolist() == build_catalog(records())["song_id"].tolist()
+    assert (
+        build_catalog(records())["song_id"].tolist() == build_catalog(records())["song_id"].tolist()
+    )
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r[0]["songs"][0].update(relation="theme park"), "unknown relation"),
-    (lambda r: r[0].update(mal_id=None), "mal_id"),
-    (lambda r: r[0]["songs"][0].update(title="  "), "without a title"),
-    (lambda r: r[0]["songs"][0]["credits"][0].update(role="singer"), "credit role"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r[0]["songs"][0].update(relation="theme park"), "unknown relation"),
+        (lambda r: r[0].update(mal_id=None), "mal_id"),
+        (lambda r: r[0]["songs"][0].update(title="  "), "without a title"),
+        (lambda r: r[0]["songs"][0]["credits"][0].update(role="singer"), "credit role"),
+    ],
+)
 def test_bad_records_raise_a_clear_error(mutate, message):
     data = records()
     mutate(data)
@@ -76,9 +97,16 @@ def test_bad_records_raise_a_clear_error(mutate, message):
 def test_song_document_holds_every_field():
     row = build_catalog(records()).query("title == 'unravel'").iloc[0].to_dict()
     doc = song_document(row)
-    for part in ("unravel", "Tokyo Ghoul", "opening theme", "vocals: TK from Ling tosite sigure",
-                 "genres: Action, Fantasy, Horror", "themes: Gore", "studio: Pierrot",
-                 "source: Manga"):
+    for part in (
+        "unravel",
+        "Tokyo Ghoul",
+        "opening theme",
+        "vocals: TK from Ling tosite sigure",
+        "genres: Action, Fantasy, Horror",
+        "themes: Gore",
+        "studio: Pierrot",
+        "source: Manga",
+    ):
         assert part in doc
     assert doc.index("unravel") == 0
 
@@ -100,14 +128,17 @@ def test_popularity_uses_views_first_then_members_then_song_count():
     assert set(top3["anime_id"]) == {5114}
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("Shingeki no Kyojin", "Shingeki no Kyojin Season 3 Part 2", True),
-    ("Initial D First Stage", "Initial D Second Stage", True),
-    ("Zoku Sayonara Zetsubou Sensei", "Sayonara Zetsubou Sensei", True),
-    ("Boku no Hero Academia 2nd Season", "Boku no Pico", False),
-    ("Mob Psycho 100", "Mob Psycho 100 II", True),
-    ("86", "Tokyo Ghoul", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("Shingeki no Kyojin", "Shingeki no Kyojin Season 3 Part 2", True),
+        ("Initial D First Stage", "Initial D Second Stage", True),
+        ("Zoku Sayonara Zetsubou Sensei", "Sayonara Zetsubou Sensei", True),
+        ("Boku no Hero Academia 2nd Season", "Boku no Pico", False),
+        ("Mob Psycho 100", "Mob Psycho 100 II", True),
+        ("86", "Tokyo Ghoul", False),
+    ],
+)
 def test_franchise_key_groups_seasons(a, b, same):
     from animusic_assets.core.franchise import franchise_key
 

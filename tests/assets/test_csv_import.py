@@ -19,10 +19,17 @@ def test_csv_rows_become_anime_records():
     fma = records[0]
     assert fma["title_english"] == "Fullmetal Alchemist: Brotherhood"
     assert fma["genres"] == ["Action", "Adventure", "Drama", "Fantasy"]
-    assert fma["tags"] == [{"name": "alchemy", "weight": 600.0}, {"name": "military", "weight": None}]
+    assert fma["tags"] == [
+        {"name": "alchemy", "weight": 600.0},
+        {"name": "military", "weight": None},
+    ]
     assert fma["mal_popularity"] == 3 and fma["anidb_anime_id"] == 6107
     again = fma["songs"][0]
-    assert again["sequence"] == 1 and again["credits"][0] == {"role": "vocals", "name": "YUI", "creator_id": None}
+    assert again["sequence"] == 1 and again["credits"][0] == {
+        "role": "vocals",
+        "name": "YUI",
+        "creator_id": None,
+    }
     platforms = [link["platform"] for link in again["links"]]
     assert platforms == ["youtube", "animethemes"]
     assert again["links"][0]["video_id"] is None  # never an invented id: a search URL
@@ -32,7 +39,9 @@ def test_csv_rows_become_anime_records():
 def test_broken_rows_are_rejected_with_a_reason_not_fatal():
     catalog, rejects = build_catalog_with_rejects(read_animusic_csv(FIXTURE))
     assert len(catalog) == 3
-    assert rejects == [{"mal_id": 22319, "song": "", "reason": "song without a title in anime 22319"}]
+    assert rejects == [
+        {"mal_id": 22319, "song": "", "reason": "song without a title in anime 22319"}
+    ]
 
 
 def test_missing_columns_and_bad_ids_are_clear_errors(tmp_path):

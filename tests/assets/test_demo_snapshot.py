@@ -12,9 +12,24 @@ RELATIONS = {"opening", "ending", "insert", "image"}
 CREDIT_ROLES = {"vocals", "lyrics", "composition", "arrangement", "chorus"}
 MEDIA_TYPES = {"tv", "movie", "ova", "ona", "special"}
 ANIME_KEYS = {
-    "mal_id", "anidb_anime_id", "title_romaji", "title_english", "title_japanese", "media_type",
-    "start_year", "genres", "themes", "demographic", "studios", "source", "mal_score", "mal_rank",
-    "mal_popularity", "mal_members", "tags", "songs",
+    "mal_id",
+    "anidb_anime_id",
+    "title_romaji",
+    "title_english",
+    "title_japanese",
+    "media_type",
+    "start_year",
+    "genres",
+    "themes",
+    "demographic",
+    "studios",
+    "source",
+    "mal_score",
+    "mal_rank",
+    "mal_popularity",
+    "mal_members",
+    "tags",
+    "songs",
 }
 SONG_KEYS = {"relation", "sequence", "title", "episodes", "credits", "links"}
 CREDIT_KEYS = {"role", "name", "creator_id"}
@@ -86,7 +101,9 @@ def test_relations_sequences_and_credits(snapshot):
         assert seq is None or (isinstance(seq, int) and seq >= 1), where
         if song["relation"] in {"insert", "image"}:
             assert seq is None, where
-        assert song["episodes"] is None or (isinstance(song["episodes"], str) and song["episodes"]), where
+        assert song["episodes"] is None or (
+            isinstance(song["episodes"], str) and song["episodes"]
+        ), where
         for credit in song["credits"]:
             assert credit["role"] in CREDIT_ROLES, where
             assert credit["name"].strip(), where
@@ -102,8 +119,10 @@ def test_no_duplicate_numbered_openings_or_endings(snapshot):
 
 
 def test_no_duplicate_songs_within_an_anime(snapshot):
-    keys = Counter((anime["mal_id"], song["relation"], song["title"].casefold())
-                   for anime, song in _songs(snapshot))
+    keys = Counter(
+        (anime["mal_id"], song["relation"], song["title"].casefold())
+        for anime, song in _songs(snapshot)
+    )
     assert [k for k, n in keys.items() if n > 1] == []
 
 
@@ -116,7 +135,11 @@ def test_links_are_youtube_searches_without_invented_ids(snapshot):
         assert link["video_id"] is None, where
         assert link["views"] is None and link["likes"] is None and link["fetched_at"] is None, where
         parts = urlsplit(link["url"])
-        assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.youtube.com", "/results"), where
+        assert (parts.scheme, parts.netloc, parts.path) == (
+            "https",
+            "www.youtube.com",
+            "/results",
+        ), where
         query = parse_qs(parts.query)["search_query"][0]
         assert song["title"] in query, where
         assert "watch?v=" not in link["url"] and "youtu.be" not in link["url"], where

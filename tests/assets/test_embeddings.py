@@ -18,19 +18,25 @@ from animusic_assets.core.embedding_cache import EmbeddingCache
 from animusic_assets.defs.models.transformers import minilm_model, mpnet_model
 from animusic_assets.resources.embedder import EmbeddingCacheResource
 
-_SONGS = [("Unravel", "Tokyo Ghoul", "TK from Ling tosite Sigure"),
-          ("Gurenge", "Demon Slayer", "LiSA"), ("Blue Bird", "Naruto Shippuden", "Ikimono-gakari"),
-          ("Again", "Fullmetal Alchemist: Brotherhood", "YUI"),
-          ("Guren no Yumiya", "Attack on Titan", "Linked Horizon"),
-          ("The Real Folk Blues", "Cowboy Bebop", "The Seatbelts feat. Mai Yamane"),
-          ("Silhouette", "Naruto Shippuden", "KANA-BOON"), ("Kaikai Kitan", "Jujutsu Kaisen", "Eve"),
-          ("Idol", "Oshi no Ko", "YOASOBI"), ("Cruel Angel's Thesis", "Neon Genesis Evangelion",
-                                            "Yoko Takahashi")]
+_SONGS = [
+    ("Unravel", "Tokyo Ghoul", "TK from Ling tosite Sigure"),
+    ("Gurenge", "Demon Slayer", "LiSA"),
+    ("Blue Bird", "Naruto Shippuden", "Ikimono-gakari"),
+    ("Again", "Fullmetal Alchemist: Brotherhood", "YUI"),
+    ("Guren no Yumiya", "Attack on Titan", "Linked Horizon"),
+    ("The Real Folk Blues", "Cowboy Bebop", "The Seatbelts feat. Mai Yamane"),
+    ("Silhouette", "Naruto Shippuden", "KANA-BOON"),
+    ("Kaikai Kitan", "Jujutsu Kaisen", "Eve"),
+    ("Idol", "Oshi no Ko", "YOASOBI"),
+    ("Cruel Angel's Thesis", "Neon Genesis Evangelion", "Yoko Takahashi"),
+]
 _GENRES = ["Action, Fantasy", "Drama, Romance", "Comedy, Slice of Life", "Sports", "Sci-Fi, Mecha"]
 _RELATIONS = ["opening theme", "ending theme", "insert song", "image song", "opening theme"]
-DOCS = [f"{title} ({i}). {anime}. {_RELATIONS[i % 5]}. vocals: {artist}. "
-        f"genres: {_GENRES[(i // 10) % 5]}. studio: Studio {i % 7}. source: Manga"
-        for i, (title, anime, artist) in ((i, _SONGS[i % 10]) for i in range(50))]
+DOCS = [
+    f"{title} ({i}). {anime}. {_RELATIONS[i % 5]}. vocals: {artist}. "
+    f"genres: {_GENRES[(i // 10) % 5]}. studio: Studio {i % 7}. source: Manga"
+    for i, (title, anime, artist) in ((i, _SONGS[i % 10]) for i in range(50))
+]
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +191,11 @@ def test_unknown_model_and_bad_mode_are_rejected():
         emb.encode_documents("minilm", DOCS[:1], None, mode="turbo")
 
 
-@pytest.mark.skipif(not (emb.models_dir() / "all-mpnet-base-v2" / "config.json").is_file(),
-                    reason=f"MPNet weights not unpacked in {emb.models_dir() / 'all-mpnet-base-v2'} "
-                           f"(run `make weights`)")
+@pytest.mark.skipif(
+    not (emb.models_dir() / "all-mpnet-base-v2" / "config.json").is_file(),
+    reason=f"MPNet weights not unpacked in {emb.models_dir() / 'all-mpnet-base-v2'} "
+    f"(run `make weights`)",
+)
 def test_mpnet_embeds_768_d(cache):
     vectors, stats = emb.encode_documents_with_stats("mpnet", DOCS[:4], cache, mode="exact")
     assert vectors.shape == (4, 768) and stats.misses == 4
@@ -195,6 +203,7 @@ def test_mpnet_embeds_768_d(cache):
 
 
 # ---- Dagster assets ------------------------------------------------------------------------
+
 
 @dg.asset(name="song_documents")
 def _documents() -> pd.Series:
@@ -215,11 +224,19 @@ def test_minilm_asset_reports_cache_use(tmp_path):
 
 
 def test_mpnet_asset_fails_clearly_without_weights(tmp_path):
-    resources = {"embedding_cache": EmbeddingCacheResource(root=str(tmp_path / "cache"),
-                                                           models_dir=str(tmp_path / "models"))}
-    result = dg.materialize([_documents, mpnet_model], resources=resources, raise_on_error=False,
-                            selection=["mpnet_model", "song_documents"])
+    resources = {
+        "embedding_cache": EmbeddingCacheResource(
+            root=str(tmp_path / "cache"), models_dir=str(tmp_path / "models")
+        )
+    }
+    result = dg.materialize(
+        [_documents, mpnet_model],
+        resources=resources,
+        raise_on_error=False,
+        selection=["mpnet_model", "song_documents"],
+    )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "make weights" in str(failure.event_specific_data.error.message) or \
-        "make weights" in str(failure.event_specific_data.user_failure_data.description)
+    assert "make weights" in str(
+        failure.event_specific_data.error.message
+    ) or "make weights" in str(failure.event_specific_data.user_failure_data.description)

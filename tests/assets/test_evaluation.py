@@ -35,9 +35,13 @@ def test_metrics_match_hand_computed_values():
 
 
 def test_split_is_seeded_half_and_halves_are_disjoint():
-    lists = pd.DataFrame({"user_id": ["a"] * 6 + ["b"] * 3 + ["c"] * 8,
-                          "mal_id": [*range(1, 7), 1, 2, 3, *range(1, 9)],
-                          "rating": [9, 8, 10, 9, 8, 2] + [9, 9, 9] + [10] * 8})
+    lists = pd.DataFrame(
+        {
+            "user_id": ["a"] * 6 + ["b"] * 3 + ["c"] * 8,
+            "mal_id": [*range(1, 7), 1, 2, 3, *range(1, 9)],
+            "rating": [9, 8, 10, 9, 8, 2] + [9, 9, 9] + [10] * 8,
+        }
+    )
     splits = split_users(lists, catalog_anime=np.arange(1, 9), min_liked=4)
     assert [s.user_id for s in splits] == ["a", "c"]  # b has too few liked anime
     a = splits[0]
@@ -62,10 +66,16 @@ def _bundle(n_anime=12, per_anime=3, seed=0):
     rng = np.random.default_rng(seed)
     anime = np.repeat(np.arange(1, n_anime + 1), per_anime)
     n = len(anime)
-    songs = pd.DataFrame({"song_id": [f"s{i}" for i in range(n)], "anime_id": anime,
-                          "relation": "opening", "title": [f"t{i}" for i in range(n)],
-                          "anime_title": [f"a{a}" for a in anime],
-                          "franchise": [f"f{a}" for a in anime]})
+    songs = pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": anime,
+            "relation": "opening",
+            "title": [f"t{i}" for i in range(n)],
+            "anime_title": [f"a{a}" for a in anime],
+            "franchise": [f"f{a}" for a in anime],
+        }
+    )
     b = BundleBuilder(songs)
     counts = np.zeros((n, 3))
     counts[:, 0] = anime % 2 == 0
@@ -116,8 +126,13 @@ def test_feedback_loop_likes_only_held_out_anime_and_counts_exposures():
 
 
 def test_synthetic_lists_give_users_a_taste():
-    catalog = pd.DataFrame({"anime_id": range(1, 41), "genres": [["A"] if i % 2 else ["B"] for i in range(40)],
-                            "studios": [["S"]] * 40})
+    catalog = pd.DataFrame(
+        {
+            "anime_id": range(1, 41),
+            "genres": [["A"] if i % 2 else ["B"] for i in range(40)],
+            "studios": [["S"]] * 40,
+        }
+    )
     lists = synthetic_user_lists(catalog, n_users=20)
     assert lists["user_id"].nunique() >= 15
     assert set(lists["rating"]) <= {9.0, 6.0}
@@ -149,24 +164,39 @@ def test_html_report_has_answers_intervals_and_integers():
     per_user_frame = pd.concat(per_user, ignore_index=True)
     assert len(per_user_frame) == len(models) * len(users)
     # the per-user values average to the table's
-    assert per_user_frame.groupby("model")["NDCG@3"].mean()["tfidf"] == \
-        pytest.approx(table.loc["tfidf", "NDCG@3"])
+    assert per_user_frame.groupby("model")["NDCG@3"].mean()["tfidf"] == pytest.approx(
+        table.loc["tfidf", "NDCG@3"]
+    )
     events = feedback_loop.simulate(bundle, users[:5], n_playlists=3)
-    report = report_html.build(table, per_user_frame, events, metric="NDCG@3",
-                               bundle_version="v1", source="test users",
-                               verdict_lines=["tfidf: better than random"], max_exposure=3,
-                               models_meta=bundle.manifest["models"])
+    report = report_html.build(
+        table,
+        per_user_frame,
+        events,
+        metric="NDCG@3",
+        bundle_version="v1",
+        source="test users",
+        verdict_lines=["tfidf: better than random"],
+        max_exposure=3,
+        models_meta=bundle.manifest["models"],
+    )
     assert report.origin.startswith("offline evaluation, not live listeners: 8 users' lists")
     assert report.answers[0].startswith("**Ranking:**") and "paired bootstrap" in report.answers[0]
     assert report.answers[1].startswith("**Feedback loop:**")
-    beat = int((table.loc[["tfidf", "hybrid"], "NDCG@3"] > table.loc[["popular", "random"],
-                                                                  "NDCG@3"].max()).sum())
-    assert report.answers[2].startswith(f"**Against the baselines:** {beat} of 2 models beat "
-                                        "popular and random on NDCG@3 (")
+    beat = int(
+        (
+            table.loc[["tfidf", "hybrid"], "NDCG@3"]
+            > table.loc[["popular", "random"], "NDCG@3"].max()
+        ).sum()
+    )
+    assert report.answers[2].startswith(
+        f"**Against the baselines:** {beat} of 2 models beat popular and random on NDCG@3 ("
+    )
     page = report.html()
     assert "<strong>Ranking:</strong>" in page and "**" not in page
     md = report.markdown()
-    assert re.search(r"\| tfidf \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+ \|", md)  # rank: an integer
+    assert re.search(
+        r"\| tfidf \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+ \|", md
+    )  # rank: an integer
     assert "8 users' lists" in report.origin and "8.000" not in md
     assert page.count("data:image/png;base64,") == 2 and "<table>" in page
     assert "Tuned weights of this bundle" in page  # the hybrid's, from the manifest

@@ -30,15 +30,19 @@ def fake():
 
 def _backfill(defs, resources, instance, keys):
     assets = list(defs.assets)
-    ranking = dg.materialize(assets, selection=["mal_ranking"], resources=resources, instance=instance)
+    ranking = dg.materialize(
+        assets, selection=["mal_ranking"], resources=resources, instance=instance
+    )
     assert ranking.success
     for key in keys:
-        result = dg.materialize(assets, selection=STAGES, partition_key=key, resources=resources, instance=instance)
+        result = dg.materialize(
+            assets, selection=STAGES, partition_key=key, resources=resources, instance=instance
+        )
         assert result.success, key
 
 
 def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
-    fake.english_only.add(1004)                       # romaji search finds nothing relevant
+    fake.english_only.add(1004)  # romaji search finds nothing relevant
     fake.inject("mal_api", "/v2/anime/1003", "429=0.2")  # Retry-After honoured
     fake.inject("anidb", "/anime/5004", "503")
     fake.inject("mal_web", "/anime/1005", "timeout=1.5")  # client timeout 1 s, then retried
@@ -68,13 +72,17 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     for site in ("anidb", "youtube"):
         assert max_in_window([r["t"] for r in log if r["site"] == site], 1.0) <= FAST_RATE + 1
     (tmp_path / "requests_per_minute.json").write_text(json.dumps(per_minute))
-    print(f"\nbackfill of 3 partitions: {len(log)} requests in {elapsed:.1f} s; "
-          f"per host per minute: {per_minute}")
+    print(
+        f"\nbackfill of 3 partitions: {len(log)} requests in {elapsed:.1f} s; "
+        f"per host per minute: {per_minute}"
+    )
 
     # catalog through the unchanged anime_records -> catalog chain
-    result = dg.materialize([ingest_assets.anime_records, catalog_assets.catalog],
-                            resources={"anime_source": LiveAnimeSource(data_dir=str(tmp_path / "ingest"))},
-                            instance=instance)
+    result = dg.materialize(
+        [ingest_assets.anime_records, catalog_assets.catalog],
+        resources={"anime_source": LiveAnimeSource(data_dir=str(tmp_path / "ingest"))},
+        instance=instance,
+    )
     assert result.success
     catalog = result.output_for_node("catalog")
     assert set(catalog["anime_id"]) == {1001, 1002, 1003, 1004, 1005, 1006}
@@ -85,7 +93,11 @@ def test_backfill_of_three_partitions_yields_catalog_rows(fake, tmp_path):
     row = fake_rows[fake_rows["anime_id"] == 1004].iloc[0]  # found through the English title
     stored = resource.store().get("youtube", 1004)["links"]
     assert stored and all("(English)" in link["query"] for link in stored.values())
-    assert row["views"] > 0 and row["likes"] == 321 and row["anime_title"] == "Fake Show 4: Blue & Gold!"
+    assert (
+        row["views"] > 0
+        and row["likes"] == 321
+        and row["anime_title"] == "Fake Show 4: Blue & Gold!"
+    )
     assert {c["role"] for c in row["credits"]} >= {"vocals", "lyrics"}
     assert fake_rows["mal_rank"].notna().all() and fake_rows["anidb_anime_id"].notna().all()
 

@@ -28,9 +28,21 @@ def fake():
 
 
 def _worker(config: dict, stage: str, ids: list[int]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.assets.fakesite.worker", json.dumps(config), stage,
-                             *map(str, ids)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.assets.fakesite.worker",
+            json.dumps(config),
+            stage,
+            *map(str, ids),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _result(proc: subprocess.Popen, timeout: float = 60) -> dict:
@@ -41,8 +53,10 @@ def _result(proc: subprocess.Popen, timeout: float = 60) -> dict:
     try:
         return json.loads(lines[-1])
     except (IndexError, ValueError):
-        pytest.fail(f"worker exited {proc.returncode} without a summary\n--- stdout\n{out}"
-                    f"\n--- stderr\n{err}")
+        pytest.fail(
+            f"worker exited {proc.returncode} without a summary\n--- stdout\n{out}"
+            f"\n--- stderr\n{err}"
+        )
 
 
 def test_ban_page_stops_the_partition_and_is_never_cached(fake, tmp_path):
@@ -51,26 +65,48 @@ def test_ban_page_stops_the_partition_and_is_never_cached(fake, tmp_path):
     assets = [a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
     resources = {"live_sites": resource}
     assert dg.materialize(assets, selection=["mal_ranking"], resources=resources).success
-    assert dg.materialize(assets, selection=["mal_details", "mal_pages"], partition_key="0003-0004",
-                          resources=resources).success
+    assert dg.materialize(
+        assets,
+        selection=["mal_details", "mal_pages"],
+        partition_key="0003-0004",
+        resources=resources,
+    ).success
     fake.inject("anidb", "/anime/5003", "ban")
-    result = dg.materialize(assets, selection=["anidb_anime"], partition_key="0003-0004", resources=resources,
-                            raise_on_error=False)
+    result = dg.materialize(
+        assets,
+        selection=["anidb_anime"],
+        partition_key="0003-0004",
+        resources=resources,
+        raise_on_error=False,
+    )
     assert not result.success
     anidb_log = fake.requests("anidb")
-    assert [r["path"] for r in anidb_log] == ["/anime/5003"]  # stopped: 5004 never asked for, no retry
+    assert [r["path"] for r in anidb_log] == [
+        "/anime/5003"
+    ]  # stopped: 5004 never asked for, no retry
     cache = PageCache(tmp_path / "pages")
     assert cache.get(f"{fake.base('anidb')}/anime/5003", None) is None
     assert resource.store().get("anidb", 1003) is None
     # other hosts are not affected by AniDB's ban
-    assert dg.materialize(assets, selection=["mal_details", "mal_pages"], partition_key="0005-0006",
-                          resources=resources).success
+    assert dg.materialize(
+        assets,
+        selection=["mal_details", "mal_pages"],
+        partition_key="0005-0006",
+        resources=resources,
+    ).success
     # the ban is shared state: another run stops before sending anything to AniDB
-    again = dg.materialize(assets, selection=["anidb_anime"], partition_key="0005-0006", resources=resources,
-                           raise_on_error=False)
+    again = dg.materialize(
+        assets,
+        selection=["anidb_anime"],
+        partition_key="0005-0006",
+        resources=resources,
+        raise_on_error=False,
+    )
     assert not again.success and len(fake.requests("anidb")) == 1
     failure = next(e for e in again.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "blocked" in str(failure.event_specific_data.error.cause or failure.event_specific_data.error)
+    assert "blocked" in str(
+        failure.event_specific_data.error.cause or failure.event_specific_data.error
+    )
 
 
 def test_daily_cap_holds_across_two_processes(fake, tmp_path):
@@ -94,8 +130,9 @@ def test_killed_run_resumes_with_zero_refetches(fake, tmp_path):
     fake.inject("mal_web", f"/anime/{ids[3]}", "hang=20")  # the run is killed while waiting here
     proc = _worker(config, "mal_page", ids)
     deadline = time.time() + 30
-    while time.time() < deadline and not any(r["status"] == "hang" or r["path"] == f"/anime/{ids[3]}"
-                                             for r in fake.requests("mal_web")):
+    while time.time() < deadline and not any(
+        r["status"] == "hang" or r["path"] == f"/anime/{ids[3]}" for r in fake.requests("mal_web")
+    ):
         time.sleep(0.05)
     time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
@@ -152,13 +189,21 @@ def test_rate_limiter_spacing_and_persistence(tmp_path):
         slept.append(s)
         now[0] += s
 
-    limiter = RateLimiter(tmp_path / "rl.sqlite3", {"anidb": HostLimit(0.5, daily_cap=200)},
-                          clock=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(
+        tmp_path / "rl.sqlite3",
+        {"anidb": HostLimit(0.5, daily_cap=200)},
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
     for _ in range(4):
         limiter.acquire("anidb")
     assert now[0] - 1000.0 == pytest.approx(6.0)  # 1 request / 2 s: 4 requests span 6 s
-    restarted = RateLimiter(tmp_path / "rl.sqlite3", {"anidb": HostLimit(0.5, daily_cap=200)},
-                            clock=lambda: now[0], sleep=sleep)
+    restarted = RateLimiter(
+        tmp_path / "rl.sqlite3",
+        {"anidb": HostLimit(0.5, daily_cap=200)},
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
     t0 = now[0]
     restarted.acquire("anidb")  # the bucket survived the "restart": still has to wait 2 s
     assert now[0] - t0 == pytest.approx(2.0) and restarted.used_today("anidb") == 5

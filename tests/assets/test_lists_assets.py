@@ -19,11 +19,19 @@ UNIQUE_ANIME = list(range(30, 40))  # in the catalog, listed by one evaluation u
 @dg.asset(name="catalog")
 def stub_catalog() -> pd.DataFrame:
     ids = list(range(1, 2 * N_FRANCHISES + 1)) + UNIQUE_ANIME
-    titles = [f"Show {(a + 1) // 2}" + (" Season 2" if a % 2 == 0 else "")
-              for a in range(1, 2 * N_FRANCHISES + 1)] + [f"Solo {a}" for a in UNIQUE_ANIME]
+    titles = [
+        f"Show {(a + 1) // 2}" + (" Season 2" if a % 2 == 0 else "")
+        for a in range(1, 2 * N_FRANCHISES + 1)
+    ] + [f"Solo {a}" for a in UNIQUE_ANIME]
     # genres/studios: what synthetic evaluation users (no evaluation file) are made from
-    return pd.DataFrame({"anime_id": ids, "anime_title": titles,
-                         "genres": [["Drama"]] * len(ids), "studios": [["S"]] * len(ids)})
+    return pd.DataFrame(
+        {
+            "anime_id": ids,
+            "anime_title": titles,
+            "genres": [["Drama"]] * len(ids),
+            "studios": [["S"]] * len(ids),
+        }
+    )
 
 
 def training_rows(n_users: int = 70, seed: int = 0) -> list[tuple]:
@@ -32,46 +40,60 @@ def training_rows(n_users: int = 70, seed: int = 0) -> list[tuple]:
     rows = []
     for u in range(n_users):
         for f in rng.choice(N_FRANCHISES, size=3, replace=False):
-            rows += [(f"t{u}", 2 * f + 1, int(rng.integers(8, 11)), "completed", "test"),
-                     (f"t{u}", 2 * f + 2, int(rng.integers(8, 11)), "completed", "test")]
+            rows += [
+                (f"t{u}", 2 * f + 1, int(rng.integers(8, 11)), "completed", "test"),
+                (f"t{u}", 2 * f + 2, int(rng.integers(8, 11)), "completed", "test"),
+            ]
     return rows
 
 
 def write(path, rows) -> str:
     pd.DataFrame(rows, columns=["user_id", "mal_id", "rating", "status", "source"]).to_csv(
-        path, index=False)
+        path, index=False
+    )
     return str(path)
 
 
 def materialize(train: str, evaluation: str, database_url: str = "", **config):
     return dg.materialize(
         [stub_catalog, anime_lists, lists_model, lists_model_valid],
-        resources={"anime_lists_source": AnimeListsResource(public_lists_path=train,
-                                                            database_url=database_url),
-                   "user_lists": UserListsResource(path=evaluation)},
+        resources={
+            "anime_lists_source": AnimeListsResource(
+                public_lists_path=train, database_url=database_url
+            ),
+            "user_lists": UserListsResource(path=evaluation),
+        },
         run_config={"ops": {"lists_model": {"config": {"l2_grid": [1.0, 10.0], **config}}}},
     )
 
 
 def test_lists_are_gathered_cleaned_and_trained_behind_the_check(tmp_path):
-    bad = [("t0", 5000, 9, "completed", "test"),  # an id nobody else knows
-           ("t0", 1, 12, "completed", "test"),  # out of range
-           ("t1", "x", 9, "completed", "test")]
+    bad = [
+        ("t0", 5000, 9, "completed", "test"),  # an id nobody else knows
+        ("t0", 1, 12, "completed", "test"),  # out of range
+        ("t1", "x", 9, "completed", "test"),
+    ]
     rows = training_rows()
     train = write(tmp_path / "train.csv", rows + bad + rows[:2])  # + 2 duplicates
     result = materialize(train, str(tmp_path / "absent.csv"))
     assert result.success
     meta = result.asset_materializations_for_node("anime_lists")[0].metadata
     assert meta["rows_kept"].value == len(rows)
-    assert meta["set_aside_by_reason"].value == {"unknown_anime": 1, "rating_out_of_range": 1,
-                                                 "bad_mal_id": 1, "duplicate": 2}
+    assert meta["set_aside_by_reason"].value == {
+        "unknown_anime": 1,
+        "rating_out_of_range": 1,
+        "bad_mal_id": 1,
+        "duplicate": 2,
+    }
     assert meta["users"].value == 70 and meta["anime"].value == 2 * N_FRANCHISES
     model = result.output_for_node("lists_model")
     assert model.n_anime == 2 * N_FRANCHISES and model.weights.dtype == np.float32
     check = result.get_asset_check_evaluations()[0]
     assert check.passed and check.metadata["sequel_share"].value == 1.0
-    assert not any(isinstance(v, str) and v.startswith("t") for v in
-                   result.output_for_node("anime_lists")["user_key"])
+    assert not any(
+        isinstance(v, str) and v.startswith("t")
+        for v in result.output_for_node("anime_lists")["user_key"]
+    )
 
 
 def test_too_few_lists_leave_the_model_out_with_a_reason(tmp_path):
@@ -99,9 +121,13 @@ def evaluation_rows() -> list[tuple]:
 
 def held_out_of_eU(evaluation: str):
     lists = pd.read_csv(evaluation)[["user_id", "mal_id", "rating"]].astype({"rating": float})
-    split = next(s for s in split_users(lists.astype({"user_id": str}),
-                                        np.array(list(range(1, 21)) + UNIQUE_ANIME))
-                 if s.user_id == "eU")
+    split = next(
+        s
+        for s in split_users(
+            lists.astype({"user_id": str}), np.array(list(range(1, 21)) + UNIQUE_ANIME)
+        )
+        if s.user_id == "eU"
+    )
     return split
 
 
@@ -130,15 +156,21 @@ def test_held_out_anime_never_reach_training_from_the_same_file(tmp_path):
 
 
 def test_lists_imported_into_the_api_database_are_read(tmp_path, database_url):
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
-                           if database_url.startswith("postgresql://") else database_url)
+    engine = create_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+        if database_url.startswith("postgresql://")
+        else database_url
+    )
     with engine.begin() as conn:
         for u in range(3):
-            user = conn.execute(text("INSERT INTO users (username) VALUES (:n) RETURNING id"),
-                                {"n": f"listener{u}"}).scalar_one()
+            user = conn.execute(
+                text("INSERT INTO users (username) VALUES (:n) RETURNING id"), {"n": f"listener{u}"}
+            ).scalar_one()
             for mal in (1, 2, 7777):
-                conn.execute(text("INSERT INTO anime_list_entries (user_id, mal_id) "
-                                  "VALUES (:u, :m)"), {"u": user, "m": mal})
+                conn.execute(
+                    text("INSERT INTO anime_list_entries (user_id, mal_id) VALUES (:u, :m)"),
+                    {"u": user, "m": mal},
+                )
     engine.dispose()
     train = write(tmp_path / "train.csv", training_rows())
     result = materialize(train, "", database_url=database_url)

@@ -23,8 +23,9 @@ def test_ease_on_two_anime_matches_the_hand_computed_ridge_weights():
     # u1 lists anime 10 and 20, u2 only 10: G = [[2, 1], [1, 1]]; with λ = 1,
     # P = (G + I)^-1 = 1/5 [[2, -1], [-1, 3]], B[0,1] = -P01/P11 = 1/3, B[1,0] = -P10/P00 = 1/2
     # (the ridge regressions of one anime's column on the other: 1/(2+1) and 1/(1+1))
-    model = lm.train_lists_model(pairs_of([("u1", 10), ("u1", 20), ("u2", 10)]), l2=1.0,
-                                 min_anime_users=1)
+    model = lm.train_lists_model(
+        pairs_of([("u1", 10), ("u1", 20), ("u2", 10)]), l2=1.0, min_anime_users=1
+    )
     assert model.anime_ids.tolist() == [10, 20]
     assert model.weights is not None and model.weights.dtype == np.float32
     np.testing.assert_allclose(model.weights, [[0, 1 / 3], [1 / 2, 0]], rtol=1e-5)
@@ -45,16 +46,16 @@ def test_rare_anime_are_set_aside_and_duplicates_count_once():
 
 def random_pairs(n_users=60, n_anime=12, seed=0):
     rng = np.random.default_rng(seed)
-    rows = [(f"u{u}", a) for u in range(n_users) for a in range(1, n_anime + 1)
-            if rng.random() < 0.4]
+    rows = [
+        (f"u{u}", a) for u in range(n_users) for a in range(1, n_anime + 1) if rng.random() < 0.4
+    ]
     return pairs_of(rows)
 
 
 def test_above_the_dense_limit_each_row_keeps_its_top_k_weights():
     pairs = random_pairs()
     dense = lm.train_lists_model(pairs, l2=10.0, min_anime_users=1)
-    sparse = lm.train_lists_model(pairs, l2=10.0, min_anime_users=1, dense_max_anime=5,
-                                  top_k=4)
+    sparse = lm.train_lists_model(pairs, l2=10.0, min_anime_users=1, dense_max_anime=5, top_k=4)
     assert sparse.weights is None and sparse.params["storage"] == "top_k"
     assert sparse.knn_rows.shape == (12, 4) and sparse.knn_weights.dtype == np.float32
     for i in range(12):
@@ -67,14 +68,23 @@ def test_above_the_dense_limit_each_row_keeps_its_top_k_weights():
 
 
 def test_bad_rows_are_set_aside_and_counted_never_raised():
-    raw = pd.DataFrame({
-        "user_id": ["a", "a", "a", "b", "b", "", "c", "c", "c"],
-        "mal_id": ["1", "1", "2", "3", "abc", "1", "999", "2", "1.5"],
-        "rating": ["9", "8", "11", "-1", "7", "9", "9", "", "8"],
-        "status": ["completed"] * 9, "source": ["t"] * 9})
+    raw = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", "", "c", "c", "c"],
+            "mal_id": ["1", "1", "2", "3", "abc", "1", "999", "2", "1.5"],
+            "rating": ["9", "8", "11", "-1", "7", "9", "9", "", "8"],
+            "status": ["completed"] * 9,
+            "source": ["t"] * 9,
+        }
+    )
     clean, set_aside = clean_lists(raw, known_anime=[1, 2, 3])
-    assert set_aside == {"duplicate": 1, "rating_out_of_range": 1, "bad_mal_id": 2,
-                         "missing_user": 1, "unknown_anime": 1}
+    assert set_aside == {
+        "duplicate": 1,
+        "rating_out_of_range": 1,
+        "bad_mal_id": 2,
+        "missing_user": 1,
+        "unknown_anime": 1,
+    }
     assert len(clean) + sum(set_aside.values()) == len(raw)
     assert sorted(clean["mal_id"].tolist()) == [1, 2, 3]
     assert clean["rating"].tolist().count(-1.0) == 2  # -1 and empty: listed, unscored
@@ -97,10 +107,15 @@ def test_empty_and_headerless_files_give_no_rows(tmp_path):
 
 
 def test_positives_are_high_ratings_and_finished_unscored_entries():
-    lists = pd.DataFrame({"user_key": ["k"] * 5, "mal_id": [1, 2, 3, 4, 5],
-                          "rating": [8.0, 7.0, -1.0, -1.0, -1.0],
-                          "status": ["completed", "completed", "completed", "dropped",
-                                     "imported"], "source": ["t"] * 5})
+    lists = pd.DataFrame(
+        {
+            "user_key": ["k"] * 5,
+            "mal_id": [1, 2, 3, 4, 5],
+            "rating": [8.0, 7.0, -1.0, -1.0, -1.0],
+            "status": ["completed", "completed", "completed", "dropped", "imported"],
+            "source": ["t"] * 5,
+        }
+    )
     assert positive_pairs(lists)["mal_id"].tolist() == [1, 3, 5]
     assert positive_pairs(lists, min_rating=7)["mal_id"].tolist() == [1, 2, 3, 5]
 
@@ -109,14 +124,22 @@ def test_held_out_pairs_are_dropped_for_their_user_only():
     pairs = pairs_of([("u1", 1), ("u1", 2), ("u2", 2)])
     kept, dropped = drop_held_out(pairs, [("u1", [2]), ("nobody", [1])])
     assert dropped == 1
-    assert set(map(tuple, kept.to_numpy().tolist())) == {(user_key("u1"), 1),
-                                                         (user_key("u2"), 2)}
+    assert set(map(tuple, kept.to_numpy().tolist())) == {(user_key("u1"), 1), (user_key("u2"), 2)}
 
 
 def test_the_sanity_check_finds_sequels_and_broken_weights():
-    anime = pd.DataFrame({"anime_id": [10, 11, 20, 21, 30],
-                          "anime_title": ["Haikyuu!!", "Haikyuu!! Second Season",
-                                          "Mob Psycho 100", "Mob Psycho 100 II", "Other"]})
+    anime = pd.DataFrame(
+        {
+            "anime_id": [10, 11, 20, 21, 30],
+            "anime_title": [
+                "Haikyuu!!",
+                "Haikyuu!! Second Season",
+                "Mob Psycho 100",
+                "Mob Psycho 100 II",
+                "Other",
+            ],
+        }
+    )
     pairs = franchise_pairs(anime)
     assert sorted(pairs) == [(10, 11), (20, 21)]
     weights = np.full((5, 5), 0.1, np.float32)

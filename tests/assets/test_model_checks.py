@@ -38,7 +38,11 @@ def test_tfidf_asset_records_its_query_and_refuses_an_unknown_one():
     documents = pd.Series(["cruel angel thesis opening", "fly me to the moon ending"])
     result = tfidf_model(config=TfidfConfig(), song_documents=documents)
     assert result.value.params["profile_query"] == "nearest"
-    assert tfidf_model(config=TfidfConfig(profile_query="mean"),
-                       song_documents=documents).value.params["profile_query"] == "mean"
+    assert (
+        tfidf_model(
+            config=TfidfConfig(profile_query="mean"), song_documents=documents
+        ).value.params["profile_query"]
+        == "mean"
+    )
     with pytest.raises(dg.Failure, match="profile_query"):
         tfidf_model(config=TfidfConfig(profile_query="centroid"), song_documents=documents)

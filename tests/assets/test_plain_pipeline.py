@@ -14,15 +14,25 @@ from animusic_assets.core import embeddings as emb
 from animusic_assets.core import encoders
 from animusic_assets.core.plain_pipeline import PlainPipeline, UnsupportedPipeline, read_pipeline
 
-DOCS = ["Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
-        "Gurenge. Demon Slayer. opening theme. genres: Action, Fantasy",
-        "short", "The Real Folk Blues. Cowboy Bebop. ending theme. " * 12,  # long: truncated
-        "Idol. Oshi no Ko. opening theme. vocals: YOASOBI. studio: Doga Kobo"]
+DOCS = [
+    "Unravel. Tokyo Ghoul. opening theme. vocals: TK from Ling tosite Sigure",
+    "Gurenge. Demon Slayer. opening theme. genres: Action, Fantasy",
+    "short",
+    "The Real Folk Blues. Cowboy Bebop. ending theme. " * 12,  # long: truncated
+    "Idol. Oshi no Ko. opening theme. vocals: YOASOBI. studio: Doga Kobo",
+]
 
-MODELS = [pytest.param("minilm", id="minilm"),
-          pytest.param("mpnet", id="mpnet", marks=pytest.mark.skipif(
-              not (emb.models_dir() / "all-mpnet-base-v2" / "config.json").is_file(),
-              reason="MPNet weights not unpacked (run `make weights`)"))]
+MODELS = [
+    pytest.param("minilm", id="minilm"),
+    pytest.param(
+        "mpnet",
+        id="mpnet",
+        marks=pytest.mark.skipif(
+            not (emb.models_dir() / "all-mpnet-base-v2" / "config.json").is_file(),
+            reason="MPNet weights not unpacked (run `make weights`)",
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize("model", MODELS)

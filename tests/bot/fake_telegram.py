@@ -15,9 +15,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Animusic", "username": "animusic_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
+BOT_USER = {
+    "id": 4242,
+    "is_bot": True,
+    "first_name": "Animusic",
+    "username": "animusic_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 class FakeTelegram:
@@ -53,20 +59,32 @@ class FakeTelegram:
             self._cond.notify_all()
 
     def send_text(self, chat_id: int, text: str) -> None:
-        message = {"message_id": self._message_id(), "date": int(time.time()),
-                   "chat": self._chat(chat_id), "text": text,
-                   "from": {"id": chat_id, "is_bot": False, "first_name": "Listener"}}
+        message = {
+            "message_id": self._message_id(),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "text": text,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Listener"},
+        }
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split()[0])}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
         self._push({"message": message})
 
     def press(self, chat_id: int, message: dict, data: str) -> None:
         """Press the inline button ``data`` under a message the bot sent."""
-        self._push({"callback_query": {
-            "id": str(self._message_id()), "chat_instance": "ci", "data": data,
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Listener"},
-            "message": message["message"]}})
+        self._push(
+            {
+                "callback_query": {
+                    "id": str(self._message_id()),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Listener"},
+                    "message": message["message"],
+                }
+            }
+        )
 
     def wait_for(self, count: int, since: int, timeout: float = 30.0) -> list[dict]:
         """The bot's messages from index ``since``, once there are ``count`` of them."""
@@ -78,7 +96,7 @@ class FakeTelegram:
                     texts = [m["text"] for m in self.sent[since:]]
                     raise AssertionError(f"expected {count} messages, got {texts}")
                 self._cond.wait(left)
-            return self.sent[since:since + count]
+            return self.sent[since : since + count]
 
     def _message_id(self) -> int:
         self._next_message += 1
@@ -118,9 +136,10 @@ class FakeTelegram:
                 path = urlparse(self.path).path
                 prefix = f"/bot{fake.token}/"
                 if not path.startswith(prefix):
-                    return self._reply(401, {"ok": False, "error_code": 401,
-                                             "description": "Unauthorized"})
-                method = path[len(prefix):]
+                    return self._reply(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
+                method = path[len(prefix) :]
                 params = self._params()
                 fake.calls.append(method)
                 handler = getattr(self, f"_m_{method}", None)
@@ -147,22 +166,40 @@ class FakeTelegram:
             def _m_sendMessage(self, params):
                 if fake.flood_next > 0:
                     fake.flood_next -= 1
-                    return self._reply(429, {
-                        "ok": False, "error_code": 429,
-                        "description": "Too Many Requests: retry after 1",
-                        "parameters": {"retry_after": 1}})
+                    return self._reply(
+                        429,
+                        {
+                            "ok": False,
+                            "error_code": 429,
+                            "description": "Too Many Requests: retry after 1",
+                            "parameters": {"retry_after": 1},
+                        },
+                    )
                 chat_id = int(params["chat_id"])
-                message = {"message_id": fake._message_id(), "date": int(time.time()),
-                           "chat": fake._chat(chat_id), "from": BOT_USER,
-                           "text": params.get("text", "")}
+                message = {
+                    "message_id": fake._message_id(),
+                    "date": int(time.time()),
+                    "chat": fake._chat(chat_id),
+                    "from": BOT_USER,
+                    "text": params.get("text", ""),
+                }
                 if params.get("reply_markup"):
                     message["reply_markup"] = params["reply_markup"]
                 with fake._cond:
-                    fake.sent.append({"chat_id": chat_id, "text": message["text"],
-                                      "buttons": [b for row in (params.get("reply_markup")
-                                                                or {}).get("inline_keyboard", [])
-                                                  for b in row],
-                                      "message": message})
+                    fake.sent.append(
+                        {
+                            "chat_id": chat_id,
+                            "text": message["text"],
+                            "buttons": [
+                                b
+                                for row in (params.get("reply_markup") or {}).get(
+                                    "inline_keyboard", []
+                                )
+                                for b in row
+                            ],
+                            "message": message,
+                        }
+                    )
                     fake._cond.notify_all()
                 self._reply(200, {"ok": True, "result": message})
 

@@ -19,8 +19,9 @@ def run(answers: list, call, **config):
                 raise answer
             return answer
 
-        api = AnimusicApi(BotConfig(token="t", retry_seconds=0, **config),
-                          transport=httpx.MockTransport(handler))
+        api = AnimusicApi(
+            BotConfig(token="t", retry_seconds=0, **config), transport=httpx.MockTransport(handler)
+        )
         try:
             return await call(api)
         finally:
@@ -30,15 +31,20 @@ def run(answers: list, call, **config):
 
 
 def test_429_is_waited_out_then_answered():
-    answers = [httpx.Response(429, headers={"Retry-After": "0"}),
-               httpx.Response(200, json={"items": [{"song_id": "s1"}]})]
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.Response(200, json={"items": [{"song_id": "s1"}]}),
+    ]
     assert run(answers, lambda api: api.search("x")) == [{"song_id": "s1"}]
 
 
 def test_429_beyond_the_bounded_wait_says_busy():
     with pytest.raises(ApiError, match=BUSY):
-        run([httpx.Response(429, headers={"Retry-After": "600"})],
-            lambda api: api.search("x"), max_wait_seconds=10)
+        run(
+            [httpx.Response(429, headers={"Retry-After": "600"})],
+            lambda api: api.search("x"),
+            max_wait_seconds=10,
+        )
 
 
 def test_outage_is_retried_then_one_line():
@@ -50,11 +56,14 @@ def test_outage_is_retried_then_one_line():
 
 def test_401_is_not_linked_and_a_422_list_is_not_shown():
     with pytest.raises(NotLinked):
-        run([httpx.Response(401, json={"detail": "session token expired"})],
-            lambda api: api.playlist("tok"))
+        run(
+            [httpx.Response(401, json={"detail": "session token expired"})],
+            lambda api: api.playlist("tok"),
+        )
     with pytest.raises(ApiError, match="could not do that"):
-        run([httpx.Response(422, json={"detail": [{"loc": ["body"]}]})],
-            lambda api: api.redeem("x"))
+        run(
+            [httpx.Response(422, json={"detail": [{"loc": ["body"]}]})], lambda api: api.redeem("x")
+        )
 
 
 def test_config_from_env():

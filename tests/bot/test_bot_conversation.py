@@ -63,28 +63,52 @@ class Conversation:
 def system(postgres, tmp_path):
     database_url = postgres.create_database("bot_conversation")
     from animusic_serving.db.migrate import upgrade
+
     upgrade(database_url)
     root = tmp_path / "bundles"
     publish_synthetic(root, version="v1", n_anime=8, songs_per_anime=4)
     stub = SiteStub()
-    stub.anilist_lists = {"ann_on_anilist": [
-        {"status": "COMPLETED", "media": {"id": 10 + m, "idMal": m}} for m in (1, 2, 3)]}
-    env = {"ANIMUSIC_DEV_MODE": "1", "ANIMUSIC_SESSION_SECRET": SESSION_SECRET,
-           **{f"ANIMUSIC_{k.upper()}": str(v) for k, v in stub.settings().items()}}
+    stub.anilist_lists = {
+        "ann_on_anilist": [
+            {"status": "COMPLETED", "media": {"id": 10 + m, "idMal": m}} for m in (1, 2, 3)
+        ]
+    }
+    env = {
+        "ANIMUSIC_DEV_MODE": "1",
+        "ANIMUSIC_SESSION_SECRET": SESSION_SECRET,
+        **{f"ANIMUSIC_{k.upper()}": str(v) for k, v in stub.settings().items()},
+    }
     api = LiveServer(database_url, root, tmp_path / "api.log", env=env)
     telegram = FakeTelegram(TOKEN)
     state = tmp_path / "bot" / "state.json"
     bot_env = {k: v for k, v in os.environ.items() if not k.startswith(("ANIMUSIC_", "TELEGRAM_"))}
-    bot_env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
-                    "ANIMUSIC_API_URL": api.url, "ANIMUSIC_BOT_STATE": str(state),
-                    "ANIMUSIC_BOT_RETRY_SECONDS": "0.1", "ANIMUSIC_BOT_POLL_TIMEOUT": "1",
-                    "PYTHONPATH": str(REPO)})
+    bot_env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": telegram.url,
+            "ANIMUSIC_API_URL": api.url,
+            "ANIMUSIC_BOT_STATE": str(state),
+            "ANIMUSIC_BOT_RETRY_SECONDS": "0.1",
+            "ANIMUSIC_BOT_POLL_TIMEOUT": "1",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     with open(tmp_path / "bot.log", "wb") as log:  # the child keeps its own copy
-        bot = subprocess.Popen([sys.executable, "-m", "animusic_bot"], cwd=REPO, env=bot_env,
-                               stdout=log, stderr=subprocess.STDOUT)
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "animusic_bot"],
+            cwd=REPO,
+            env=bot_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        yield {"api": api, "telegram": telegram, "state": state, "db": database_url,
-               "bot_log": tmp_path / "bot.log"}
+        yield {
+            "api": api,
+            "telegram": telegram,
+            "state": state,
+            "db": database_url,
+            "bot_log": tmp_path / "bot.log",
+        }
     finally:
         bot.send_signal(signal.SIGTERM)  # by PID: run_polling stops cleanly on SIGTERM
         try:
@@ -100,9 +124,12 @@ def system(postgres, tmp_path):
 def _feedback(database_url: str) -> dict[str, tuple[bool, float]]:
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT f.song_id, f.liked, f.watch_time FROM feedback f "
-            "JOIN users u ON u.id = f.user_id WHERE u.username = 'ann'")).all()
+        rows = connection.execute(
+            text(
+                "SELECT f.song_id, f.liked, f.watch_time FROM feedback f "
+                "JOIN users u ON u.id = f.user_id WHERE u.username = 'ann'"
+            )
+        ).all()
     engine.dispose()
     return {r.song_id: (r.liked, r.watch_time) for r in rows}
 
@@ -119,18 +146,25 @@ def test_a_whole_conversation(system):
     assert "Linked to <b>ann</b>" in chat.say(f"/start {code}")[0]["text"]
     assert "used or expired" in chat.say(f"/start {code}")[0]["text"]  # one use only
     state = system["state"]
-    assert oct(state.stat().st_mode & 0o777) == "0o600" and "session_token" not in \
-        state.read_text() and '"username": "ann"' in state.read_text()
+    assert (
+        oct(state.stat().st_mode & 0o777) == "0o600"
+        and "session_token" not in state.read_text()
+        and '"username": "ann"' in state.read_text()
+    )
 
     assert "Imported 3 anime" in chat.say("/import ann_on_anilist")[0]["text"]
     assert "Usage" in chat.say("/import")[0]["text"]
 
     card = chat.say("/playlist")[0]
-    assert re.search(r"<i>\[(tfidf|minilm|mpnet|node2vec|popular|random|hybrid)\]</i>",
-                     card["text"])
+    assert re.search(
+        r"<i>\[(tfidf|minilm|mpnet|node2vec|popular|random|hybrid)\]</i>", card["text"]
+    )
     assert "▶ listen" in card["text"]
-    assert [re.sub(r":\d+:", ":v:", b["callback_data"]) for b in card["buttons"]] == \
-        ["like:v:0", "skip:v:0", "next:v:0"]
+    assert [re.sub(r":\d+:", ":v:", b["callback_data"]) for b in card["buttons"]] == [
+        "like:v:0",
+        "skip:v:0",
+        "next:v:0",
+    ]
     liked_song = re.search(r"🎵 <b>(Song \d+)</b>", card["text"]).group(1)
 
     second = chat.press(card, "like")[0]
@@ -171,8 +205,10 @@ def test_a_whole_conversation(system):
     assert "I answer commands" in chat.say("hello there")[0]["text"]
 
     system["api"].stop()  # the API goes away: retried, then one line
-    assert chat.say("/playlist")[0]["text"] == \
-        "Animusic is not reachable right now; try again in a minute."
+    assert (
+        chat.say("/playlist")[0]["text"]
+        == "Animusic is not reachable right now; try again in a minute."
+    )
     assert "Traceback" not in system["bot_log"].read_text()
 
     out = os.environ.get("ANIMUSIC_TRANSCRIPT_OUT")

@@ -31,7 +31,14 @@ def test_compose_file_is_valid_and_has_the_bot():
 
 def test_no_token_is_one_line_and_exit_2():
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    proc = subprocess.run([sys.executable, "-m", "animusic_bot"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "animusic_bot"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: TELEGRAM_BOT_TOKEN is required (from @BotFather)"

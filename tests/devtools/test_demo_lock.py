@@ -50,8 +50,9 @@ def data_dir() -> Iterator[Path]:
 
 def _hold_lock(lock_file: Path) -> subprocess.Popen:
     """A stand-in for the first run: another process holding the lock, as the supervisor does."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(lock_file)], cwd=REPO,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lock_file)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     return holder
 
@@ -63,8 +64,7 @@ def test_lock_names_its_holder_and_dies_with_it(tmp_path):
         with pytest.raises(AlreadyRunning) as refused:
             RunLock(lock_file).acquire()
         assert refused.value.pid == holder.pid
-        assert str(refused.value) == (f"already running: pid {holder.pid}, "
-                                      f"stop it with make stop")
+        assert str(refused.value) == (f"already running: pid {holder.pid}, stop it with make stop")
     finally:
         holder.send_signal(signal.SIGKILL)  # dies without any cleanup of its own
         holder.wait(timeout=10)
@@ -80,10 +80,24 @@ def test_second_run_refuses_and_keeps_the_first_runs_postgres(data_dir):
     holder = _hold_lock(paths.lock_file)
     try:
         second = subprocess.run(
-            [sys.executable, "scripts/run_demo.py", "--smoke", "--data-dir", str(data_dir),
-             "--pg-port", str(first_pg.port), "--api-port", str(_free_port()),
-             "--web-port", str(_free_port())],
-            cwd=REPO, capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "scripts/run_demo.py",
+                "--smoke",
+                "--data-dir",
+                str(data_dir),
+                "--pg-port",
+                str(first_pg.port),
+                "--api-port",
+                str(_free_port()),
+                "--web-port",
+                str(_free_port()),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 1
         assert second.stdout == ""
         assert second.stderr == f"already running: pid {holder.pid}, stop it with make stop\n"

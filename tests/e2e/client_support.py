@@ -54,24 +54,34 @@ def video_id(row: int) -> str:
     return f"animusic{row:03d}"  # 11 characters, like a YouTube id
 
 
-def publish_bundle(root: Path, n_anime: int = N_ANIME, links=None,
-                   columns: dict | None = None) -> str:
+def publish_bundle(
+    root: Path, n_anime: int = N_ANIME, links=None, columns: dict | None = None
+) -> str:
     """``links(row) -> list[dict]`` (default: a YouTube video id per song); ``columns``:
     extra or replaced songs columns (e.g. anime titles), one value per row."""
     anime = [a + 1 for a in range(n_anime) for _ in range(SONGS_PER_ANIME)]
     n = len(anime)
-    links = links or (lambda i: [{"platform": "youtube", "video_id": video_id(i),
-                                  "url": f"https://www.youtube.com/watch?v={video_id(i)}"}])
-    songs = pd.DataFrame({
-        "song_id": [f"s{i}" for i in range(n)],
-        "anime_id": np.asarray(anime, dtype=np.int64),
-        "relation": ["opening" if i % 2 == 0 else "ending" for i in range(n)],
-        "title": [f"Song {i}" for i in range(n)],
-        "anime_title": [f"Anime {a}" for a in anime],
-        "artists": [[f"Artist {i % 4}"] for i in range(n)],
-        "links": [json.dumps(links(i)) for i in range(n)],
-        **(columns or {}),
-    })
+    links = links or (
+        lambda i: [
+            {
+                "platform": "youtube",
+                "video_id": video_id(i),
+                "url": f"https://www.youtube.com/watch?v={video_id(i)}",
+            }
+        ]
+    )
+    songs = pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": np.asarray(anime, dtype=np.int64),
+            "relation": ["opening" if i % 2 == 0 else "ending" for i in range(n)],
+            "title": [f"Song {i}" for i in range(n)],
+            "anime_title": [f"Anime {a}" for a in anime],
+            "artists": [[f"Artist {i % 4}"] for i in range(n)],
+            "links": [json.dumps(links(i)) for i in range(n)],
+            **(columns or {}),
+        }
+    )
     rng = np.random.default_rng(7)
     index = np.asarray(anime) - 1
     builder = BundleBuilder(songs)
@@ -90,8 +100,9 @@ def publish_bundle(root: Path, n_anime: int = N_ANIME, links=None,
 def wav_clip(seconds: float) -> bytes:
     """A mono 8 kHz 8-bit tone: a real media file the <video> element plays."""
     rate = 8000
-    frames = bytes(int(128 + 30 * math.sin(2 * math.pi * 440 * i / rate))
-                   for i in range(int(rate * seconds)))
+    frames = bytes(
+        int(128 + 30 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(int(rate * seconds))
+    )
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1)
@@ -111,18 +122,36 @@ class ApiServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
-        self.env.update({"ANIMUSIC_DATABASE_URL": database_url,
-                         "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
-                         "ANIMUSIC_SESSION_SECRET": SESSION_SECRET, **env})
+        self.env.update(
+            {
+                "ANIMUSIC_DATABASE_URL": database_url,
+                "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
+                "ANIMUSIC_SESSION_SECRET": SESSION_SECRET,
+                **env,
+            }
+        )
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
-             str(self.port), "--log-level", "warning"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "animusic_serving",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         try:
             wait_until_live(self.proc, self.url, self.log_path)
@@ -245,9 +274,15 @@ class FakeSites:
                     redirect = sites.oauth_clients.get(query.get("client_id", [""])[0])
                     if redirect is None or query.get("response_type") != ["token"]:
                         return self._send(400, b"unknown client", "text/plain")
-                    return self._send(302, b"", "text/plain", {
-                        "Location": f"{redirect}#access_token={sites.issue_token}"
-                                    f"&token_type=Bearer&expires_in=31536000"})
+                    return self._send(
+                        302,
+                        b"",
+                        "text/plain",
+                        {
+                            "Location": f"{redirect}#access_token={sites.issue_token}"
+                            f"&token_type=Bearer&expires_in=31536000"
+                        },
+                    )
                 if host != "www.youtube.com":
                     return self._send(404, b"not here", "text/plain")
                 if url.path == "/watch":
@@ -268,11 +303,22 @@ class FakeSites:
                     if ranged:  # seeking needs byte ranges
                         start = int(ranged[1])
                         end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
-                        return self._send(206, data[start:end + 1], "audio/wav", {
-                            "Accept-Ranges": "bytes", "Cache-Control": "no-store",
-                            "Content-Range": f"bytes {start}-{end}/{len(data)}"})
-                    return self._send(200, data, "audio/wav",
-                                      {"Accept-Ranges": "bytes", "Cache-Control": "no-store"})
+                        return self._send(
+                            206,
+                            data[start : end + 1],
+                            "audio/wav",
+                            {
+                                "Accept-Ranges": "bytes",
+                                "Cache-Control": "no-store",
+                                "Content-Range": f"bytes {start}-{end}/{len(data)}",
+                            },
+                        )
+                    return self._send(
+                        200,
+                        data,
+                        "audio/wav",
+                        {"Accept-Ranges": "bytes", "Cache-Control": "no-store"},
+                    )
                 return self._send(404, b"not found", "text/plain")
 
             def do_POST(self):  # AniList GraphQL (plain HTTP server only)
@@ -281,30 +327,53 @@ class FakeSites:
                 if "Viewer" in body["query"]:
                     token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     if token not in sites.tokens:
-                        data = {"data": {"Viewer": None},
-                                "errors": [{"message": "Invalid token", "status": 400}]}
+                        data = {
+                            "data": {"Viewer": None},
+                            "errors": [{"message": "Invalid token", "status": 400}],
+                        }
                         return self._send(400, json.dumps(data).encode(), "application/json")
                     uid, name = sites.tokens[token]
                     data = {"data": {"Viewer": {"id": uid, "name": name}}}
                     return self._send(200, json.dumps(data).encode(), "application/json")
                 name = body["variables"]["name"]
-                entries = [{"status": "COMPLETED", "media": {"id": 1000 + m, "idMal": m}}
-                           for m in sites.lists.get(name, [])]
+                entries = [
+                    {"status": "COMPLETED", "media": {"id": 1000 + m, "idMal": m}}
+                    for m in sites.lists.get(name, [])
+                ]
                 data = {"data": {"MediaListCollection": {"lists": [{"entries": entries}]}}}
                 return self._send(200, json.dumps(data).encode(), "application/json")
 
         cert, key = workdir / "cert.pem", workdir / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-keyout", str(key), "-out", str(cert), "-subj", "/CN=www.youtube.com",
-                        "-addext", "subjectAltName=DNS:www.youtube.com,DNS:anilist.co"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-subj",
+                "/CN=www.youtube.com",
+                "-addext",
+                "subjectAltName=DNS:www.youtube.com,DNS:anilist.co",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.https = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         # the handshake happens in the connection's own thread (on its first read), not in
         # accept(): an idle preconnected socket would otherwise block the whole server
-        self.https.socket = context.wrap_socket(self.https.socket, server_side=True,
-                                                do_handshake_on_connect=False)
+        self.https.socket = context.wrap_socket(
+            self.https.socket, server_side=True, do_handshake_on_connect=False
+        )
         self.https_port = self.https.server_address[1]
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.graphql_url = f"http://127.0.0.1:{self.http.server_address[1]}/graphql"
@@ -321,25 +390,44 @@ class FakeSites:
 
 
 def chromium_args(https_port: int, extension: Path | None = None) -> list[str]:
-    rules = (f"EXCLUDE 127.0.0.1, EXCLUDE localhost, "
-             f"MAP www.youtube.com 127.0.0.1:{https_port}, MAP anilist.co 127.0.0.1:{https_port}, "
-             f"MAP * ~NOTFOUND")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--headless=new", f"--host-resolver-rules={rules}", "--ignore-certificate-errors",
-            "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
+    rules = (
+        f"EXCLUDE 127.0.0.1, EXCLUDE localhost, "
+        f"MAP www.youtube.com 127.0.0.1:{https_port}, MAP anilist.co 127.0.0.1:{https_port}, "
+        f"MAP * ~NOTFOUND"
+    )
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--headless=new",
+        f"--host-resolver-rules={rules}",
+        "--ignore-certificate-errors",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+    ]
     if extension is not None:
         args += [f"--disable-extensions-except={extension}", f"--load-extension={extension}"]
     return args
 
 
-def launch(playwright, user_data_dir: Path, https_port: int, extension: Path | None = None,
-           viewport: dict | None = None):
+def launch(
+    playwright,
+    user_data_dir: Path,
+    https_port: int,
+    extension: Path | None = None,
+    viewport: dict | None = None,
+):
     return playwright.chromium.launch_persistent_context(
-        str(user_data_dir), headless=False, executable_path=CHROMIUM,
+        str(user_data_dir),
+        headless=False,
+        executable_path=CHROMIUM,
         args=chromium_args(https_port, extension),
         viewport=viewport or {"width": 1200, "height": 760},
-        ignore_https_errors=True)
+        ignore_https_errors=True,
+    )
 
 
 def chromium_available() -> bool:
@@ -350,15 +438,26 @@ def chromium_available() -> bool:
 
 
 def feedback_rows(database_url: str, username: str) -> dict[str, dict]:
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
-                              if database_url.startswith("postgresql://") else database_url)
+    engine = sa.create_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+        if database_url.startswith("postgresql://")
+        else database_url
+    )
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, "
-                "f.liked, f.opened, f.playlist_id "
-                "FROM feedback f JOIN users u ON u.id = f.user_id "
-                "WHERE u.username = :u"), {"u": username}).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.text(
+                        "SELECT f.song_id, f.recommended_by, f.watch_time, f.total_video_time, "
+                        "f.liked, f.opened, f.playlist_id "
+                        "FROM feedback f JOIN users u ON u.id = f.user_id "
+                        "WHERE u.username = :u"
+                    ),
+                    {"u": username},
+                )
+                .mappings()
+                .all()
+            )
     finally:
         engine.dispose()
     return {row["song_id"]: dict(row) for row in rows}
@@ -420,9 +519,15 @@ class MediaServer:
                 if ranged:
                     start = int(ranged[1])
                     end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
-                    return self._send(206, data[start:end + 1], "audio/wav", {
-                        "Accept-Ranges": "bytes",
-                        "Content-Range": f"bytes {start}-{end}/{len(data)}"})
+                    return self._send(
+                        206,
+                        data[start : end + 1],
+                        "audio/wav",
+                        {
+                            "Accept-Ranges": "bytes",
+                            "Content-Range": f"bytes {start}-{end}/{len(data)}",
+                        },
+                    )
                 return self._send(200, data, "audio/wav", {"Accept-Ranges": "bytes"})
 
             do_HEAD = do_GET

@@ -33,15 +33,27 @@ def stack(make_database, tmp_path_factory):
     bundle_dir = tmp / "bundles"
     publish_bundle(bundle_dir)
     n = N_ANIME * SONGS_PER_ANIME
-    spotify = FakeSpotify(tracks=[Track(f"spotify:track:t{i}", f"Song {i}", [f"Artist {i % 4}"])
-                                  for i in range(n) if i % 5]).start()
+    spotify = FakeSpotify(
+        tracks=[
+            Track(f"spotify:track:t{i}", f"Song {i}", [f"Artist {i % 4}"])
+            for i in range(n)
+            if i % 5
+        ]
+    ).start()
     sites = FakeSites(tmp)
-    api = ApiServer(make_database("accounts_panel"), bundle_dir, tmp / "api.log", {
-        "ANIMUSIC_DEV_MODE": "1", "SPOTIFY_CLIENT_ID": spotify.client_id,
-        "ANIMUSIC_TOKEN_KEY": Fernet.generate_key().decode(),
-        "ANIMUSIC_SPOTIFY_ACCOUNTS_URL": spotify.url,
-        "ANIMUSIC_SPOTIFY_API_URL": spotify.url + "/v1",
-        "ANIMUSIC_TELEGRAM_BOT_USERNAME": BOT})
+    api = ApiServer(
+        make_database("accounts_panel"),
+        bundle_dir,
+        tmp / "api.log",
+        {
+            "ANIMUSIC_DEV_MODE": "1",
+            "SPOTIFY_CLIENT_ID": spotify.client_id,
+            "ANIMUSIC_TOKEN_KEY": Fernet.generate_key().decode(),
+            "ANIMUSIC_SPOTIFY_ACCOUNTS_URL": spotify.url,
+            "ANIMUSIC_SPOTIFY_API_URL": spotify.url + "/v1",
+            "ANIMUSIC_TELEGRAM_BOT_USERNAME": BOT,
+        },
+    )
     api.env["ANIMUSIC_SPOTIFY_REDIRECT_URI"] = api.url + "/spotify/callback"
     try:
         api.start()
@@ -70,8 +82,10 @@ def test_telegram_code_and_spotify_export(stack, playwright_driver, tmp_path):
         assert page.locator("#telegram-state").inner_text() == f"bot @{BOT}"
         page.click("#telegram-code")
         page.locator("#telegram-message", has_text="/start ").wait_for()  # (no eval: CSP)
-        sent = re.search(rf"Send /start ([A-Z2-9]{{8}}) to @{BOT} \(valid 10 min, once\)",
-                         page.locator("#telegram-message").inner_text())
+        sent = re.search(
+            rf"Send /start ([A-Z2-9]{{8}}) to @{BOT} \(valid 10 min, once\)",
+            page.locator("#telegram-message").inner_text(),
+        )
         assert sent
         link = page.locator("#telegram-message a")
         assert link.inner_text() == f"https://t.me/{BOT}"
@@ -110,7 +124,8 @@ def test_no_telegram_code_without_a_bot(stack, playwright_driver, tmp_path):
         page.click("#dev-form button[type=submit]")
         page.locator("#telegram-state", has_text="Telegram bot").wait_for()
         assert page.locator("#telegram-state").inner_text() == (
-            "No Telegram bot runs with this server")
+            "No Telegram bot runs with this server"
+        )
         assert page.locator("#telegram-code").is_hidden()
     finally:
         context.close()

@@ -35,16 +35,22 @@ USER = "listener"
 TITLES = [  # (romaji, English, Japanese): anime 1..8
     ("Cowboy Bebop", "Cowboy Bebop", "カウボーイビバップ"),
     ("Shingeki no Kyojin", "Attack on Titan", "進撃の巨人"),
-    ("Hagane no Renkinjutsushi: Fullmetal Alchemist", "Fullmetal Alchemist: Brotherhood",
-     "鋼の錬金術師 FULLMETAL ALCHEMIST"),
+    (
+        "Hagane no Renkinjutsushi: Fullmetal Alchemist",
+        "Fullmetal Alchemist: Brotherhood",
+        "鋼の錬金術師 FULLMETAL ALCHEMIST",
+    ),
     ("Sen to Chihiro no Kamikakushi", "Spirited Away", "千と千尋の神隠し"),
     ("Kimi no Na wa.", "Your Name.", "君の名は。"),
     ("Shinseiki Evangelion", "Neon Genesis Evangelion", "新世紀エヴァンゲリオン"),
     ("Steins;Gate", "Steins;Gate", "STEINS;GATE"),
     ("Mob Psycho 100", "Mob Psycho 100", "モブサイコ100"),
 ]
-PICKS = [("titan", "Shingeki no Kyojin"), ("千と千尋", "Sen to Chihiro no Kamikakushi"),
-         ("kimi no na", "Kimi no Na wa.")]
+PICKS = [
+    ("titan", "Shingeki no Kyojin"),
+    ("千と千尋", "Sen to Chihiro no Kamikakushi"),
+    ("kimi no na", "Kimi no Na wa."),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +62,33 @@ def player_stack(make_database, tmp_path_factory, playwright_driver):
     tmp = tmp_path_factory.mktemp("player")
     media = MediaServer()
     anime = [a for a in range(len(TITLES)) for _ in range(SONGS_PER_ANIME)]
-    columns = {"anime_title": [TITLES[a][0] for a in anime],
-               "anime_title_english": [TITLES[a][1] for a in anime],
-               "anime_title_japanese": [TITLES[a][2] for a in anime]}
+    columns = {
+        "anime_title": [TITLES[a][0] for a in anime],
+        "anime_title_english": [TITLES[a][1] for a in anime],
+        "anime_title_japanese": [TITLES[a][2] for a in anime],
+    }
 
     def links(row):  # AnimeThemes-shaped links to the local media host
-        return [{"platform": "animethemes", "url": f"{media.origin}/video/S{row}-OP1.webm",
-                 "audio_url": f"{media.origin}/audio/S{row}-OP1.ogg", "video_id": None,
-                 "episodes": "1-12", "nsfw": False, "spoiler": False}]
+        return [
+            {
+                "platform": "animethemes",
+                "url": f"{media.origin}/video/S{row}-OP1.webm",
+                "audio_url": f"{media.origin}/audio/S{row}-OP1.ogg",
+                "video_id": None,
+                "episodes": "1-12",
+                "nsfw": False,
+                "spoiler": False,
+            }
+        ]
 
     publish_bundle(tmp / "bundles", n_anime=len(TITLES), links=links, columns=columns)
     database_url = make_database("player")
-    api = ApiServer(database_url, tmp / "bundles", tmp / "api.log", {
-        "ANIMUSIC_DEV_MODE": "1", "ANIMUSIC_MEDIA_ORIGINS": media.origin})
+    api = ApiServer(
+        database_url,
+        tmp / "bundles",
+        tmp / "api.log",
+        {"ANIMUSIC_DEV_MODE": "1", "ANIMUSIC_MEDIA_ORIGINS": media.origin},
+    )
     try:
         api.start()
         yield SimpleNamespace(api=api, media=media, database_url=database_url)
@@ -78,14 +98,19 @@ def player_stack(make_database, tmp_path_factory, playwright_driver):
 
 
 def media_state(page) -> dict:
-    return page.evaluate("(() => { const v = document.getElementById('media');"
-                         " return {t: v.currentTime, paused: v.paused, src: v.currentSrc,"
-                         " hidden: v.hidden}; })()")
+    return page.evaluate(
+        "(() => { const v = document.getElementById('media');"
+        " return {t: v.currentTime, paused: v.paused, src: v.currentSrc,"
+        " hidden: v.hidden}; })()"
+    )
 
 
 def wait_playing(page, at_least: float = 0.2) -> None:
-    wait_for(lambda: (s := media_state(page))["t"] >= at_least and not s["paused"], 15,
-             what=f"the inline player to pass {at_least} s")
+    wait_for(
+        lambda: (s := media_state(page))["t"] >= at_least and not s["paused"],
+        15,
+        what=f"the inline player to pass {at_least} s",
+    )
 
 
 def current_song(page) -> str:
@@ -93,8 +118,9 @@ def current_song(page) -> str:
 
 
 def row_of(db, song, timeout=10):
-    return wait_for(lambda: feedback_rows(db, USER).get(song), timeout,
-                    what=f"the feedback row of {song}")
+    return wait_for(
+        lambda: feedback_rows(db, USER).get(song), timeout, what=f"the feedback row of {song}"
+    )
 
 
 def no_sideways_scroll(page) -> None:
@@ -151,15 +177,18 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         page.wait_for_timeout(4800)
         # Next, and at once Next again (as a double click does): the second song is skipped
         # before it played
-        page.evaluate("(() => { const next = document.getElementById('next');"
-                      " next.click(); next.click(); })()")
+        page.evaluate(
+            "(() => { const next = document.getElementById('next');"
+            " next.click(); next.click(); })()"
+        )
         row = row_of(db, first)
         assert 3.5 <= row["watch_time"] <= 6.5, row
         assert abs(row["total_video_time"] - media.seconds) < 1, row
 
         # 2. the immediate Next: the skipped song is recorded with 0 s
-        order = page.evaluate("JSON.parse(localStorage.getItem('animusic.playlist')).items"
-                              ".map((i) => i.song_id)")
+        order = page.evaluate(
+            "JSON.parse(localStorage.getItem('animusic.playlist')).items.map((i) => i.song_id)"
+        )
         skipped = order[order.index(first) + 1]
         row = row_of(db, skipped)
         assert row["watch_time"] == 0, row
@@ -251,8 +280,11 @@ def test_pick_play_and_measure(player_stack, playwright_driver, tmp_path):
         assert leaving not in feedback_rows(db, USER)
         wait_playing(page, 1.5)
         page.goto("about:blank")
-        row = wait_for(lambda: (r := feedback_rows(db, USER).get(leaving)) and
-                       r["watch_time"] >= 1.0 and r, 10, what="the beacon's report")
+        row = wait_for(
+            lambda: (r := feedback_rows(db, USER).get(leaving)) and r["watch_time"] >= 1.0 and r,
+            10,
+            what="the beacon's report",
+        )
         assert row["watch_time"] <= 4.0, row
 
         page.goto(api.url + "/")

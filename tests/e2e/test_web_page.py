@@ -62,8 +62,12 @@ def test_page_is_served_with_a_strict_csp(client_stack):
 def test_web_page_flows(client_stack, playwright_driver, tmp_path):
     api, sites, db = client_stack.api, client_stack.sites, client_stack.database_url
     sites.clip_seconds = CLIP_SECONDS
-    context = launch(playwright_driver, tmp_path / "profile", sites.https_port,
-                     viewport={"width": 1200, "height": 720})
+    context = launch(
+        playwright_driver,
+        tmp_path / "profile",
+        sites.https_port,
+        viewport={"width": 1200, "height": 720},
+    )
     try:
         page = context.new_page()
         errors: list[str] = []
@@ -92,8 +96,9 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.wait_for_timeout(2500)
         embed(page).evaluate("document.querySelector('video').pause()")
         page.wait_for_timeout(2000)
-        embed(page).evaluate("(() => { const v = document.querySelector('video');"
-                             " v.currentTime = 20; v.play(); })()")
+        embed(page).evaluate(
+            "(() => { const v = document.querySelector('video'); v.currentTime = 20; v.play(); })()"
+        )
         wait_playing(page, 20.1)
         page.wait_for_timeout(2500)
         page.click("#next")
@@ -106,8 +111,9 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         second = current_song(page)
         wait_playing(page)
         page.click("#like")
-        wait_for(lambda: (feedback_rows(db, USER).get(second) or {}).get("liked"), 10,
-                 what="the like")
+        wait_for(
+            lambda: (feedback_rows(db, USER).get(second) or {}).get("liked"), 10, what="the like"
+        )
         page.reload()
         page.locator(f'#items li[data-song-id="{second}"] .heart').wait_for()
 
@@ -120,11 +126,13 @@ def test_web_page_flows(client_stack, playwright_driver, tmp_path):
         page.wait_for_timeout(1500)
         assert feedback_rows(db, USER)[second]["watch_time"] < 2.5  # not arrived yet
         api.start()
-        row = wait_for(lambda: (r := feedback_rows(db, USER).get(second)) and
-                       r["watch_time"] >= 2.5 and r, 40, what="the queued report")
+        row = wait_for(
+            lambda: (r := feedback_rows(db, USER).get(second)) and r["watch_time"] >= 2.5 and r,
+            40,
+            what="the queued report",
+        )
         assert row["liked"] is True  # a later report does not take the like back
-        wait_for(lambda: page.locator("#pending").inner_text() == "", 10,
-                 what="the queue to drain")
+        wait_for(lambda: page.locator("#pending").inner_text() == "", 10, what="the queue to drain")
 
         # a short song played to its end is reported without any click
         sites.clip_seconds = 3

@@ -25,22 +25,38 @@ ALL_MODELS = ("tfidf", "minilm", "mpnet", "node2vec", "lists", "popular", "rando
 
 def synthetic_songs(anime_of_rows: list[int]) -> pd.DataFrame:
     n = len(anime_of_rows)
-    return pd.DataFrame({
-        "song_id": [f"s{i}" for i in range(n)],
-        "anime_id": np.asarray(anime_of_rows, dtype=np.int64),
-        "relation": ["opening" if i % 2 == 0 else "ending" for i in range(n)],
-        "title": [f"Song {i}" for i in range(n)],
-        "anime_title": [f"Anime {a}" for a in anime_of_rows],
-        "artists": [[f"Artist {i % 3}"] for i in range(n)],
-        "links": [json.dumps([{"platform": "youtube", "video_id": None,
-                               "url": f"https://www.youtube.com/results?search_query=song+{i}"}])
-                  for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": np.asarray(anime_of_rows, dtype=np.int64),
+            "relation": ["opening" if i % 2 == 0 else "ending" for i in range(n)],
+            "title": [f"Song {i}" for i in range(n)],
+            "anime_title": [f"Anime {a}" for a in anime_of_rows],
+            "artists": [[f"Artist {i % 3}"] for i in range(n)],
+            "links": [
+                json.dumps(
+                    [
+                        {
+                            "platform": "youtube",
+                            "video_id": None,
+                            "url": f"https://www.youtube.com/results?search_query=song+{i}",
+                        }
+                    ]
+                )
+                for i in range(n)
+            ],
+        }
+    )
 
 
-def synthetic_builder(n_anime: int = 5, songs_per_anime: int = 4, models=ALL_MODELS,
-                      seed: int = 0, dense: dict[str, np.ndarray] | None = None,
-                      popular: np.ndarray | None = None) -> BundleBuilder:
+def synthetic_builder(
+    n_anime: int = 5,
+    songs_per_anime: int = 4,
+    models=ALL_MODELS,
+    seed: int = 0,
+    dense: dict[str, np.ndarray] | None = None,
+    popular: np.ndarray | None = None,
+) -> BundleBuilder:
     """Songs of one anime have similar vectors (a shared anime direction plus noise)."""
     rng = np.random.default_rng(seed)
     anime_of_rows = [a + 1 for a in range(n_anime) for _ in range(songs_per_anime)]
@@ -59,8 +75,9 @@ def synthetic_builder(n_anime: int = 5, songs_per_anime: int = 4, models=ALL_MOD
     if "popular" in models:
         builder.add_scores("popular", popular if popular is not None else rng.random(n))
     if "lists" in models:
-        builder.add_anime_model("lists", np.arange(1, n_anime + 1),
-                                weights=synthetic_lists_weights(n_anime, rng))
+        builder.add_anime_model(
+            "lists", np.arange(1, n_anime + 1), weights=synthetic_lists_weights(n_anime, rng)
+        )
     for name in ("random", "hybrid"):
         if name in models:
             builder.add_model(name)
@@ -108,8 +125,9 @@ def db_session(engine):
     commits only release savepoints (join_transaction_mode="create_savepoint")."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:
@@ -128,15 +146,24 @@ def bundle_root(tmp_path) -> Path:
 SESSION_SECRET = "test-secret-" + "x" * 32
 
 
-def make_client(database_url: str, bundle_dir: Path, session: Session | None = None,
-                poll_seconds: float = 0.0, settings: dict | None = None,
-                **client_kwargs) -> TestClient:
+def make_client(
+    database_url: str,
+    bundle_dir: Path,
+    session: Session | None = None,
+    poll_seconds: float = 0.0,
+    settings: dict | None = None,
+    **client_kwargs,
+) -> TestClient:
     """An API client; with ``session`` every request uses it (rolled back by its fixture).
     Dev mode is on unless ``settings`` says otherwise (most tests name their user)."""
-    app = create_app(Settings(database_url=database_url, bundle_dir=bundle_dir,
-                              bundle_poll_seconds=poll_seconds,
-                              **{"dev_mode": True, "session_secret": SESSION_SECRET,
-                                 **(settings or {})}))
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            bundle_dir=bundle_dir,
+            bundle_poll_seconds=poll_seconds,
+            **{"dev_mode": True, "session_secret": SESSION_SECRET, **(settings or {})},
+        )
+    )
     if session is not None:
         app.dependency_overrides[get_session] = lambda: session
     return TestClient(app, **client_kwargs)

@@ -72,8 +72,11 @@ class FakeSpotify:
         return list(self._access) + list(self._refresh)
 
     def count(self, method: str, path_prefix: str, status: int | None = None) -> int:
-        return sum(1 for m, p, s in self.log if m == method and p.startswith(path_prefix)
-                   and (status is None or s == status))
+        return sum(
+            1
+            for m, p, s in self.log
+            if m == method and p.startswith(path_prefix) and (status is None or s == status)
+        )
 
     # ------------------------------------------------------------------ server
     def _handler(self):
@@ -120,14 +123,21 @@ class FakeSpotify:
             # --------------------------------------------------------- accounts
             def _authorize(self, query):
                 one = {k: v[0] for k, v in query.items()}
-                if one.get("client_id") != fake.client_id or one.get("response_type") != "code" \
-                        or one.get("code_challenge_method") != "S256" \
-                        or not one.get("code_challenge") or not one.get("redirect_uri"):
+                if (
+                    one.get("client_id") != fake.client_id
+                    or one.get("response_type") != "code"
+                    or one.get("code_challenge_method") != "S256"
+                    or not one.get("code_challenge")
+                    or not one.get("redirect_uri")
+                ):
                     return self._send(400, {"error": "invalid_request"})
                 code = secrets.token_urlsafe(16)
                 fake._codes[code] = one
-                location = one["redirect_uri"] + "?" + urlencode({"code": code,
-                                                                  "state": one.get("state", "")})
+                location = (
+                    one["redirect_uri"]
+                    + "?"
+                    + urlencode({"code": code, "state": one.get("state", "")})
+                )
                 self._send(302, None, {"Location": location})
 
             def _issue(self):
@@ -135,9 +145,16 @@ class FakeSpotify:
                 with fake._lock:
                     fake._access[access] = True
                     fake._refresh.add(refresh)
-                self._send(200, {"access_token": access, "token_type": "Bearer",
-                                 "scope": "playlist-modify-private playlist-read-private",
-                                 "expires_in": fake.expires_in, "refresh_token": refresh})
+                self._send(
+                    200,
+                    {
+                        "access_token": access,
+                        "token_type": "Bearer",
+                        "scope": "playlist-modify-private playlist-read-private",
+                        "expires_in": fake.expires_in,
+                        "refresh_token": refresh,
+                    },
+                )
 
             def _token(self, form):
                 one = {k: v[0] for k, v in form.items()}
@@ -146,20 +163,36 @@ class FakeSpotify:
                 if one.get("grant_type") == "authorization_code":
                     pending = fake._codes.pop(one.get("code", ""), None)
                     verifier = one.get("code_verifier", "")
-                    challenge = base64.urlsafe_b64encode(
-                        hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-                    if pending is None or pending["redirect_uri"] != one.get("redirect_uri") \
-                            or pending["code_challenge"] != challenge:
-                        return self._send(400, {"error": "invalid_grant",
-                                                "error_description": "code_verifier was incorrect"})
+                    challenge = (
+                        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                        .rstrip(b"=")
+                        .decode()
+                    )
+                    if (
+                        pending is None
+                        or pending["redirect_uri"] != one.get("redirect_uri")
+                        or pending["code_challenge"] != challenge
+                    ):
+                        return self._send(
+                            400,
+                            {
+                                "error": "invalid_grant",
+                                "error_description": "code_verifier was incorrect",
+                            },
+                        )
                     return self._issue()
                 if one.get("grant_type") == "refresh_token":
                     with fake._lock:
                         known = one.get("refresh_token") in fake._refresh
                         fake._refresh.discard(one.get("refresh_token"))  # rotated: single use
                     if not known:
-                        return self._send(400, {"error": "invalid_grant",
-                                                "error_description": "Refresh token revoked"})
+                        return self._send(
+                            400,
+                            {
+                                "error": "invalid_grant",
+                                "error_description": "Refresh token revoked",
+                            },
+                        )
                     return self._issue()
                 self._send(400, {"error": "unsupported_grant_type"})
 
@@ -172,8 +205,9 @@ class FakeSpotify:
                     return self._error(503, "Service unavailable")
                 if fake.rate_limit > 0:
                     fake.rate_limit -= 1
-                    return self._error(429, "API rate limit exceeded",
-                                       {"Retry-After": str(fake.retry_after)})
+                    return self._error(
+                        429, "API rate limit exceeded", {"Retry-After": str(fake.retry_after)}
+                    )
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 if not fake._access.get(token):
                     return self._error(401, "The access token expired")
@@ -183,11 +217,16 @@ class FakeSpotify:
                     return self._search({k: v[0] for k, v in query.items()})
                 if method == "POST" and path == "/me/playlists":
                     pid = secrets.token_hex(11)
-                    fake.playlists[pid] = {"id": pid, "name": body["name"],
-                                           "public": body.get("public", True),
-                                           "description": body.get("description"), "items": []}
-                    return self._send(201, {"id": pid, "name": body["name"],
-                                            "public": body.get("public", True)})
+                    fake.playlists[pid] = {
+                        "id": pid,
+                        "name": body["name"],
+                        "public": body.get("public", True),
+                        "description": body.get("description"),
+                        "items": [],
+                    }
+                    return self._send(
+                        201, {"id": pid, "name": body["name"], "public": body.get("public", True)}
+                    )
                 match = re.fullmatch(r"/playlists/(\w+)(/items)?", path)
                 if match is None or match.group(1) not in fake.playlists:
                     return self._error(404, "Resource not found")
@@ -220,9 +259,18 @@ class FakeSpotify:
                     if free and not all(w in f"{name} {artists}" for w in free.split()):
                         continue
                     hits.append(track)
-                items = [{"uri": t.uri, "name": t.name, "type": "track",
-                          "artists": [{"name": a} for a in t.artists]} for t in hits[:limit]]
-                self._send(200, {"tracks": {"items": items, "total": len(hits),
-                                            "limit": limit, "offset": 0}})
+                items = [
+                    {
+                        "uri": t.uri,
+                        "name": t.name,
+                        "type": "track",
+                        "artists": [{"name": a} for a in t.artists],
+                    }
+                    for t in hits[:limit]
+                ]
+                self._send(
+                    200,
+                    {"tracks": {"items": items, "total": len(hits), "limit": limit, "offset": 0}},
+                )
 
         return Handler

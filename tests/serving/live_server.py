@@ -36,19 +36,45 @@ def wait_until_live(proc, url: str, log_path, seconds: float = 60.0) -> None:
 
 
 class LiveServer:
-    def __init__(self, database_url: str, bundle_dir: Path, log_path: Path,
-                 env: dict | None = None, workers: int = 1):
+    def __init__(
+        self,
+        database_url: str,
+        bundle_dir: Path,
+        log_path: Path,
+        env: dict | None = None,
+        workers: int = 1,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
-        full_env.update({"ANIMUSIC_DATABASE_URL": database_url,
-                         "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
-                         "ANIMUSIC_BUNDLE_POLL_SECONDS": "0.2", **(env or {})})
+        full_env.update(
+            {
+                "ANIMUSIC_DATABASE_URL": database_url,
+                "ANIMUSIC_BUNDLE_DIR": str(bundle_dir),
+                "ANIMUSIC_BUNDLE_POLL_SECONDS": "0.2",
+                **(env or {}),
+            }
+        )
         self._log = open(log_path, "wb")  # noqa: SIM115 (the server writes to it until stopped)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "animusic_serving", "--host", "127.0.0.1", "--port",
-             str(self.port), "--workers", str(workers), "--log-level", "warning"],
-            cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "animusic_serving",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_live(self.proc, self.url, log_path)
         except RuntimeError:

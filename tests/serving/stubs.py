@@ -51,16 +51,34 @@ class SiteStub:
                 if "Viewer" in body["query"]:
                     token = self.headers.get("authorization", "").removeprefix("Bearer ")
                     if token not in stub.tokens:
-                        return self._send(400, {"data": {"Viewer": None}, "errors": [
-                            {"message": "Invalid token", "status": 400}]})
+                        return self._send(
+                            400,
+                            {
+                                "data": {"Viewer": None},
+                                "errors": [{"message": "Invalid token", "status": 400}],
+                            },
+                        )
                     uid, name = stub.tokens[token]
                     return self._send(200, {"data": {"Viewer": {"id": uid, "name": name}}})
                 name = body["variables"]["name"]
                 if name not in stub.anilist_lists:
-                    return self._send(404, {"data": {"MediaListCollection": None}, "errors": [
-                        {"message": "User not found", "status": 404}]})
-                return self._send(200, {"data": {"MediaListCollection": {"lists": [
-                    {"entries": stub.anilist_lists[name]}]}}})
+                    return self._send(
+                        404,
+                        {
+                            "data": {"MediaListCollection": None},
+                            "errors": [{"message": "User not found", "status": 404}],
+                        },
+                    )
+                return self._send(
+                    200,
+                    {
+                        "data": {
+                            "MediaListCollection": {
+                                "lists": [{"entries": stub.anilist_lists[name]}]
+                            }
+                        }
+                    },
+                )
 
             def do_GET(self):  # MAL API v2, or the public list JSON
                 stub.requests.append(self.path)
@@ -78,13 +96,18 @@ class SiteStub:
                     return self._send(404, {"error": "not_found"})
                 offset = int(parse_qs(url.query).get("offset", ["0"])[0])
                 entries = stub.mal_lists[name]
-                page = entries[offset:offset + stub.mal_page]
-                body = {"data": [{"node": {"id": i, "title": f"A{i}"},
-                                  "list_status": {"status": s}} for i, s in page],
-                        "paging": {}}
+                page = entries[offset : offset + stub.mal_page]
+                body = {
+                    "data": [
+                        {"node": {"id": i, "title": f"A{i}"}, "list_status": {"status": s}}
+                        for i, s in page
+                    ],
+                    "paging": {},
+                }
                 if offset + stub.mal_page < len(entries):
-                    body["paging"]["next"] = (f"{stub.mal_url}/users/{name}/animelist?"
-                                              f"offset={offset + stub.mal_page}")
+                    body["paging"]["next"] = (
+                        f"{stub.mal_url}/users/{name}/animelist?offset={offset + stub.mal_page}"
+                    )
                 return self._send(200, body)
 
             def _public_list(self, url):
@@ -96,9 +119,14 @@ class SiteStub:
                 if name not in stub.mal_public_lists or query.get("status") != ["7"]:
                     return self._send(400, {"errors": [{"message": "invalid request"}]})
                 offset = int(query.get("offset", ["0"])[0])
-                page = stub.mal_public_lists[name][offset:offset + 300]
-                return self._send(200, [{"anime_id": i, "status": s, "score": 0,
-                                         "anime_title": f"A{i}"} for i, s in page])
+                page = stub.mal_public_lists[name][offset : offset + 300]
+                return self._send(
+                    200,
+                    [
+                        {"anime_id": i, "status": s, "score": 0, "anime_title": f"A{i}"}
+                        for i, s in page
+                    ],
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
@@ -109,10 +137,14 @@ class SiteStub:
         self.thread.start()
 
     def settings(self) -> dict:
-        return {"anilist_graphql_url": self.anilist_url, "mal_api_url": self.mal_url,
-                "mal_web_url": self.mal_web_url,
-                "mal_client_id": "mal-client", "anilist_min_interval_seconds": 0,
-                "mal_min_interval_seconds": 0}
+        return {
+            "anilist_graphql_url": self.anilist_url,
+            "mal_api_url": self.mal_url,
+            "mal_web_url": self.mal_web_url,
+            "mal_client_id": "mal-client",
+            "anilist_min_interval_seconds": 0,
+            "mal_min_interval_seconds": 0,
+        }
 
     def close(self):
         self.server.shutdown()

@@ -8,8 +8,11 @@ from tests.serving.conftest import synthetic_songs
 
 TITLES = {  # MAL id: (romaji, English, Japanese)
     1: ("Cowboy Bebop", "Cowboy Bebop", "カウボーイビバップ"),
-    5114: ("Fullmetal Alchemist: Brotherhood", "Fullmetal Alchemist: Brotherhood",
-           "鋼の錬金術師 FULLMETAL ALCHEMIST"),
+    5114: (
+        "Fullmetal Alchemist: Brotherhood",
+        "Fullmetal Alchemist: Brotherhood",
+        "鋼の錬金術師 FULLMETAL ALCHEMIST",
+    ),
     16498: ("Shingeki no Kyojin", "Attack on Titan", "進撃の巨人"),
     121: ("Fullmetal Alchemist", None, "鋼の錬金術師"),
 }
@@ -31,6 +34,7 @@ def publish_titled(root):
 def test_search_matches_every_title_language(client_factory, tmp_path, db_session):
     publish_titled(tmp_path / "store")
     with client_factory(tmp_path / "store", session=db_session) as client:
+
         def ids(q):
             response = client.get("/anime/search", params={"q": q})
             assert response.status_code == 200, response.text
@@ -44,9 +48,13 @@ def test_search_matches_every_title_language(client_factory, tmp_path, db_sessio
         assert ids("鋼の錬金術師 brotherhood") == [5114]  # every word must match
         assert ids("nothing like this") == []
         item = client.get("/anime/search", params={"q": "titan"}).json()["items"][0]
-        assert item == {"anime_id": 16498, "title": "Shingeki no Kyojin",
-                        "title_english": "Attack on Titan", "title_japanese": "進撃の巨人",
-                        "songs": 2}
+        assert item == {
+            "anime_id": 16498,
+            "title": "Shingeki no Kyojin",
+            "title_english": "Attack on Titan",
+            "title_japanese": "進撃の巨人",
+            "songs": 2,
+        }
         assert client.get("/anime/search", params={"q": ""}).status_code == 422
 
 
@@ -61,8 +69,11 @@ def test_pick_list_and_remove(client_factory, tmp_path, db_session):
         assert again["anime_count"] == 4  # added to, not replaced
         listed = client.get("/anime_list", params=user).json()["items"]
         assert [(e["anime_id"], e["title"], e["in_catalog"]) for e in listed] == [
-            (1, "Cowboy Bebop", True), (5114, "Fullmetal Alchemist: Brotherhood", True),
-            (16498, "Shingeki no Kyojin", True), (999999, None, False)]
+            (1, "Cowboy Bebop", True),
+            (5114, "Fullmetal Alchemist: Brotherhood", True),
+            (16498, "Shingeki no Kyojin", True),
+            (999999, None, False),
+        ]
         # the picked anime drive the cold start: their songs stand in, none is recommended
         items = client.get("/playlist", params=user).json()["items"]
         assert items and all(i["anime_id"] not in (1, 5114, 16498) for i in items)
@@ -70,6 +81,9 @@ def test_pick_list_and_remove(client_factory, tmp_path, db_session):
         assert removed.status_code == 200 and removed.json()["anime_count"] == 3
         missing = client.delete("/anime_list/1", params=user)
         assert missing.status_code == 404 and "not on your list" in missing.text
-        assert [e["anime_id"] for e in client.get("/anime_list", params=user).json()["items"]
-                ] == [5114, 16498, 999999]
+        assert [e["anime_id"] for e in client.get("/anime_list", params=user).json()["items"]] == [
+            5114,
+            16498,
+            999999,
+        ]
         assert client.post("/anime_list", json={**user, "mal_ids": []}).status_code == 422

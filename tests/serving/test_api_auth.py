@@ -16,23 +16,33 @@ from tests.serving.stubs import SiteStub
 def stub():
     stub = SiteStub()
     stub.tokens = {"tok-ann": (101, "ann"), "tok-bob": (202, "bob")}
-    stub.anilist_lists = {"ann": [
-        {"status": "COMPLETED", "media": {"id": 9, "idMal": 1}},
-        {"status": "CURRENT", "media": {"id": 8, "idMal": 2}},
-        {"status": "PLANNING", "media": {"id": 7, "idMal": 3}},
-        {"status": "COMPLETED", "media": {"id": 6, "idMal": None}},
-        {"status": "REPEATING", "media": {"id": 9, "idMal": 1}},
-    ]}
-    stub.mal_lists = {"ann_mal": [(4, "completed"), (5, "watching"), (1, "dropped"),
-                                  (2, "plan_to_watch"), (3, "completed")]}
+    stub.anilist_lists = {
+        "ann": [
+            {"status": "COMPLETED", "media": {"id": 9, "idMal": 1}},
+            {"status": "CURRENT", "media": {"id": 8, "idMal": 2}},
+            {"status": "PLANNING", "media": {"id": 7, "idMal": 3}},
+            {"status": "COMPLETED", "media": {"id": 6, "idMal": None}},
+            {"status": "REPEATING", "media": {"id": 9, "idMal": 1}},
+        ]
+    }
+    stub.mal_lists = {
+        "ann_mal": [
+            (4, "completed"),
+            (5, "watching"),
+            (1, "dropped"),
+            (2, "plan_to_watch"),
+            (3, "completed"),
+        ]
+    }
     yield stub
     stub.close()
 
 
 @pytest.fixture
 def secure(client_factory, bundle_root, db_session, stub):
-    with client_factory(bundle_root, session=db_session,
-                        settings={"dev_mode": False, **stub.settings()}) as client:
+    with client_factory(
+        bundle_root, session=db_session, settings={"dev_mode": False, **stub.settings()}
+    ) as client:
         yield client
 
 
@@ -43,14 +53,22 @@ def sign_in(client, token):
 
 
 def fb(song="s3", **kw):
-    return {"song_id": song, "recommended_by": "minilm", "watch_time": 10.0,
-            "total_video_time": 60.0, **kw}
+    return {
+        "song_id": song,
+        "recommended_by": "minilm",
+        "watch_time": 10.0,
+        "total_video_time": 60.0,
+        **kw,
+    }
 
 
 def test_sign_in_returns_a_session_for_the_tokens_user(secure):
     body = secure.post("/auth/anilist", json={"access_token": "tok-ann"}).json()
-    assert (body["anilist_username"], body["anilist_id"], body["token_type"]) == \
-        ("ann", 101, "bearer")
+    assert (body["anilist_username"], body["anilist_id"], body["token_type"]) == (
+        "ann",
+        101,
+        "bearer",
+    )
     headers = {"Authorization": f"Bearer {body['session_token']}"}
     assert secure.get("/playlist", headers=headers).status_code == 200
 
@@ -65,8 +83,9 @@ def test_bad_tokens_are_401(secure):
         response = secure.get("/playlist", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401, bad
     other_key = SessionSigner("another-secret-" + "y" * 32, 60).issue("ann", 101)[0]
-    assert secure.get("/playlist", headers={"Authorization": f"Bearer {other_key}"}
-                      ).status_code == 401
+    assert (
+        secure.get("/playlist", headers={"Authorization": f"Bearer {other_key}"}).status_code == 401
+    )
     expired = SessionSigner(SESSION_SECRET, 60).issue("ann", 101, now=time.time() - 3600)[0]
     response = secure.get("/playlist", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and "expired" in response.text
@@ -76,26 +95,42 @@ def test_user_a_cannot_touch_user_b(secure):
     ann, bob = sign_in(secure, "tok-ann"), sign_in(secure, "tok-bob")
     assert secure.post("/feedback", json=fb(liked=True), headers=bob).status_code == 200
     # ann names bob everywhere: refused, and bob's data is untouched
-    assert secure.post("/feedback", json=fb(anilist_username="bob", watch_time=55.0),
-                       headers=ann).status_code == 403
-    assert secure.delete("/feedback/s3/like", params={"anilist_username": "bob"},
-                         headers=ann).status_code == 403
-    assert secure.post("/upload_anilist_profile", json={"anilist_username": "bob",
-                                                        "mal_ids": [1]},
-                       headers=ann).status_code == 403
-    assert secure.get("/playlist", params={"anilist_username": "bob"},
-                      headers=ann).status_code == 403
-    assert secure.post("/import/anilist", json={"anilist_username": "bob"},
-                       headers=ann).status_code == 403
+    assert (
+        secure.post(
+            "/feedback", json=fb(anilist_username="bob", watch_time=55.0), headers=ann
+        ).status_code
+        == 403
+    )
+    assert (
+        secure.delete(
+            "/feedback/s3/like", params={"anilist_username": "bob"}, headers=ann
+        ).status_code
+        == 403
+    )
+    assert (
+        secure.post(
+            "/upload_anilist_profile", json={"anilist_username": "bob", "mal_ids": [1]}, headers=ann
+        ).status_code
+        == 403
+    )
+    assert (
+        secure.get("/playlist", params={"anilist_username": "bob"}, headers=ann).status_code == 403
+    )
+    assert (
+        secure.post("/import/anilist", json={"anilist_username": "bob"}, headers=ann).status_code
+        == 403
+    )
     # ann's own unlike of s3 finds no row of hers (bob's row is not hers to change)
     assert secure.delete("/feedback/s3/like", headers=ann).status_code == 404
     bob_row = secure.post("/feedback", json=fb(watch_time=0.0), headers=bob).json()
-    assert (bob_row["anilist_username"], bob_row["watch_time"], bob_row["liked"]) == \
-        ("bob", 10.0, True)
+    assert (bob_row["anilist_username"], bob_row["watch_time"], bob_row["liked"]) == (
+        "bob",
+        10.0,
+        True,
+    )
     # a playlist id of bob's cannot be attached to ann's feedback
     bob_playlist = secure.get("/playlist", headers=bob).json()["playlist_id"]
-    response = secure.post("/feedback", json=fb(song="s4", playlist_id=bob_playlist),
-                           headers=ann)
+    response = secure.post("/feedback", json=fb(song="s4", playlist_id=bob_playlist), headers=ann)
     assert response.status_code == 404 and "playlist_id" in response.text
 
 
@@ -106,10 +141,10 @@ def test_import_from_anilist_and_mal(secure, stub):
     body = secure.post("/import/mal", json={"username": "ann_mal"}, headers=ann).json()
     assert body == {"anilist_username": "ann", "anime_count": 3, "source": "mal"}  # 4, 5, 3
     assert any("offset=4" in r for r in stub.requests)  # followed the pages
-    assert secure.post("/import/anilist", json={"username": "nobody"},
-                       headers=ann).status_code == 404
-    assert secure.post("/import/mal", json={"username": "nobody"},
-                       headers=ann).status_code == 404
+    assert (
+        secure.post("/import/anilist", json={"username": "nobody"}, headers=ann).status_code == 404
+    )
+    assert secure.post("/import/mal", json={"username": "nobody"}, headers=ann).status_code == 404
     stub.rate_limited = True
     try:
         response = secure.post("/import/anilist", json={}, headers=ann)
@@ -118,8 +153,9 @@ def test_import_from_anilist_and_mal(secure, stub):
         stub.rate_limited = False
 
 
-def test_mal_import_without_a_client_id_reads_the_public_list(client_factory, bundle_root,
-                                                                db_session, stub):
+def test_mal_import_without_a_client_id_reads_the_public_list(
+    client_factory, bundle_root, db_session, stub
+):
     """No key: the public load.json, 300 entries a page until a short page, at most one
     request a second (the default MAL interval); planned (6) and dropped (4) left out."""
     entries = [(i, 2) for i in range(1, 601)] + [(601, 6), (602, 4), (603, 1), (1, 2)]
@@ -128,40 +164,50 @@ def test_mal_import_without_a_client_id_reads_the_public_list(client_factory, bu
     settings = {**stub.settings(), "mal_client_id": None, "mal_min_interval_seconds": 1.0}
     start = len(stub.times)
     with client_factory(bundle_root, session=db_session, settings=settings) as client:
-        response = client.post("/import/mal", json={"anilist_username": "ann",
-                                                    "username": "pub_user"})
+        response = client.post(
+            "/import/mal", json={"anilist_username": "ann", "username": "pub_user"}
+        )
         assert response.status_code == 200, response.text
-        assert response.json() == {"anilist_username": "ann", "anime_count": 601,
-                                   "source": "mal"}  # 1..600 and 603
+        assert response.json() == {
+            "anilist_username": "ann",
+            "anime_count": 601,
+            "source": "mal",
+        }  # 1..600 and 603
         pages = [(p, t) for p, t in stub.times[start:] if p.startswith("/animelist/")]
-        assert [p for p, _ in pages] == [f"/animelist/pub_user/load.json?status=7&offset={o}"
-                                         for o in (0, 300, 600)]
+        assert [p for p, _ in pages] == [
+            f"/animelist/pub_user/load.json?status=7&offset={o}" for o in (0, 300, 600)
+        ]
         gaps = [b - a for (_, a), (_, b) in itertools.pairwise(pages)]
         assert min(gaps) >= 0.95, gaps  # polite: <= 1 request/s
         listed = client.get("/anime_list", params={"anilist_username": "ann"}).json()
         assert len(listed["items"]) == 601
         for name in ("no_such_user", "secret_user"):
-            response = client.post("/import/mal", json={"anilist_username": "ann",
-                                                        "username": name})
+            response = client.post(
+                "/import/mal", json={"anilist_username": "ann", "username": name}
+            )
             assert response.status_code == 404, response.text
             assert response.json()["detail"] == (
-                "There is no MyAnimeList user by that name, or their anime list is private.")
+                "There is no MyAnimeList user by that name, or their anime list is private."
+            )
 
 
-def test_import_failures_are_one_friendly_sentence(client_factory, bundle_root, db_session,
-                                                   stub):
+def test_import_failures_are_one_friendly_sentence(client_factory, bundle_root, db_session, stub):
     """A site that cannot be reached, or answers garbage: a sentence, not an exception."""
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there now
-    settings = {**stub.settings(), "mal_client_id": None,
-                "anilist_graphql_url": f"http://127.0.0.1:{port}/graphql",
-                "mal_web_url": f"http://127.0.0.1:{port}"}
+    settings = {
+        **stub.settings(),
+        "mal_client_id": None,
+        "anilist_graphql_url": f"http://127.0.0.1:{port}/graphql",
+        "mal_web_url": f"http://127.0.0.1:{port}",
+    }
     with client_factory(bundle_root, session=db_session, settings=settings) as client:
         for site in ("anilist", "mal"):
-            response = client.post(f"/import/{site}", json={"anilist_username": "ann",
-                                                            "username": "ann"})
+            response = client.post(
+                f"/import/{site}", json={"anilist_username": "ann", "username": "ann"}
+            )
             assert response.status_code == 502
             detail = response.json()["detail"]
             assert detail.endswith("try again in a minute.") and "Error" not in detail, detail
@@ -172,8 +218,9 @@ def test_import_failures_are_one_friendly_sentence(client_factory, bundle_root, 
         assert [e["anime_id"] for e in listed["items"]] == [1, 2]
 
 
-def test_dev_mode_accepts_a_plain_username_and_is_logged(client_factory, bundle_root,
-                                                          db_session, caplog):
+def test_dev_mode_accepts_a_plain_username_and_is_logged(
+    client_factory, bundle_root, db_session, caplog
+):
     with client_factory(bundle_root, session=db_session) as client:
         assert client.get("/playlist", params={"anilist_username": "demo"}).status_code == 200
     assert "DEV MODE" in caplog.text
@@ -184,8 +231,9 @@ def test_import_rate_limiter_spaces_requests():
 
     now = [0.0]
     slept = []
-    limiter = MinIntervalLimiter(2.0, max_wait=5.0, clock=lambda: now[0],
-                                 sleep=lambda s: slept.append(s))
+    limiter = MinIntervalLimiter(
+        2.0, max_wait=5.0, clock=lambda: now[0], sleep=lambda s: slept.append(s)
+    )
     for _ in range(3):  # the clock stands still: each waits 2 s longer than the last
         limiter.acquire()
     assert slept == [2.0, 4.0]

@@ -16,8 +16,13 @@ def test_live_and_ready(client):
     assert client.get("/health/live").json() == {"status": "alive"}
     ready = client.get("/health/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "bundle_version": "v1", "database": "ok",
-                            "reasons": [], "failed_swap": None}
+    assert ready.json() == {
+        "status": "ready",
+        "bundle_version": "v1",
+        "database": "ok",
+        "reasons": [],
+        "failed_swap": None,
+    }
 
 
 def test_openapi_schema_is_served(client):
@@ -49,8 +54,9 @@ def test_corrupt_bundle_is_503_with_the_reason(client_factory, bundle_root, db_s
         assert client.get("/health/ready").status_code == 503
 
 
-def test_new_bundle_is_swapped_in_and_a_broken_one_keeps_the_old(client_factory, bundle_root,
-                                                                 publish, db_session):
+def test_new_bundle_is_swapped_in_and_a_broken_one_keeps_the_old(
+    client_factory, bundle_root, publish, db_session
+):
     with client_factory(bundle_root, session=db_session) as client:
         assert client.get("/playlist", params=PARAMS).json()["bundle_version"] == "v1"
         publish(bundle_root, version="v2", models=("tfidf", "popular"))
@@ -73,8 +79,13 @@ def test_database_down_is_503_database_unavailable(bundle_root, tmp_path):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(Settings(database_url=f"postgresql+psycopg2://postgres@127.0.0.1:{port}/x",
-                              bundle_dir=bundle_root, dev_mode=True))
+    app = create_app(
+        Settings(
+            database_url=f"postgresql+psycopg2://postgres@127.0.0.1:{port}/x",
+            bundle_dir=bundle_root,
+            dev_mode=True,
+        )
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/playlist", params=PARAMS)
         assert (response.status_code, response.json()) == (503, {"detail": "database unavailable"})
@@ -97,14 +108,27 @@ def test_unexpected_error_is_a_bare_500(client_factory, bundle_root, db_session,
 
 def test_cli_without_settings_prints_one_line_and_exits_2(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANIMUSIC_")}
-    proc = subprocess.run([sys.executable, "-m", "animusic_serving"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "animusic_serving"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "error: ANIMUSIC_DATABASE_URL is required; ANIMUSIC_BUNDLE_DIR is required"]
+        "error: ANIMUSIC_DATABASE_URL is required; ANIMUSIC_BUNDLE_DIR is required"
+    ]
     env["ANIMUSIC_DATABASE_URL"] = "sqlite:///x.db"
     env["ANIMUSIC_BUNDLE_DIR"] = str(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "animusic_serving"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "animusic_serving"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
     assert proc.stderr.startswith("error: ANIMUSIC_DATABASE_URL is invalid")

@@ -12,13 +12,15 @@ from animusic_serving.bundle_builder import BundleBuilder
 
 
 def _songs(n=4):
-    return pd.DataFrame({
-        "song_id": [f"s{i}" for i in range(n)],
-        "anime_id": [1, 1, 2, 3][:n],
-        "relation": ["opening", "ending", "opening", "ending"][:n],
-        "title": ["again", "Let It Out", "Unravel", "Gurenge"][:n],
-        "anime_title": ["FMA", "FMA", "Tokyo Ghoul", "Kimetsu"][:n],
-    })
+    return pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": [1, 1, 2, 3][:n],
+            "relation": ["opening", "ending", "opening", "ending"][:n],
+            "title": ["again", "Let It Out", "Unravel", "Gurenge"][:n],
+            "anime_title": ["FMA", "FMA", "Tokyo Ghoul", "Kimetsu"][:n],
+        }
+    )
 
 
 def _builder(n=4, dim=3):
@@ -90,12 +92,15 @@ def test_failed_publish_leaves_no_version_and_current_untouched(tmp_path, monkey
     assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.parametrize("bad", [
-    lambda b: b.add_dense("minilm", np.full((4, 3), np.nan)),
-    lambda b: b.add_dense("minilm", np.ones((3, 3))),
-    lambda b: b.add_scores("popular", np.ones(5)),
-    lambda b: b.add_model("Bad Name"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda b: b.add_dense("minilm", np.full((4, 3), np.nan)),
+        lambda b: b.add_dense("minilm", np.ones((3, 3))),
+        lambda b: b.add_scores("popular", np.ones(5)),
+        lambda b: b.add_model("Bad Name"),
+    ],
+)
 def test_builder_rejects_bad_models(bad):
     with pytest.raises(B.BundleError):
         bad(BundleBuilder(_songs()))

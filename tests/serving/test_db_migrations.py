@@ -35,11 +35,23 @@ def test_downgrade_then_upgrade_again(make_database):
 def test_migrate_module_runs_from_any_directory(postgres, tmp_path):
     url = postgres.create_database("migrate_cli")
     env = {**os.environ, "ANIMUSIC_DATABASE_URL": url}
-    proc = subprocess.run([sys.executable, "-m", "animusic_serving.db.migrate"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "animusic_serving.db.migrate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     env.pop("ANIMUSIC_DATABASE_URL")
-    proc = subprocess.run([sys.executable, "-m", "animusic_serving.db.migrate"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "animusic_serving.db.migrate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: ANIMUSIC_DATABASE_URL is required"

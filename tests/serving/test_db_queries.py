@@ -33,14 +33,27 @@ def test_replace_anime_list_replaces_and_tolerates_duplicates(db_session):
 def test_upsert_keeps_max_times_sticky_like_and_first_model(db_session):
     user = queries.get_or_create_user(db_session, "ann")
     kwargs: dict[str, Any] = dict(song_id="s1", total_video_time=90.0)
-    first = queries.upsert_feedback(db_session, user, recommended_by="tfidf", watch_time=40.0,
-                                    liked=True, **kwargs)
-    row = queries.upsert_feedback(db_session, user, recommended_by="popular", watch_time=10.0,
-                                  liked=False, **kwargs)
-    assert (row.id, row.watch_time, row.liked, row.recommended_by) == (first.id, 40.0, True,
-                                                                       "tfidf")
-    row = queries.upsert_feedback(db_session, user, recommended_by="popular", watch_time=70.0,
-                                  liked=False, song_id="s1", total_video_time=95.0)
+    first = queries.upsert_feedback(
+        db_session, user, recommended_by="tfidf", watch_time=40.0, liked=True, **kwargs
+    )
+    row = queries.upsert_feedback(
+        db_session, user, recommended_by="popular", watch_time=10.0, liked=False, **kwargs
+    )
+    assert (row.id, row.watch_time, row.liked, row.recommended_by) == (
+        first.id,
+        40.0,
+        True,
+        "tfidf",
+    )
+    row = queries.upsert_feedback(
+        db_session,
+        user,
+        recommended_by="popular",
+        watch_time=70.0,
+        liked=False,
+        song_id="s1",
+        total_video_time=95.0,
+    )
     assert (row.watch_time, row.total_video_time, row.liked) == (70.0, 95.0, True)
     assert row.updated_at >= row.created_at
     assert [f.song_id for f in queries.get_feedback(db_session, user)] == ["s1"]
@@ -59,9 +72,15 @@ def test_concurrent_upserts_leave_one_row_with_the_max_and_the_like(database_url
             session.connection()  # connect before the barrier, so the statements collide
             barrier.wait(timeout=30)
             user = queries.get_or_create_user(session, username)
-            queries.upsert_feedback(session, user, song_id="s7", recommended_by="minilm",
-                                    watch_time=watch_times[i], total_video_time=100.0,
-                                    liked=(i == 17))
+            queries.upsert_feedback(
+                session,
+                user,
+                song_id="s7",
+                recommended_by="minilm",
+                watch_time=watch_times[i],
+                total_video_time=100.0,
+                liked=(i == 17),
+            )
             session.commit()
 
     try:
@@ -83,20 +102,37 @@ def test_log_playlist_writes_impressions_without_waiting_for_the_wal_flush(db_se
 
     user = queries.get_or_create_user(db_session, "ann")
     playlist_id = uuid.uuid4()
-    queries.log_playlist(db_session, playlist_id=playlist_id, user_id=user.id,
-                         bundle_version="v1", model_order=["tfidf", "popular"], seed=7,
-                         params={"relations": None},
-                         items=[("s1", 0, "tfidf"), ("s2", 1, "popular")])
+    queries.log_playlist(
+        db_session,
+        playlist_id=playlist_id,
+        user_id=user.id,
+        bundle_version="v1",
+        model_order=["tfidf", "popular"],
+        seed=7,
+        params={"relations": None},
+        items=[("s1", 0, "tfidf"), ("s2", 1, "popular")],
+    )
     # SET LOCAL travelled with the insert: this transaction commits asynchronously
     assert db_session.scalar(text("SHOW synchronous_commit")) == "off"
-    rows = db_session.execute(text("SELECT song_id, position, recommended_by FROM impressions "
-                                   "WHERE playlist_id = :id ORDER BY position"),
-                              {"id": playlist_id}).all()
+    rows = db_session.execute(
+        text(
+            "SELECT song_id, position, recommended_by FROM impressions "
+            "WHERE playlist_id = :id ORDER BY position"
+        ),
+        {"id": playlist_id},
+    ).all()
     assert [tuple(r) for r in rows] == [("s1", 0, "tfidf"), ("s2", 1, "popular")]
     inputs = queries.playlist_inputs(db_session, "ann")
     assert inputs.user_id == user.id and inputs.feedback == [] and inputs.anime_list == []
-    queries.upsert_feedback(db_session, user, song_id="s1", recommended_by="tfidf",
-                            watch_time=30.0, total_video_time=60.0, liked=True)
+    queries.upsert_feedback(
+        db_session,
+        user,
+        song_id="s1",
+        recommended_by="tfidf",
+        watch_time=30.0,
+        total_video_time=60.0,
+        liked=True,
+    )
     inputs = queries.playlist_inputs(db_session, "ann")
     assert inputs.feedback == [("s1", True, 30.0, 60.0)]
     assert inputs.feedback[0].watch_time == 30.0

@@ -22,8 +22,9 @@ from tests.serving.conftest import synthetic_builder, synthetic_songs
 
 def profile(rows, cold_start=None):
     rows = np.asarray(rows, dtype=np.int64)
-    return Profile(rows, rows, np.empty(0, np.int64),
-                   rows if cold_start else np.empty(0, np.int64), cold_start)
+    return Profile(
+        rows, rows, np.empty(0, np.int64), rows if cold_start else np.empty(0, np.int64), cold_start
+    )
 
 
 def axis_bundle(tmp_path):
@@ -31,8 +32,10 @@ def axis_bundle(tmp_path):
     nearest profile song is the one of the same anime; mpnet: the reverse order of anime."""
     eye = np.eye(8)
     anime = np.repeat(np.arange(5), 4)
-    dense = {"minilm": eye[anime] + 0.01 * np.arange(20)[:, None],
-             "mpnet": eye[4 - anime] + 0.01 * np.arange(20)[:, None]}
+    dense = {
+        "minilm": eye[anime] + 0.01 * np.arange(20)[:, None],
+        "mpnet": eye[4 - anime] + 0.01 * np.arange(20)[:, None],
+    }
     root = tmp_path / "axis"
     synthetic_builder(dense=dense).publish(root, catalog_hash="t", version="v1")
     return load_bundle(root)
@@ -44,8 +47,10 @@ def test_nearest_model_names_the_profile_song_nearest_under_that_model(tmp_path)
     why = explain(ExplainContext(bundle, liked, PlaylistItem(10, "s10", "minilm", 0)))
     assert why == Explanation("because you liked “Song 9” (Anime 3)", "s9")
     # song 2 (anime 1): under minilm Song 1 is nearest; under mpnet too (4 - 0 == 4 - 0)
-    assert explain(ExplainContext(bundle, liked, PlaylistItem(2, "s2", "minilm", 0))
-                   ).because_song_id == "s1"
+    assert (
+        explain(ExplainContext(bundle, liked, PlaylistItem(2, "s2", "minilm", 0))).because_song_id
+        == "s1"
+    )
     # the cold start names the anime on the list
     seeds = profile([1, 9], cold_start="anime_list")
     text = explain(ExplainContext(bundle, seeds, PlaylistItem(10, "s10", "mpnet", 0))).text
@@ -55,14 +60,24 @@ def test_nearest_model_names_the_profile_song_nearest_under_that_model(tmp_path)
 def test_baselines_and_unknown_models(tmp_path):
     bundle = axis_bundle(tmp_path)
     p = profile([1])
-    assert explain(ExplainContext(bundle, p, PlaylistItem(3, "s3", "popular", 0))
-                   ).text.startswith("popular")
+    assert explain(ExplainContext(bundle, p, PlaylistItem(3, "s3", "popular", 0))).text.startswith(
+        "popular"
+    )
     random_pick = explain(ExplainContext(bundle, p, PlaylistItem(3, "s3", "random", 0)))
     assert random_pick.text.startswith("random pick") and random_pick.because_song_id is None
-    assert explain(ExplainContext(bundle, p, PlaylistItem(3, "s3", "a_new_model", 0))
-                   ) == Explanation("picked by a_new_model")
-    assert set(EXPLAINERS) >= {"tfidf", "minilm", "mpnet", "node2vec", "lists", "popular",
-                               "random", "hybrid"}
+    assert explain(
+        ExplainContext(bundle, p, PlaylistItem(3, "s3", "a_new_model", 0))
+    ) == Explanation("picked by a_new_model")
+    assert set(EXPLAINERS) >= {
+        "tfidf",
+        "minilm",
+        "mpnet",
+        "node2vec",
+        "lists",
+        "popular",
+        "random",
+        "hybrid",
+    }
 
 
 def test_hybrid_names_its_largest_components(tmp_path):
@@ -75,15 +90,29 @@ def test_hybrid_names_its_largest_components(tmp_path):
     assert why.because_song_id in {"s1", "s9"}
 
 
-def test_playlist_items_say_why_and_leave_nsfw_links_out(client_factory, tmp_path,
-                                                         db_session):
+def test_playlist_items_say_why_and_leave_nsfw_links_out(client_factory, tmp_path, db_session):
     songs = synthetic_songs([a + 1 for a in range(5) for _ in range(4)])
-    songs["links"] = [json.dumps([
-        {"platform": "animethemes", "url": f"https://v.animethemes.moe/S{i}-OP1.webm",
-         "audio_url": f"https://a.animethemes.moe/S{i}-OP1.ogg", "video_id": None,
-         "episodes": 12, "nsfw": i % 2 == 1, "spoiler": "false"},
-        {"platform": "youtube", "url": "https://www.youtube.com/results?search_query=x",
-         "video_id": None}]) for i in range(len(songs))]
+    songs["links"] = [
+        json.dumps(
+            [
+                {
+                    "platform": "animethemes",
+                    "url": f"https://v.animethemes.moe/S{i}-OP1.webm",
+                    "audio_url": f"https://a.animethemes.moe/S{i}-OP1.ogg",
+                    "video_id": None,
+                    "episodes": 12,
+                    "nsfw": i % 2 == 1,
+                    "spoiler": "false",
+                },
+                {
+                    "platform": "youtube",
+                    "url": "https://www.youtube.com/results?search_query=x",
+                    "video_id": None,
+                },
+            ]
+        )
+        for i in range(len(songs))
+    ]
     root = tmp_path / "store"
     builder = BundleBuilder(songs)
     anime = songs["anime_id"].to_numpy() - 1
@@ -92,9 +121,20 @@ def test_playlist_items_say_why_and_leave_nsfw_links_out(client_factory, tmp_pat
     builder.add_model("random")
     builder.publish(root, catalog_hash="t", version="v1")
     with client_factory(root, session=db_session) as client:
-        assert client.post("/feedback", json={
-            "anilist_username": "why", "song_id": "s0", "recommended_by": "popular",
-            "watch_time": 0, "total_video_time": 0, "liked": True}).status_code == 200
+        assert (
+            client.post(
+                "/feedback",
+                json={
+                    "anilist_username": "why",
+                    "song_id": "s0",
+                    "recommended_by": "popular",
+                    "watch_time": 0,
+                    "total_video_time": 0,
+                    "liked": True,
+                },
+            ).status_code
+            == 200
+        )
         body = client.get("/playlist", params={"anilist_username": "why"}).json()
         for item in body["items"]:
             assert item["explanation"], item
@@ -105,8 +145,9 @@ def test_playlist_items_say_why_and_leave_nsfw_links_out(client_factory, tmp_pat
                 link = item["links"][0]
                 assert (link["episodes"], link["nsfw"], link["spoiler"]) == ("12", False, False)
                 assert link["audio_url"].endswith(".ogg")
-        nsfw = client.get("/playlist", params={"anilist_username": "why2",
-                                               "allow_nsfw": "true"}).json()
+        nsfw = client.get(
+            "/playlist", params={"anilist_username": "why2", "allow_nsfw": "true"}
+        ).json()
         assert all(len(item["links"]) == 2 for item in nsfw["items"])
 
 

@@ -15,11 +15,20 @@ from animusic_serving.api.auth import SessionSigner
 from tests.serving.conftest import SESSION_SECRET
 from tests.serving.stubs import SiteStub
 
-JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63),
-                      st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30))
-JUNK = st.recursive(JSON_LEAF, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-    max_leaves=10)
+JSON_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+)
+JUNK = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
 
 
 def from_schema(schema: dict, components: dict, depth: int = 0) -> st.SearchStrategy:
@@ -34,11 +43,12 @@ def from_schema(schema: dict, components: dict, depth: int = 0) -> st.SearchStra
     if kind == "string":
         if schema.get("format") == "uuid":
             return st.uuids().map(str)
-        return st.one_of(st.sampled_from(["s1", "s3", "demo", "ann", "opening", "hybrid",
-                                          "minilm", "zz", " "]),
-                         st.text(max_size=schema.get("maxLength", 40) + 5))
+        return st.one_of(
+            st.sampled_from(["s1", "s3", "demo", "ann", "opening", "hybrid", "minilm", "zz", " "]),
+            st.text(max_size=schema.get("maxLength", 40) + 5),
+        )
     if kind == "integer":
-        return st.integers(schema.get("minimum", -10**6) - 2, schema.get("maximum", 10**6) + 2)
+        return st.integers(schema.get("minimum", -(10**6)) - 2, schema.get("maximum", 10**6) + 2)
     if kind == "number":
         return st.floats(-1e6, 1e7, allow_nan=False)
     if kind == "boolean":
@@ -53,10 +63,13 @@ def from_schema(schema: dict, components: dict, depth: int = 0) -> st.SearchStra
         props = schema.get("properties", {})
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
-            {k: from_schema(v, components, depth + 1) for k, v in props.items()
-             if k in required},
-            optional={k: from_schema(v, components, depth + 1) for k, v in props.items()
-                      if k not in required})
+            {k: from_schema(v, components, depth + 1) for k, v in props.items() if k in required},
+            optional={
+                k: from_schema(v, components, depth + 1)
+                for k, v in props.items()
+                if k not in required
+            },
+        )
     return JUNK
 
 
@@ -69,8 +82,12 @@ def fuzz_client(database_url, tmp_path_factory):
     stub = SiteStub()
     stub.tokens = {"tok": (1, "fuzzer")}
     stub.anilist_lists = {"fuzzer": [{"status": "COMPLETED", "media": {"id": 1, "idMal": 2}}]}
-    with make_client(database_url, root, raise_server_exceptions=False,
-                     settings={"dev_mode": False, **stub.settings()}) as client:
+    with make_client(
+        database_url,
+        root,
+        raise_server_exceptions=False,
+        settings={"dev_mode": False, **stub.settings()},
+    ) as client:
         yield client
     stub.close()
 
@@ -87,22 +104,36 @@ def test_no_operation_answers_5xx(fuzz_client):
     token = SessionSigner(SESSION_SECRET, 3600).issue("fuzzer", 1)[0]
     ops = list(operations(fuzz_client))
     assert len(ops) >= 12
-    headers_strategy = st.sampled_from([{}, {"Authorization": f"Bearer {token}"},
-                                        {"Authorization": "Bearer x.y"},
-                                        {"Authorization": "Basic abc"}])
+    headers_strategy = st.sampled_from(
+        [
+            {},
+            {"Authorization": f"Bearer {token}"},
+            {"Authorization": "Bearer x.y"},
+            {"Authorization": "Basic abc"},
+        ]
+    )
 
     for path, method, op, components in ops:
-        params = {p["name"]: (p["in"], from_schema(p.get("schema", {}), components))
-                  for p in op.get("parameters", [])}
-        body_schema = (op.get("requestBody", {}).get("content", {})
-                       .get("application/json", {}).get("schema"))
-        body_strategy = st.one_of(from_schema(body_schema, components), JUNK) \
-            if body_schema else st.none()
-        values = st.fixed_dictionaries({n: st.one_of(s, JUNK.map(str)) for n, (_, s)
-                                        in params.items()})
+        params = {
+            p["name"]: (p["in"], from_schema(p.get("schema", {}), components))
+            for p in op.get("parameters", [])
+        }
+        body_schema = (
+            op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        )
+        body_strategy = (
+            st.one_of(from_schema(body_schema, components), JUNK) if body_schema else st.none()
+        )
+        values = st.fixed_dictionaries(
+            {n: st.one_of(s, JUNK.map(str)) for n, (_, s) in params.items()}
+        )
 
-        @settings(max_examples=25, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(values=values, body=body_strategy, headers=headers_strategy)
         def check(values, body, headers):
             url = path

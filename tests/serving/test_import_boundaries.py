@@ -12,8 +12,13 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))
 
 
 def imported_top_level(module: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", CHECK.format(module=module)],
-                         capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK.format(module=module)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return set(json.loads(out.stdout))
 
 

@@ -31,8 +31,11 @@ def test_without_a_bot_the_code_still_works_and_says_no_bot(client_factory, bund
 def test_a_configured_bot_is_named_with_its_link(client_factory, bundle_root):
     settings = {"telegram_bot_username": "@AnimusicTestBot"}
     with client_factory(bundle_root, settings=settings) as client:
-        expected = {"configured": True, "bot_username": "AnimusicTestBot",
-                    "bot_url": "https://t.me/AnimusicTestBot"}
+        expected = {
+            "configured": True,
+            "bot_username": "AnimusicTestBot",
+            "bot_url": "https://t.me/AnimusicTestBot",
+        }
         assert client.get("/link/status").json() == expected
         body = client.post("/link/code", params={"anilist_username": USER}).json()
         assert {key: body[key] for key in expected} == expected

@@ -30,19 +30,32 @@ def test_port_in_use_is_a_one_line_error_before_anything_is_created(postgres, tm
     assert not (tmp_path / "other").exists()
 
 
-@pytest.mark.parametrize("entry", [[str(SCRIPT)], ["-m", "animusic_devtools.local_postgres"]],
-                         ids=["scripts-path", "module"])
+@pytest.mark.parametrize(
+    "entry",
+    [[str(SCRIPT)], ["-m", "animusic_devtools.local_postgres"]],
+    ids=["scripts-path", "module"],
+)
 def test_cli_status(postgres, entry, tmp_path):
     # the system interpreter's way (`make stop` before the venv exists): from the repo root,
     # with nothing of the venv on the path
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
-    out = subprocess.run([sys.executable, "-S", *entry, "status", "--data-dir",
-                          str(postgres.data_dir)], capture_output=True, text=True, timeout=30,
-                         cwd=REPO, env=env)
+    out = subprocess.run(
+        [sys.executable, "-S", *entry, "status", "--data-dir", str(postgres.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+        env=env,
+    )
     assert out.returncode == 0 and f"pid={postgres.pid} port={postgres.port}" in out.stdout
-    missing = subprocess.run([sys.executable, "-S", *entry, "status", "--data-dir",
-                              str(tmp_path / "none")], capture_output=True, text=True,
-                             timeout=30, cwd=REPO, env=env)
+    missing = subprocess.run(
+        [sys.executable, "-S", *entry, "status", "--data-dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+        env=env,
+    )
     assert (missing.returncode, missing.stdout.strip()) == (3, "not running")
 
 

@@ -27,8 +27,9 @@ def test_top_neighbours_match_a_full_sort(monkeypatch):
     np.testing.assert_allclose(sims, np.take_along_axis(full, expected, axis=1), rtol=1e-5)
     assert rows.dtype == np.int32 and sims.dtype == np.float32
     assert not (rows == np.arange(50)[:, None]).any()  # never its own neighbour
-    np.testing.assert_allclose(np.take_along_axis(full, rows.astype(int), axis=1), sims,
-                               rtol=1e-5)  # each listed cosine is the true one
+    np.testing.assert_allclose(
+        np.take_along_axis(full, rows.astype(int), axis=1), sims, rtol=1e-5
+    )  # each listed cosine is the true one
     assert (np.diff(sims, axis=1) <= 1e-7).all()  # best first
 
 
@@ -50,8 +51,9 @@ def test_listed_scores_are_exact_above_tau():
     np.testing.assert_allclose(listed[above], exact[above], rtol=1e-5)
     # the candidates' ranking head (profile rows all tie at 1) is the exact ranking's head
     others = np.setdiff1d(np.arange(400), profile)
-    np.testing.assert_array_equal(others[np.argsort(-listed[others])[:10]],
-                                  others[np.argsort(-exact[others])[:10]])
+    np.testing.assert_array_equal(
+        others[np.argsort(-listed[others])[:10]], others[np.argsort(-exact[others])[:10]]
+    )
 
 
 def test_unlisted_songs_rank_below_listed_ones_in_tail_order():
@@ -68,8 +70,15 @@ def test_unlisted_songs_rank_below_listed_ones_in_tail_order():
 
 
 def _songs(n):
-    return pd.DataFrame({"song_id": [f"s{i}" for i in range(n)], "anime_id": np.arange(n) // 5,
-                         "relation": "opening", "title": "t", "anime_title": "a"})
+    return pd.DataFrame(
+        {
+            "song_id": [f"s{i}" for i in range(n)],
+            "anime_id": np.arange(n) // 5,
+            "relation": "opening",
+            "title": "t",
+            "anime_title": "a",
+        }
+    )
 
 
 def test_bundle_stores_and_serves_the_lists(tmp_path):
@@ -109,8 +118,9 @@ def _sparse_unit(n, terms, seed=0):
     import scipy.sparse as sp
 
     m = sp.random(n, terms, density=0.15, random_state=seed, dtype=np.float32, format="csr")
-    m = m + sp.csr_matrix((np.ones(n, np.float32), (np.arange(n), np.arange(n) % terms)),
-                          shape=(n, terms))  # no empty row
+    m = m + sp.csr_matrix(
+        (np.ones(n, np.float32), (np.arange(n), np.arange(n) % terms)), shape=(n, terms)
+    )  # no empty row
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     return sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
 
@@ -123,11 +133,13 @@ def test_sparse_rows_get_the_same_lists_and_nearest_scores_as_dense(monkeypatch)
     _rows_d, sims_d = N.top_neighbours(dense, 5)
     np.testing.assert_allclose(sims_s, sims_d, rtol=1e-5)
     full = dense @ dense.T
-    np.testing.assert_allclose(np.take_along_axis(full, rows_s.astype(int), axis=1), sims_s,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        np.take_along_axis(full, rows_s.astype(int), axis=1), sims_s, rtol=1e-5
+    )
     profile = np.array([1, 9, 40])
-    np.testing.assert_allclose(nearest_profile_scores(m, profile),
-                               nearest_profile_scores(dense, profile), rtol=1e-5)
+    np.testing.assert_allclose(
+        nearest_profile_scores(m, profile), nearest_profile_scores(dense, profile), rtol=1e-5
+    )
     # the shortlist path (large catalogues) too: shortlisted rows exact, the rest below them
     short = nearest_profile_scores(m, profile, shortlist=20)
     exact = full[:, profile].max(axis=1)
@@ -142,8 +154,7 @@ def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
     exact = (m @ m[profile].T).toarray().max(axis=1)
     for k in (0, 8):
         builder = BundleBuilder(_songs(60))
-        builder.add_tfidf(m, vocab, np.ones(30), params={"profile_query": "nearest"},
-                          neighbours=k)
+        builder.add_tfidf(m, vocab, np.ones(30), params={"profile_query": "nearest"}, neighbours=k)
         builder.add_scores("popular", np.arange(60, dtype=float))
         version = builder.publish(tmp_path / str(k), "h")
         loaded = B.load_bundle(tmp_path / str(k), verify=True)
@@ -160,8 +171,9 @@ def test_tfidf_nearest_query_with_and_without_lists(tmp_path):
     builder = BundleBuilder(_songs(60))
     builder.add_tfidf(m, vocab, np.ones(30))
     centroid = np.asarray(m[profile].mean(axis=0)).ravel()
-    np.testing.assert_allclose(score(builder.as_bundle(), "tfidf", profile, rng=None),
-                               m @ centroid, rtol=1e-5)
+    np.testing.assert_allclose(
+        score(builder.as_bundle(), "tfidf", profile, rng=None), m @ centroid, rtol=1e-5
+    )
 
 
 def test_coarse_vectors_pick_the_shortlist_and_round_trip(tmp_path):
@@ -194,7 +206,9 @@ def test_coarse_vectors_pick_the_shortlist_and_round_trip(tmp_path):
     assert loaded.manifest["models"]["minilm"]["params"]["coarse_dims"] == 16
     assert loaded.coarse["minilm"][0].shape == (3000, 16)
     assert loaded.coarse["minilm"][1].shape == (48, 16)
-    np.testing.assert_allclose(score(loaded, "minilm", profile, rng=None),
-                               score(builder.as_bundle(), "minilm", profile, rng=None))
+    np.testing.assert_allclose(
+        score(loaded, "minilm", profile, rng=None),
+        score(builder.as_bundle(), "minilm", profile, rng=None),
+    )
     with pytest.raises(B.BundleError, match="coarse"):
         BundleBuilder(_songs(30)).add_dense("minilm", _unit(30, 4), coarse=-1)

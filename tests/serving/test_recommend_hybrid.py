@@ -9,8 +9,9 @@ def test_hybrid_popularity_weight_alone_ranks_like_popular(make_bundle):
     bundle = make_bundle(models=("tfidf", "popular", "hybrid"))
     weights = {"popularity": 1.0}
     hybrid = scorers.hybrid_scores(bundle, np.array([0]), weights)
-    np.testing.assert_array_equal(np.argsort(-hybrid, kind="stable"),
-                                  np.argsort(-bundle.scores["popular"], kind="stable"))
+    np.testing.assert_array_equal(
+        np.argsort(-hybrid, kind="stable"), np.argsort(-bundle.scores["popular"], kind="stable")
+    )
 
 
 def test_hybrid_franchise_affinity_lifts_songs_of_the_profiles_franchise(tmp_path):
@@ -19,8 +20,11 @@ def test_hybrid_franchise_affinity_lifts_songs_of_the_profiles_franchise(tmp_pat
 
     builder = synthetic_builder(models=("tfidf", "popular", "hybrid"))
     # anime 1 and 2 are seasons of one franchise; the profile is a song of anime 1
-    builder.songs["franchise"] = builder.songs["anime_id"].map({1: "aot", 2: "aot"}).fillna(
-        builder.songs["anime_id"].astype(str))
+    builder.songs["franchise"] = (
+        builder.songs["anime_id"]
+        .map({1: "aot", 2: "aot"})
+        .fillna(builder.songs["anime_id"].astype(str))
+    )
     bundle = load_bundle(tmp_path, builder.publish(tmp_path, "h"))
     only_franchise = scorers.hybrid_scores(bundle, np.array([0]), {"franchise": 1.0})
     anime = bundle.songs["anime_id"].to_numpy()
@@ -43,8 +47,9 @@ def test_zero_weights_are_ignored_and_priors_are_cached(make_bundle):
 def test_nearest_profile_query_scores_by_the_closest_profile_song():
     from animusic_serving.recommend.scorers import dense_scores
 
-    matrix = np.array([[1, 0, 0], [0, 1, 0], [0.7, 0.7, 0], [0.9, 0.1, 0], [0, 0, 1]],
-                      dtype=np.float32)
+    matrix = np.array(
+        [[1, 0, 0], [0, 1, 0], [0.7, 0.7, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32
+    )
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     profile = np.array([0, 1])
     nearest = dense_scores(matrix, profile, "nearest")
@@ -66,8 +71,9 @@ def test_nearest_caps_the_profile_and_shortlists_large_catalogues(monkeypatch):
     profile = np.arange(0, 100)
     kept = profile[np.linspace(0, 99, 10).astype(int)]
     exact = (matrix @ matrix[kept].T).max(axis=1)
-    np.testing.assert_allclose(scorers.nearest_profile_scores(matrix, profile, shortlist=5000),
-                               exact, rtol=1e-5)
+    np.testing.assert_allclose(
+        scorers.nearest_profile_scores(matrix, profile, shortlist=5000), exact, rtol=1e-5
+    )
     short = scorers.nearest_profile_scores(matrix, profile, shortlist=200)
     listed = np.argsort(-(matrix @ matrix[kept].mean(axis=0)))[:200]
     np.testing.assert_allclose(short[listed], exact[listed], rtol=1e-5)

@@ -19,8 +19,7 @@ from animusic_serving.recommend import (
 
 def make_profile(positive=(), skip=(), blacklist=(), seeds=()):
     arr = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
-    return Profile(arr(positive) if positive else arr(seeds), arr(skip), arr(blacklist),
-                   arr(seeds))
+    return Profile(arr(positive) if positive else arr(seeds), arr(skip), arr(blacklist), arr(seeds))
 
 
 def anime_of(bundle, items):
@@ -87,11 +86,18 @@ def test_one_song_per_anime_is_relaxed_only_when_nothing_else_is_left(make_bundl
 def test_cold_start_seeds_are_excluded_and_the_playlist_is_stable_for_the_day(make_bundle):
     bundle = make_bundle(n_anime=8)
     day = dt.date(2024, 5, 1)
-    profile = build_profile([], bundle.row_of, bundle.songs["anime_id"].to_numpy(),
-                            anime_list=[1, 2], username="ann", day=day)
+    profile = build_profile(
+        [],
+        bundle.row_of,
+        bundle.songs["anime_id"].to_numpy(),
+        anime_list=[1, 2],
+        username="ann",
+        day=day,
+    )
     assert profile.cold_start == "anime_list" and len(profile.seed_rows) == 8  # all 8 songs
-    kwargs: dict[str, Any] = dict(username="ann", day=day,
-                                  models=["tfidf", "minilm", "mpnet", "popular"])
+    kwargs: dict[str, Any] = dict(
+        username="ann", day=day, models=["tfidf", "minilm", "mpnet", "popular"]
+    )
     first = recommend(bundle, [], [1, 2], rng=np.random.default_rng(1), **kwargs)
     assert not {i.row for i in first} & set(profile.seed_rows.tolist())
     again = recommend(bundle, [], [1, 2], rng=np.random.default_rng(1), **kwargs)
@@ -100,8 +106,10 @@ def test_cold_start_seeds_are_excluded_and_the_playlist_is_stable_for_the_day(ma
 
 def test_recommend_uses_positives_and_labels_every_item(make_bundle):
     bundle = make_bundle(n_anime=10)
-    feedback = [FeedbackRow("s0", liked=True), FeedbackRow("s4", watch_time=1,
-                                                            total_video_time=100)]
+    feedback = [
+        FeedbackRow("s0", liked=True),
+        FeedbackRow("s4", watch_time=1, total_video_time=100),
+    ]
     items = recommend(bundle, feedback, rng=np.random.default_rng(3))
     assert sorted(i.recommended_by for i in items) == sorted(PLAYLIST_MODELS)
     assert not {i.song_id for i in items} & {"s0", "s4"}

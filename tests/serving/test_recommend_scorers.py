@@ -28,8 +28,9 @@ def test_tfidf_score_is_cosine_to_the_mean_of_the_profiles_normalised_rows(make_
     expected = cosine_to(dense, rows.mean(axis=0))
     scores = scorers.score(bundle, "tfidf", profile, rng=None)
     assert scores.shape == (bundle.n_songs,)
-    np.testing.assert_array_equal(np.argsort(-scores, kind="stable"),
-                                  np.argsort(-expected, kind="stable"))
+    np.testing.assert_array_equal(
+        np.argsort(-scores, kind="stable"), np.argsort(-expected, kind="stable")
+    )
     # the same up to the constant |mean|: exactly the ranking of the cosine
     np.testing.assert_allclose(scores / np.linalg.norm(rows.mean(axis=0)), expected, rtol=1e-5)
 
@@ -43,8 +44,9 @@ def test_popular_is_the_bundles_score_vector(make_bundle):
 def test_random_is_uniform(make_bundle):
     bundle = make_bundle(models=("random",))
     rng = np.random.default_rng(0)
-    picks = [int(np.argmax(scorers.score(bundle, "random", np.array([0]), rng)))
-             for _ in range(4000)]
+    picks = [
+        int(np.argmax(scorers.score(bundle, "random", np.array([0]), rng))) for _ in range(4000)
+    ]
     counts = np.bincount(picks, minlength=bundle.n_songs)
     assert counts.min() > 140 and counts.max() < 260  # 200 expected per song
 
@@ -60,17 +62,20 @@ def test_hybrid_with_one_similarity_model_ranks_like_it(make_bundle):
 def test_similarity_models_without_a_profile_fall_back_to_popularity(make_bundle):
     bundle = make_bundle(models=("tfidf", "popular"))
     empty = np.empty(0, dtype=np.int64)
-    np.testing.assert_allclose(scorers.score(bundle, "tfidf", empty, None),
-                               bundle.scores["popular"])
+    np.testing.assert_allclose(
+        scorers.score(bundle, "tfidf", empty, None), bundle.scores["popular"]
+    )
 
 
 def test_top_rows_is_exactly_the_top_k_on_large_arrays():
     from animusic_serving.recommend.scorers import top_rows
 
     rng = np.random.default_rng(3)
-    for scores in (rng.random(200_000).astype(np.float32),
-                   np.sort(rng.normal(size=200_000)).astype(np.float32),  # sorted: a biased sample
-                   np.repeat(rng.random(2_000), 100).astype(np.float32)):  # many ties
+    for scores in (
+        rng.random(200_000).astype(np.float32),
+        np.sort(rng.normal(size=200_000)).astype(np.float32),  # sorted: a biased sample
+        np.repeat(rng.random(2_000), 100).astype(np.float32),
+    ):  # many ties
         got = top_rows(scores, 300)
         assert got.size == 300 and np.unique(got).size == 300
         kth = np.sort(scores)[-300]

@@ -38,30 +38,40 @@ def store(tmp_path_factory, publish):
 @pytest.fixture(scope="module")
 def publish():
     from tests.serving.conftest import publish_synthetic
+
     return publish_synthetic
 
 
 @pytest.fixture(scope="module")
 def server(database_url, store, tmp_path_factory):
-    live = LiveServer(database_url, store, tmp_path_factory.mktemp("logs") / "api.log",
-                      env=SECURE_ENV)
+    live = LiveServer(
+        database_url, store, tmp_path_factory.mktemp("logs") / "api.log", env=SECURE_ENV
+    )
     yield live
     live.stop()
 
 
 def report(username, song="s2", watch=1.0, total=100.0, liked=False):
-    return {"song_id": song, "recommended_by": "tfidf", "watch_time": watch,
-            "total_video_time": total, "liked": liked}
+    return {
+        "song_id": song,
+        "recommended_by": "tfidf",
+        "watch_time": watch,
+        "total_video_time": total,
+        "liked": liked,
+    }
 
 
 def test_200_concurrent_reports_leave_one_row_with_the_maximum(server, database_url):
     user = f"racer-{uuid.uuid4().hex[:6]}"
     headers = auth(user)
-    with httpx.Client(base_url=server.url, timeout=30,
-                      limits=httpx.Limits(max_connections=64)) as client:
+    with httpx.Client(
+        base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=64)
+    ) as client:
+
         def post(i):
-            return client.post("/feedback", headers=headers,
-                               json=report(user, watch=i * 0.5, liked=(i == 77))).status_code
+            return client.post(
+                "/feedback", headers=headers, json=report(user, watch=i * 0.5, liked=(i == 77))
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=48) as pool:
             statuses = list(pool.map(post, range(200)))
@@ -69,9 +79,13 @@ def test_200_concurrent_reports_leave_one_row_with_the_maximum(server, database_
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT f.watch_time, f.total_video_time, f.liked FROM feedback f JOIN users u "
-                "ON u.id = f.user_id WHERE u.username = :u"), {"u": user}).all()
+            rows = conn.execute(
+                text(
+                    "SELECT f.watch_time, f.total_video_time, f.liked FROM feedback f JOIN users u "
+                    "ON u.id = f.user_id WHERE u.username = :u"
+                ),
+                {"u": user},
+            ).all()
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [(99.5, 100.0, True)]
@@ -112,8 +126,11 @@ def test_oversized_and_malformed_bodies_are_4xx(server):
     headers = auth("bodies")
     with httpx.Client(base_url=server.url, timeout=30) as client:
         big = b'{"mal_ids": [' + b"1," * 600_000 + b"1]}"
-        response = client.post("/upload_anilist_profile", content=big,
-                               headers={**headers, "content-type": "application/json"})
+        response = client.post(
+            "/upload_anilist_profile",
+            content=big,
+            headers={**headers, "content-type": "application/json"},
+        )
         assert response.status_code == 413
 
         def chunks():  # no Content-Length: the limit holds while streaming too
@@ -122,26 +139,42 @@ def test_oversized_and_malformed_bodies_are_4xx(server):
                 yield b"1," * 5000
             yield b"1]}"
 
-        response = client.post("/upload_anilist_profile", content=chunks(),
-                               headers={**headers, "content-type": "application/json"})
+        response = client.post(
+            "/upload_anilist_profile",
+            content=chunks(),
+            headers={**headers, "content-type": "application/json"},
+        )
         assert response.status_code == 413
-        bad_bodies = [b"{", b"[]", b"null", b'"x"', b"\xff\xfe\x00", b'{"song_id": {}}',
-                      b'{"song_id": "s1", "recommended_by": "tfidf", "watch_time": "1e999",'
-                      b' "total_video_time": 1}', b'{"mal_ids": "1,2"}']
+        bad_bodies = [
+            b"{",
+            b"[]",
+            b"null",
+            b'"x"',
+            b"\xff\xfe\x00",
+            b'{"song_id": {}}',
+            b'{"song_id": "s1", "recommended_by": "tfidf", "watch_time": "1e999",'
+            b' "total_video_time": 1}',
+            b'{"mal_ids": "1,2"}',
+        ]
         for body in bad_bodies:
             for path in ("/feedback", "/upload_anilist_profile", "/auth/anilist"):
-                response = client.post(path, content=body,
-                                       headers={**headers, "content-type": "application/json"})
+                response = client.post(
+                    path, content=body, headers={**headers, "content-type": "application/json"}
+                )
                 assert 400 <= response.status_code < 500, (path, body, response.status_code)
-        response = client.post("/feedback", content=b"song_id=s1",
-                               headers={**headers, "content-type": "text/plain"})
+        response = client.post(
+            "/feedback", content=b"song_id=s1", headers={**headers, "content-type": "text/plain"}
+        )
         assert response.status_code == 422
-        assert client.post("/upload_anilist_profile", headers=headers,
-                           json={"mal_ids": list(range(1, 50_002))}).status_code == 422
+        assert (
+            client.post(
+                "/upload_anilist_profile", headers=headers, json={"mal_ids": list(range(1, 50_002))}
+            ).status_code
+            == 422
+        )
 
 
-def test_postgres_stopped_mid_load_then_recovery_keeps_every_acknowledged_write(
-        store, tmp_path):
+def test_postgres_stopped_mid_load_then_recovery_keeps_every_acknowledged_write(store, tmp_path):
     """A Postgres of its own (scripts/local_postgres.py), so the session's is not disturbed."""
     from animusic_serving.db.migrate import upgrade
 
@@ -153,8 +186,12 @@ def test_postgres_stopped_mid_load_then_recovery_keeps_every_acknowledged_write(
         pg = local_postgres.start(data_dir, port)
         url = pg.create_database("outage")
         upgrade(url)
-        live = LiveServer(url, store, tmp_path / "api.log",
-                          env={**SECURE_ENV, "ANIMUSIC_DB_POOL_TIMEOUT_SECONDS": "3"})
+        live = LiveServer(
+            url,
+            store,
+            tmp_path / "api.log",
+            env={**SECURE_ENV, "ANIMUSIC_DB_POOL_TIMEOUT_SECONDS": "3"},
+        )
         acked: list[tuple[str, str, float]] = []
         outcomes: list[tuple[int, str]] = []
         phase = {"name": "before"}
@@ -169,9 +206,11 @@ def test_postgres_stopped_mid_load_then_recovery_keeps_every_acknowledged_write(
                         break
                     song, watch = f"s{i % 20}", float(i)
                     try:
-                        response = client.post("/feedback", headers=headers,
-                                               json=report(user, song=song, watch=watch,
-                                                           total=10_000.0))
+                        response = client.post(
+                            "/feedback",
+                            headers=headers,
+                            json=report(user, song=song, watch=watch, total=10_000.0),
+                        )
                     except httpx.HTTPError as exc:
                         outcomes.append((-1, type(exc).__name__))
                         continue
@@ -195,24 +234,31 @@ def test_postgres_stopped_mid_load_then_recovery_keeps_every_acknowledged_write(
             phase["name"] = "up"
             local_postgres.start(data_dir, port)
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and \
-                    sum(1 for s, p in outcomes[-50:] if s == 200 and p == "up") < 20:
+            while (
+                time.monotonic() < deadline
+                and sum(1 for s, p in outcomes[-50:] if s == 200 and p == "up") < 20
+            ):
                 time.sleep(0.1)
         finally:
             stop.set()
             for t in threads:
                 t.join(timeout=30)
         statuses = {s for s, _ in outcomes}
-        assert statuses <= {200, 503}, {s: sum(1 for x, _ in outcomes if x == s)
-                                        for s in statuses}
+        assert statuses <= {200, 503}, {s: sum(1 for x, _ in outcomes if x == s) for s in statuses}
         assert any(s == 503 for s, p in outcomes if p == "down")
         assert sum(1 for s, p in outcomes if s == 200 and p == "up") >= 20  # recovered
         engine = create_engine(url)
         try:
             with engine.connect() as conn:
-                stored = {(u, s): w for u, s, w in conn.execute(text(
-                    "SELECT u.username, f.song_id, f.watch_time FROM feedback f "
-                    "JOIN users u ON u.id = f.user_id"))}
+                stored = {
+                    (u, s): w
+                    for u, s, w in conn.execute(
+                        text(
+                            "SELECT u.username, f.song_id, f.watch_time FROM feedback f "
+                            "JOIN users u ON u.id = f.user_id"
+                        )
+                    )
+                }
         finally:
             engine.dispose()
         missing = [a for a in acked if stored.get(a[:2], -1.0) < a[2]]

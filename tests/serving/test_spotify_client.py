@@ -54,15 +54,15 @@ def test_pkce_pair_is_a_valid_s256_pair():
 
 
 def test_429_waits_for_retry_after_then_succeeds():
-    api, _, waits, _ = api_with([httpx.Response(429, headers={"Retry-After": "3"}),
-                                 httpx.Response(200, json={"id": "me"})])
+    api, _, waits, _ = api_with(
+        [httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json={"id": "me"})]
+    )
     assert api.me() == "me"
     assert waits == [3.0]
 
 
 def test_429_beyond_the_bounded_wait_is_one_line():
-    api, _, waits, _ = api_with([httpx.Response(429, headers={"Retry-After": "120"})],
-                                max_wait=30)
+    api, _, waits, _ = api_with([httpx.Response(429, headers={"Retry-After": "120"})], max_wait=30)
     with pytest.raises(SpotifyError) as caught:
         api.me()
     assert caught.value.status == 503 and "try again in 120 s" in str(caught.value)
@@ -70,8 +70,7 @@ def test_429_beyond_the_bounded_wait_is_one_line():
 
 
 def test_5xx_and_network_errors_back_off_then_give_up():
-    answers = [httpx.Response(502), httpx.Response(503), httpx.Response(500),
-               httpx.Response(503)]
+    answers = [httpx.Response(502), httpx.Response(503), httpx.Response(500), httpx.Response(503)]
     api, _, waits, _ = api_with(answers)
     with pytest.raises(SpotifyError, match="not reachable"):
         api.me()
@@ -98,8 +97,10 @@ def test_more_than_100_items_per_request_is_refused_before_sending():
 
 
 def test_refresh_keeps_the_old_refresh_token_when_none_comes_back_and_invalid_grant_revokes():
-    answers = [httpx.Response(200, json={"access_token": "a2", "expires_in": 60}),
-               httpx.Response(400, json={"error": "invalid_grant"})]
+    answers = [
+        httpx.Response(200, json={"access_token": "a2", "expires_in": 60}),
+        httpx.Response(400, json={"error": "invalid_grant"}),
+    ]
     http = httpx.Client(transport=httpx.MockTransport(lambda r: answers.pop(0)))
     accounts = SpotifyAccounts("https://accounts.test", "cid", http, Politeness(sleep=print))
     tokens = accounts.refresh("r1")

@@ -22,14 +22,15 @@ def test_variants_cover_subtitles_and_bracketed_alternatives():
     assert title_variants("Nagareboshi ~Shooting Star~")[1:] == ["Nagareboshi", "Shooting Star"]
     assert "紅蓮華" in title_variants("Gurenge (紅蓮華)")
     # a bracket naming a version is no alternative title
-    assert not any("years after" in v for v in title_variants(
-        "secret base ~Kimi ga Kureta Mono~ (10 years after ver.)")[1:])
+    assert not any(
+        "years after" in v
+        for v in title_variants("secret base ~Kimi ga Kureta Mono~ (10 years after ver.)")[1:]
+    )
     assert "second version" not in title_variants("departure! -second version-")
 
 
 def test_queries_start_with_title_and_artist_then_fall_back():
-    song = SongQuery("s", "Unravel (TV size)", ("TK from Ling tosite sigure",),
-                     ("Tokyo Ghoul",))
+    song = SongQuery("s", "Unravel (TV size)", ("TK from Ling tosite sigure",), ("Tokyo Ghoul",))
     qs = queries(song)
     assert qs[0] == 'track:"Unravel" artist:"TK from Ling tosite sigure"'
     assert qs[-1] == "Unravel Tokyo Ghoul"
@@ -39,8 +40,9 @@ def test_queries_start_with_title_and_artist_then_fall_back():
 def test_confidence_prefers_the_same_take_by_the_same_artist():
     song = SongQuery("s", "Unravel (TV size)", ("TK from Ling tosite sigure",))
     right = Candidate("spotify:track:a", "unravel", ("TK from Ling tosite sigure",))
-    acoustic = Candidate("spotify:track:b", "unravel - Acoustic Version",
-                         ("TK from Ling tosite sigure",))
+    acoustic = Candidate(
+        "spotify:track:b", "unravel - Acoustic Version", ("TK from Ling tosite sigure",)
+    )
     stranger = Candidate("spotify:track:c", "Unravel", ("Someone Else",))
     assert confidence(song, right) == 1.0
     assert confidence(song, acoustic) < 0.85
@@ -52,7 +54,13 @@ def test_confidence_prefers_the_same_take_by_the_same_artist():
 
 def test_a_remix_of_a_remix_is_fine_and_unrelated_names_score_low():
     song = SongQuery("s", "Glitter (Starving Trancer Remix)", ("Ayumi Hamasaki",))
-    assert confidence(song, Candidate("u", "Glitter (Starving Trancer Remix)",
-                                      ("Ayumi Hamasaki",))) == 1.0
-    assert confidence(SongQuery("s", "Blue Bird", ("Ikimonogakari",)),
-                      Candidate("u", "Red Fish", ("Nobody",))) < 0.6
+    assert (
+        confidence(song, Candidate("u", "Glitter (Starving Trancer Remix)", ("Ayumi Hamasaki",)))
+        == 1.0
+    )
+    assert (
+        confidence(
+            SongQuery("s", "Blue Bird", ("Ikimonogakari",)), Candidate("u", "Red Fish", ("Nobody",))
+        )
+        < 0.6
+    )

@@ -24,14 +24,42 @@ import pandas as pd
 
 from animusic_assets.core.analytics.stats import bootstrap_mean_ci, rate_ci
 
-IMPRESSION_COLUMNS = ["user_id", "playlist_id", "song_id", "position", "recommended_by",
-                      "created_at"]
-FEEDBACK_COLUMNS = ["user_id", "song_id", "recommended_by", "watch_time", "total_video_time",
-                    "liked", "created_at"]
-ITEM_COLUMNS = ["user_id", "song_id", "model", "shown", "impressions", "has_feedback",
-                "feedback_only", "liked", "watch_time", "total_video_time", "duration_known",
-                "watch_ratio", "played", "skipped_before_play", "model_mismatch", "first_at",
-                "exposure"]
+IMPRESSION_COLUMNS = [
+    "user_id",
+    "playlist_id",
+    "song_id",
+    "position",
+    "recommended_by",
+    "created_at",
+]
+FEEDBACK_COLUMNS = [
+    "user_id",
+    "song_id",
+    "recommended_by",
+    "watch_time",
+    "total_video_time",
+    "liked",
+    "created_at",
+]
+ITEM_COLUMNS = [
+    "user_id",
+    "song_id",
+    "model",
+    "shown",
+    "impressions",
+    "has_feedback",
+    "feedback_only",
+    "liked",
+    "watch_time",
+    "total_video_time",
+    "duration_known",
+    "watch_ratio",
+    "played",
+    "skipped_before_play",
+    "model_mismatch",
+    "first_at",
+    "exposure",
+]
 
 
 def _typed(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -50,22 +78,42 @@ def build_items(impressions: pd.DataFrame | None, feedback: pd.DataFrame | None)
     imp = _typed(impressions, IMPRESSION_COLUMNS)
     fb = _typed(feedback, FEEDBACK_COLUMNS)
     imp = imp.sort_values(["created_at", "position", "song_id"], kind="stable")
-    first = (imp.groupby(["user_id", "song_id"], sort=False)
-             .agg(model_shown=("recommended_by", "first"), first_shown=("created_at", "first"),
-                  first_position=("position", "first"), impressions=("song_id", "size"))
-             .reset_index())
+    first = (
+        imp.groupby(["user_id", "song_id"], sort=False)
+        .agg(
+            model_shown=("recommended_by", "first"),
+            first_shown=("created_at", "first"),
+            first_position=("position", "first"),
+            impressions=("song_id", "size"),
+        )
+        .reset_index()
+    )
     fb = fb.drop_duplicates(["user_id", "song_id"], keep="last")  # one merged row per pair
     fb = fb.rename(columns={"recommended_by": "model_reported", "created_at": "reported_at"})
     fb["has_feedback"] = True
-    items = first.merge(fb[["user_id", "song_id", "model_reported", "watch_time",
-                            "total_video_time", "liked", "reported_at", "has_feedback"]],
-                        on=["user_id", "song_id"], how="outer")
+    items = first.merge(
+        fb[
+            [
+                "user_id",
+                "song_id",
+                "model_reported",
+                "watch_time",
+                "total_video_time",
+                "liked",
+                "reported_at",
+                "has_feedback",
+            ]
+        ],
+        on=["user_id", "song_id"],
+        how="outer",
+    )
     items["shown"] = items["model_shown"].notna()
     items["has_feedback"] = items["has_feedback"].astype("boolean").fillna(False).astype(bool)
     items["feedback_only"] = items["has_feedback"] & ~items["shown"]
     items["model"] = items["model_shown"].where(items["shown"], items["model_reported"])
-    items["model_mismatch"] = (items["shown"] & items["has_feedback"]
-                               & (items["model_shown"] != items["model_reported"]))
+    items["model_mismatch"] = (
+        items["shown"] & items["has_feedback"] & (items["model_shown"] != items["model_reported"])
+    )
     items["impressions"] = items["impressions"].fillna(0).astype("int64")
     items["liked"] = items["liked"].astype("boolean").fillna(False).astype(bool)
     watch = pd.to_numeric(items["watch_time"], errors="coerce").astype(float)
@@ -78,40 +126,66 @@ def build_items(impressions: pd.DataFrame | None, feedback: pd.DataFrame | None)
     items["skipped_before_play"] = items["shown"] & ~items["played"]
     items["first_at"] = items["first_shown"].where(items["shown"], items["reported_at"])
     items["_pos"] = items["first_position"].fillna(10**6)
-    items = items.sort_values(["user_id", "model", "first_at", "_pos", "song_id"],
-                              kind="stable").reset_index(drop=True)
+    items = items.sort_values(
+        ["user_id", "model", "first_at", "_pos", "song_id"], kind="stable"
+    ).reset_index(drop=True)
     items["exposure"] = items.groupby(["user_id", "model"]).cumcount() + 1
     return items[ITEM_COLUMNS]
 
 
-def model_summary(items: pd.DataFrame, impressions: pd.DataFrame | None = None,
-                  seed: int = 0) -> pd.DataFrame:
+def model_summary(
+    items: pd.DataFrame, impressions: pd.DataFrame | None = None, seed: int = 0
+) -> pd.DataFrame:
     """Per model: impressions, items, users, plays, skips before play, like rate (Wilson CI),
     mean watch ratio (bootstrap CI), rows with and without a duration."""
-    shown_rows = (impressions["recommended_by"].value_counts()
-                  if impressions is not None and len(impressions) else pd.Series(dtype=int))
+    shown_rows = (
+        impressions["recommended_by"].value_counts()
+        if impressions is not None and len(impressions)
+        else pd.Series(dtype=int)
+    )
     rows = []
     for model, group in items.groupby("model", sort=True):
         likes, n = int(group["liked"].sum()), len(group)
         rate, low, high = rate_ci(likes, n)
         ratio = group.loc[group["duration_known"], "watch_ratio"]
         mean, wlow, whigh = bootstrap_mean_ci(ratio.to_numpy(), seed=seed)
-        rows.append({
-            "model": model,
-            "impressions": int(shown_rows.get(model, group["impressions"].sum())),
-            "items": n, "users": int(group["user_id"].nunique()),
-            "feedback_only": int(group["feedback_only"].sum()),
-            "plays": int(group["played"].sum()),
-            "skipped_before_play": int(group["skipped_before_play"].sum()),
-            "likes": likes, "like_rate": rate, "like_rate_ci_low": low,
-            "like_rate_ci_high": high,
-            "with_duration": int(group["duration_known"].sum()),
-            "no_duration": int((group["has_feedback"] & ~group["duration_known"]).sum()),
-            "watch_ratio": mean, "watch_ratio_ci_low": wlow, "watch_ratio_ci_high": whigh,
-        })
-    columns = ["impressions", "items", "users", "feedback_only", "plays", "skipped_before_play",
-               "likes", "like_rate", "like_rate_ci_low", "like_rate_ci_high", "with_duration",
-               "no_duration", "watch_ratio", "watch_ratio_ci_low", "watch_ratio_ci_high"]
+        rows.append(
+            {
+                "model": model,
+                "impressions": int(shown_rows.get(model, group["impressions"].sum())),
+                "items": n,
+                "users": int(group["user_id"].nunique()),
+                "feedback_only": int(group["feedback_only"].sum()),
+                "plays": int(group["played"].sum()),
+                "skipped_before_play": int(group["skipped_before_play"].sum()),
+                "likes": likes,
+                "like_rate": rate,
+                "like_rate_ci_low": low,
+                "like_rate_ci_high": high,
+                "with_duration": int(group["duration_known"].sum()),
+                "no_duration": int((group["has_feedback"] & ~group["duration_known"]).sum()),
+                "watch_ratio": mean,
+                "watch_ratio_ci_low": wlow,
+                "watch_ratio_ci_high": whigh,
+            }
+        )
+    columns = [
+        "impressions",
+        "items",
+        "users",
+        "feedback_only",
+        "plays",
+        "skipped_before_play",
+        "likes",
+        "like_rate",
+        "like_rate_ci_low",
+        "like_rate_ci_high",
+        "with_duration",
+        "no_duration",
+        "watch_ratio",
+        "watch_ratio_ci_low",
+        "watch_ratio_ci_high",
+    ]
     return pd.DataFrame(rows, columns=["model", *columns]).set_index("model")
 
 
@@ -124,12 +198,36 @@ def by_exposure(items: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         rate, low, high = rate_ci(likes, n)
         ratio = group.loc[group["duration_known"], "watch_ratio"].to_numpy()
         mean, wlow, whigh = bootstrap_mean_ci(ratio, seed=seed)
-        rows.append({"model": model, "exposure": int(exposure),
-                     "users": int(group["user_id"].nunique()), "items": n, "likes": likes,
-                     "like_rate": rate, "like_rate_ci_low": low, "like_rate_ci_high": high,
-                     "with_duration": len(ratio), "watch_ratio": mean,
-                     "watch_ratio_ci_low": wlow, "watch_ratio_ci_high": whigh})
-    return pd.DataFrame(rows, columns=["model", "exposure", "users", "items", "likes",
-                                       "like_rate", "like_rate_ci_low", "like_rate_ci_high",
-                                       "with_duration", "watch_ratio", "watch_ratio_ci_low",
-                                       "watch_ratio_ci_high"])
+        rows.append(
+            {
+                "model": model,
+                "exposure": int(exposure),
+                "users": int(group["user_id"].nunique()),
+                "items": n,
+                "likes": likes,
+                "like_rate": rate,
+                "like_rate_ci_low": low,
+                "like_rate_ci_high": high,
+                "with_duration": len(ratio),
+                "watch_ratio": mean,
+                "watch_ratio_ci_low": wlow,
+                "watch_ratio_ci_high": whigh,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "exposure",
+            "users",
+            "items",
+            "likes",
+            "like_rate",
+            "like_rate_ci_low",
+            "like_rate_ci_high",
+            "with_duration",
+            "watch_ratio",
+            "watch_ratio_ci_low",
+            "watch_ratio_ci_high",
+        ],
+    )

@@ -35,8 +35,10 @@ def model_summary_png(summary: pd.DataFrame) -> bytes:
         return _empty("no impressions or feedback yet")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     x = np.arange(len(summary))
-    for ax, metric, label in ((axes[0], "like_rate", "like rate (liked items / items)"),
-                              (axes[1], "watch_ratio", "mean watch ratio (capped at 1)")):
+    for ax, metric, label in (
+        (axes[0], "like_rate", "like rate (liked items / items)"),
+        (axes[1], "watch_ratio", "mean watch ratio (capped at 1)"),
+    ):
         value = summary[metric].to_numpy(dtype=float)
         low = summary[f"{metric}_ci_low"].to_numpy(dtype=float)
         high = summary[f"{metric}_ci_high"].to_numpy(dtype=float)
@@ -59,13 +61,20 @@ def exposure_png(exposure: pd.DataFrame, max_exposure: int | None = None) -> byt
     if max_exposure:
         exposure = exposure[exposure["exposure"] <= max_exposure]
     fig, (ax_like, ax_watch, ax_users) = plt.subplots(
-        3, 1, figsize=(8, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 3, 1.6]})
+        3, 1, figsize=(8, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 3, 1.6]}
+    )
     for model, g in exposure.groupby("model"):
-        line, = ax_like.plot(g["exposure"], g["like_rate"], marker="o", ms=3, label=model)
-        ax_like.fill_between(g["exposure"], g["like_rate_ci_low"], g["like_rate_ci_high"],
-                             color=line.get_color(), alpha=0.12)
-        ax_watch.plot(g["exposure"], g["watch_ratio"], marker="o", ms=3,
-                      color=line.get_color(), label=model)
+        (line,) = ax_like.plot(g["exposure"], g["like_rate"], marker="o", ms=3, label=model)
+        ax_like.fill_between(
+            g["exposure"],
+            g["like_rate_ci_low"],
+            g["like_rate_ci_high"],
+            color=line.get_color(),
+            alpha=0.12,
+        )
+        ax_watch.plot(
+            g["exposure"], g["watch_ratio"], marker="o", ms=3, color=line.get_color(), label=model
+        )
         ax_users.plot(g["exposure"], g["users"], color=line.get_color(), label=model)
     ax_like.set_ylabel("like rate")
     ax_like.set_ylim(0, 1)
@@ -78,8 +87,9 @@ def exposure_png(exposure: pd.DataFrame, max_exposure: int | None = None) -> byt
     return _png(fig)
 
 
-def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
-                   max_exposure: int) -> bytes:
+def adaptation_png(
+    exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str, max_exposure: int
+) -> bytes:
     """One panel per model, as the original study drew it: the outcome by exposure number
     with its 95 % interval, the fitted linear trend (dashed, slope interval in the title), and
     grey bars of the users reaching each exposure (right axis)."""
@@ -90,13 +100,13 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
         return _empty("no exposures yet")
     cols = min(4, len(models))
     rows = int(np.ceil(len(models) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.9 * rows + 0.6),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.4 * cols, 2.9 * rows + 0.6), squeeze=False, sharey=True
+    )
     for ax, model in zip(axes.flat, models, strict=False):
         g = exposure[exposure["model"] == model].sort_values("exposure")
         bars = ax.twinx()
-        bars.bar(g["exposure"], g["users"], color="#d0d0d0", width=0.8,
-                 label="users reaching it")
+        bars.bar(g["exposure"], g["users"], color="#d0d0d0", width=0.8, label="users reaching it")
         bars.set_ylim(0, max(1, g["users"].max()) * 3)  # bars stay in the lower third
         bars.set_ylabel("users", color="#888888", fontsize=8)
         bars.tick_params(axis="y", colors="#888888", labelsize=7)
@@ -104,16 +114,25 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
         ax.patch.set_visible(False)
         value = g[outcome].to_numpy(dtype=float)
         err = error_bars(value, g[f"{outcome}_ci_low"], g[f"{outcome}_ci_high"])
-        ax.errorbar(g["exposure"], value, yerr=err, fmt="o", ms=3, capsize=2, color="#3b6ea8",
-                    label=f"{label} (95 % CI)")
+        ax.errorbar(
+            g["exposure"],
+            value,
+            yerr=err,
+            fmt="o",
+            ms=3,
+            capsize=2,
+            color="#3b6ea8",
+            label=f"{label} (95 % CI)",
+        )
         title = model
         if model in trends.index and not np.isnan(trends.loc[model, "slope"]):
             t = trends.loc[model]
             x = np.array([1, g["exposure"].max()], dtype=float)
-            ax.plot(x, t["intercept"] + t["slope"] * x, "--", color="#c0392b",
-                    label="fitted trend")
-            title += (f"\nslope {t['slope']:+.3f}/exposure "
-                      f"[{t['slope_ci_low']:+.3f}, {t['slope_ci_high']:+.3f}]")
+            ax.plot(x, t["intercept"] + t["slope"] * x, "--", color="#c0392b", label="fitted trend")
+            title += (
+                f"\nslope {t['slope']:+.3f}/exposure "
+                f"[{t['slope_ci_low']:+.3f}, {t['slope_ci_high']:+.3f}]"
+            )
         ax.set_title(title, fontsize=9)
         ax.set_ylim(0, 1.05)
         ax.set_xlabel("exposure number", fontsize=8)
@@ -121,11 +140,16 @@ def adaptation_png(exposure: pd.DataFrame, trends: pd.DataFrame, outcome: str,
         ax.tick_params(labelsize=7)
     for ax in axes[:, 0]:
         ax.set_ylabel(label)
-    for ax in list(axes.flat)[len(models):]:
+    for ax in list(axes.flat)[len(models) :]:
         ax.axis("off")
     handles = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles[0] + [plt.Rectangle((0, 0), 1, 1, color="#d0d0d0")],
-               handles[1] + ["users reaching the exposure (right axis)"],
-               loc="upper center", ncol=3, fontsize=8, frameon=False)
+    fig.legend(
+        handles[0] + [plt.Rectangle((0, 0), 1, 1, color="#d0d0d0")],
+        handles[1] + ["users reaching the exposure (right axis)"],
+        loc="upper center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     fig.suptitle(" ", fontsize=4)  # room for the legend above the panels
     return _png(fig)

@@ -21,8 +21,9 @@ def rate_ci(successes: int, trials: int) -> tuple[float, float, float]:
     return successes / trials, float(low), float(high)
 
 
-def bootstrap_mean_ci(values: ArrayLike, seed: int = 0, n_boot: int = N_BOOT,
-                      level: float = 0.95) -> tuple[float, float, float]:
+def bootstrap_mean_ci(
+    values: ArrayLike, seed: int = 0, n_boot: int = N_BOOT, level: float = 0.95
+) -> tuple[float, float, float]:
     """(mean, low, high) by the percentile bootstrap with a seeded generator. NaN when empty;
     a single value is its own interval."""
     x = np.asarray(values, dtype=float)
@@ -38,9 +39,15 @@ def bootstrap_mean_ci(values: ArrayLike, seed: int = 0, n_boot: int = N_BOOT,
     return float(x.mean()), float(low), float(high)
 
 
-def cluster_bootstrap_diff(early_sum: ArrayLike, early_n: ArrayLike, late_sum: ArrayLike,
-                           late_n: ArrayLike, seed: int = 0, n_boot: int = N_BOOT,
-                           level: float = 0.95) -> tuple[float, float, float, float]:
+def cluster_bootstrap_diff(
+    early_sum: ArrayLike,
+    early_n: ArrayLike,
+    late_sum: ArrayLike,
+    late_n: ArrayLike,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
+    level: float = 0.95,
+) -> tuple[float, float, float, float]:
     """Difference of pooled means (late - early) over users, with a percentile CI from
     resampling users with replacement. Each argument holds one number per user: the sum of
     the outcome (likes, watch ratios) and the count of rows, early and late.

@@ -36,9 +36,12 @@ def weight_grid(bundle: Bundle) -> list[dict[str, float]]:
     popularity = POPULARITY_GRID_WITH_LISTS if with_lists else POPULARITY_GRID
     franchise = FRANCHISE_GRID_WITH_LISTS if with_lists else FRANCHISE_GRID
     grid = []
-    for lists, pop, fr, *extra in itertools.product(LISTS_GRID if with_lists else (0.0,),
-                                                    popularity, franchise,
-                                                    *[EXTRA_SIMILARITY_GRID] * len(others)):
+    for lists, pop, fr, *extra in itertools.product(
+        LISTS_GRID if with_lists else (0.0,),
+        popularity,
+        franchise,
+        *[EXTRA_SIMILARITY_GRID] * len(others),
+    ):
         weights = {"tfidf": 1.0, "popularity": pop, "franchise": fr}
         weights.update({m: w for m, w in zip(others, extra, strict=True) if w})
         if lists:
@@ -47,8 +50,9 @@ def weight_grid(bundle: Bundle) -> list[dict[str, float]]:
     return grid
 
 
-def tune_hybrid(bundle: Bundle, tuning: list[UserSplit],
-                k: int = 10) -> tuple[dict[str, float], list[dict]]:
+def tune_hybrid(
+    bundle: Bundle, tuning: list[UserSplit], k: int = 10
+) -> tuple[dict[str, float], list[dict]]:
     """Best weights by mean NDCG@k on ``tuning`` users, and every tried combination's score.
 
     Each user's components are computed once; every weight combination is then one matrix
@@ -61,13 +65,18 @@ def tune_hybrid(bundle: Bundle, tuning: list[UserSplit],
     totals = np.zeros(len(grid))
     for split in tuning:
         profile = cold_start_profile(bundle, split)
-        parts = hybrid_components(bundle, profile.positive_rows, names,
-                                  seed_anime=profile.listed_anime)
+        parts = hybrid_components(
+            bundle, profile.positive_rows, names, seed_anime=profile.listed_anime
+        )
         stacked = np.stack([parts.get(n, np.zeros(bundle.n_songs)) for n in names])  # (C, N)
         mask = evaluation_candidates(bundle, profile, split)
         scores = np.where(mask, weights @ stacked, -np.inf)  # (G, N)
-        relevant = np.array([np.isin(anime_ids[best_per_anime(row, anime_ids, k)], split.held_out)
-                             for row in scores])  # (G, <=k)
+        relevant = np.array(
+            [
+                np.isin(anime_ids[best_per_anime(row, anime_ids, k)], split.held_out)
+                for row in scores
+            ]
+        )  # (G, <=k)
         n_relevant = int(np.unique(anime_ids[np.isin(anime_ids, split.held_out) & mask]).size)
         ideal = M.dcg(np.ones(min(k, n_relevant)))
         if ideal > 0:

@@ -21,9 +21,15 @@ EVAL_DAY = dt.date(2024, 1, 1)
 def cold_start_profile(bundle: Bundle, split: UserSplit) -> Profile:
     """The profile serving builds for a user who imported ``split.imported`` and has no
     feedback yet: a seeded sample of those anime's songs stands in as positives."""
-    return build_profile([], bundle.row_of, bundle.songs["anime_id"].to_numpy(),
-                         anime_list=split.imported, username=split.user_id, day=EVAL_DAY,
-                         popularity=bundle.scores.get("popular"))
+    return build_profile(
+        [],
+        bundle.row_of,
+        bundle.songs["anime_id"].to_numpy(),
+        anime_list=split.imported,
+        username=split.user_id,
+        day=EVAL_DAY,
+        popularity=bundle.scores.get("popular"),
+    )
 
 
 def evaluation_candidates(bundle: Bundle, profile: Profile, split: UserSplit) -> np.ndarray:
@@ -38,13 +44,22 @@ def evaluation_candidates(bundle: Bundle, profile: Profile, split: UserSplit) ->
     return mask if mask.any() else candidate_mask(anime_ids, profile)
 
 
-def top_k(bundle: Bundle, model: str, profile: Profile, k: int, seed: int,
-          mask: np.ndarray) -> np.ndarray:
+def top_k(
+    bundle: Bundle, model: str, profile: Profile, k: int, seed: int, mask: np.ndarray
+) -> np.ndarray:
     """The model's k best candidates in ``mask``, best first, at most one song per anime
     (the playlist's own rule: a list of ten songs from three anime is not ten picks)."""
-    scores = np.where(mask, score(bundle, model, profile.positive_rows,
-                                  np.random.default_rng(seed),
-                                  seed_anime=profile.listed_anime), -np.inf)
+    scores = np.where(
+        mask,
+        score(
+            bundle,
+            model,
+            profile.positive_rows,
+            np.random.default_rng(seed),
+            seed_anime=profile.listed_anime,
+        ),
+        -np.inf,
+    )
     return best_per_anime(scores, bundle.songs["anime_id"].to_numpy(), k)
 
 
@@ -56,8 +71,11 @@ def best_per_anime(scores: np.ndarray, anime_ids: np.ndarray, k: int) -> np.ndar
     """
     head = min(len(scores), max(64, 40 * k))
     for size in (head, len(scores)):
-        order = np.argpartition(-scores, size - 1)[:size] if size < len(scores) else \
-            np.arange(len(scores))
+        order = (
+            np.argpartition(-scores, size - 1)[:size]
+            if size < len(scores)
+            else np.arange(len(scores))
+        )
         order = order[np.argsort(-scores[order], kind="stable")]
         order = order[np.isfinite(scores[order])]
         _, first = np.unique(anime_ids[order], return_index=True)
@@ -66,15 +84,24 @@ def best_per_anime(scores: np.ndarray, anime_ids: np.ndarray, k: int) -> np.ndar
     raise AssertionError("unreachable")
 
 
-def evaluate_ranking(bundle: Bundle, splits: list[UserSplit], models: list[str], k: int = 10,
-                     recall_k: int = 50, seed: int = 0,
-                     per_user: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+def evaluate_ranking(
+    bundle: Bundle,
+    splits: list[UserSplit],
+    models: list[str],
+    k: int = 10,
+    recall_k: int = 50,
+    seed: int = 0,
+    per_user: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """One row per model: HR@k, NDCG@k, anime Recall@recall_k, coverage, ILS, popularity rank.
     ``per_user``, when given, receives one frame per model with each user's values (for
     intervals over users)."""
     anime_ids = bundle.songs["anime_id"].to_numpy()
-    pop_rank = M.popularity_ranks(bundle.scores["popular"]) if "popular" in bundle.scores \
+    pop_rank = (
+        M.popularity_ranks(bundle.scores["popular"])
+        if "popular" in bundle.scores
         else np.arange(1, bundle.n_songs + 1)
+    )
     shared_vectors = bundle.tfidf if bundle.tfidf is not None else next(iter(bundle.dense.values()))
     rows = []
     for model in models:
@@ -94,12 +121,29 @@ def evaluate_ranking(bundle: Bundle, splits: list[UserSplit], models: list[str],
             pops.append(pop_rank[ranked[:k]].mean())
             shown.update(ranked[:k].tolist())
         if per_user is not None:
-            per_user.append(pd.DataFrame({
-                "model": model, "user_id": [s.user_id for s in splits], f"HR@{k}": hits,
-                f"NDCG@{k}": ndcgs, f"anime_Recall@{recall_k}": recalls, "ILS": ils,
-                "mean_pop_rank": pops}))
-        rows.append({"model": model, "users": len(splits), f"HR@{k}": np.mean(hits),
-                     f"NDCG@{k}": np.mean(ndcgs), f"anime_Recall@{recall_k}": np.mean(recalls),
-                     "coverage": len(shown) / bundle.n_songs, "ILS": np.mean(ils),
-                     "mean_pop_rank": np.mean(pops)})
+            per_user.append(
+                pd.DataFrame(
+                    {
+                        "model": model,
+                        "user_id": [s.user_id for s in splits],
+                        f"HR@{k}": hits,
+                        f"NDCG@{k}": ndcgs,
+                        f"anime_Recall@{recall_k}": recalls,
+                        "ILS": ils,
+                        "mean_pop_rank": pops,
+                    }
+                )
+            )
+        rows.append(
+            {
+                "model": model,
+                "users": len(splits),
+                f"HR@{k}": np.mean(hits),
+                f"NDCG@{k}": np.mean(ndcgs),
+                f"anime_Recall@{recall_k}": np.mean(recalls),
+                "coverage": len(shown) / bundle.n_songs,
+                "ILS": np.mean(ils),
+                "mean_pop_rank": np.mean(pops),
+            }
+        )
     return pd.DataFrame(rows).set_index("model")

@@ -31,8 +31,13 @@ def read_user_lists(path: str | Path) -> pd.DataFrame:
     return lists.astype({"user_id": str, "mal_id": "int64", "rating": "float64"})
 
 
-def split_users(lists: pd.DataFrame, catalog_anime: np.ndarray, seed: int = 0,
-                min_liked: int = MIN_LIKED, max_users: int | None = None) -> list[UserSplit]:
+def split_users(
+    lists: pd.DataFrame,
+    catalog_anime: np.ndarray,
+    seed: int = 0,
+    min_liked: int = MIN_LIKED,
+    max_users: int | None = None,
+) -> list[UserSplit]:
     liked = lists[(lists["rating"] >= LIKED_RATING) & lists["mal_id"].isin(catalog_anime)]
     liked = liked.drop_duplicates(["user_id", "mal_id"])
     splits = []
@@ -49,8 +54,9 @@ def split_users(lists: pd.DataFrame, catalog_anime: np.ndarray, seed: int = 0,
     return splits
 
 
-def tuning_and_report_halves(splits: list[UserSplit],
-                             seed: int = 0) -> tuple[list[UserSplit], list[UserSplit]]:
+def tuning_and_report_halves(
+    splits: list[UserSplit], seed: int = 0
+) -> tuple[list[UserSplit], list[UserSplit]]:
     """Disjoint halves of the users: (tuning, report), by a seeded hash of the user id."""
     tuning = [s for s in splits if _stable(f"{seed}:{s.user_id}") % 2 == 0]
     report = [s for s in splits if _stable(f"{seed}:{s.user_id}") % 2 == 1]

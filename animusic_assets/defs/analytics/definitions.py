@@ -11,9 +11,11 @@ from animusic_assets.defs.analytics.resources import ServingDatabaseResource
 ANALYTICS = dg.AssetSelection.groups("analytics")
 
 analytics_job = dg.define_asset_job(
-    "analytics_reports", selection=ANALYTICS,
+    "analytics_reports",
+    selection=ANALYTICS,
     description="Engagement, adaptation and feasibility reports (reads the API database "
-                "read-only and this instance's run records).")
+    "read-only and this instance's run records).",
+)
 
 
 @dg.definitions

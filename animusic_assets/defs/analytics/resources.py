@@ -27,7 +27,7 @@ SIZES_SQL = text("""
 def _with_driver(url: str) -> str:
     # SQLAlchemy 2.1 no longer picks a driver for a bare postgresql:// URL
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 
@@ -41,15 +41,17 @@ class ServingDatabaseResource(dg.ConfigurableResource):
 
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = create_engine(_with_driver(self.url), pool_pre_ping=True,
-                                         connect_args={"connect_timeout": 10})
+            self._engine = create_engine(
+                _with_driver(self.url), pool_pre_ping=True, connect_args={"connect_timeout": 10}
+            )
         return self._engine
 
     @contextmanager
     def read_only(self) -> Iterator[Connection]:
         with self.engine().connect() as conn:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ",
-                                          postgresql_readonly=True)
+            conn = conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
             with conn.begin():
                 yield conn
 
@@ -62,8 +64,11 @@ class ServingDatabaseResource(dg.ConfigurableResource):
         """(users, impressions, feedback) from one snapshot; users' names tell simulated
         listeners apart (``core.analytics.origin``)."""
         with self.read_only() as conn:
-            return (pd.read_sql(USERS_SQL, conn), pd.read_sql(IMPRESSIONS_SQL, conn),
-                    pd.read_sql(FEEDBACK_SQL, conn))
+            return (
+                pd.read_sql(USERS_SQL, conn),
+                pd.read_sql(IMPRESSIONS_SQL, conn),
+                pd.read_sql(FEEDBACK_SQL, conn),
+            )
 
     def database_sizes(self) -> pd.DataFrame:
         """Size of every database on the server this URL points at (the API's and, in

@@ -10,19 +10,26 @@ from animusic_assets.core.catalog import build_catalog_with_rejects, catalog_has
 MAX_REJECTED_SHARE = 0.05
 
 
-@dg.asset(group_name="catalog", kinds={"pandas"},
-          automation_condition=rebuild_after_upstream(),
-          description="The clean catalog: one typed row per song in an anime with a stable "
-                      "song_id; rejected songs are logged with their reason, and more than 5% "
-                      "rejected fails the run (a broken source or parser).")
+@dg.asset(
+    group_name="catalog",
+    kinds={"pandas"},
+    automation_condition=rebuild_after_upstream(),
+    description="The clean catalog: one typed row per song in an anime with a stable "
+    "song_id; rejected songs are logged with their reason, and more than 5% "
+    "rejected fails the run (a broken source or parser).",
+)
 def catalog(context: dg.AssetExecutionContext, anime_records: list[dict]) -> dg.MaterializeResult:
     frame, rejects = build_catalog_with_rejects(anime_records)
     for reject in rejects[:20]:
-        context.log.warning("rejected %s / %r: %s", reject["mal_id"], reject["song"], reject["reason"])
+        context.log.warning(
+            "rejected %s / %r: %s", reject["mal_id"], reject["song"], reject["reason"]
+        )
     rejected_share = len(rejects) / max(len(rejects) + len(frame), 1)
     if rejected_share > MAX_REJECTED_SHARE:
-        raise dg.Failure(f"{len(rejects)} of {len(rejects) + len(frame)} songs rejected; "
-                         f"first: {rejects[0]['reason']}")
+        raise dg.Failure(
+            f"{len(rejects)} of {len(rejects) + len(frame)} songs rejected; "
+            f"first: {rejects[0]['reason']}"
+        )
     preview = frame[["song_id", "anime_title", "relation", "sequence", "title"]].head(10)
     return dg.MaterializeResult(
         value=frame,

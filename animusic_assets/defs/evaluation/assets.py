@@ -25,13 +25,21 @@ class EvaluationConfig(dg.Config):
     reports_dir: str = ""  # default: AnimusicSettings.reports_root ($ANIMUSIC_REPORTS_DIR)
 
 
-@dg.asset(group_name="evaluation", deps=[model_bundle], kinds={"pandas", "matplotlib"},
-          automation_condition=rebuild_after_upstream(),
-          description="Every published model on held-out real (or synthetic) user lists: "
-                      "HR/NDCG/recall@k, a simulated feedback loop, and a report with plots.")
-def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig,
-                       bundle_store: BundleStoreResource, user_lists: UserListsResource,
-                       catalog: pd.DataFrame) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="evaluation",
+    deps=[model_bundle],
+    kinds={"pandas", "matplotlib"},
+    automation_condition=rebuild_after_upstream(),
+    description="Every published model on held-out real (or synthetic) user lists: "
+    "HR/NDCG/recall@k, a simulated feedback loop, and a report with plots.",
+)
+def offline_evaluation(
+    context: dg.AssetExecutionContext,
+    config: EvaluationConfig,
+    bundle_store: BundleStoreResource,
+    user_lists: UserListsResource,
+    catalog: pd.DataFrame,
+) -> dg.MaterializeResult:
     bundle = bundle_store.load()
     lists, source = user_lists.load(catalog)
     splits = split_users(lists, bundle.songs["anime_id"].unique(), seed=config.split_seed)
@@ -43,10 +51,18 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
         return dg.MaterializeResult(value=pd.DataFrame(), metadata={"skipped": reason})
     models = playlist_models(bundle)
     per_user: list[pd.DataFrame] = []
-    table = ranking.evaluate_ranking(bundle, report_users, models, config.k, config.recall_k,
-                                     seed=config.split_seed, per_user=per_user)
-    events = feedback_loop.simulate(bundle, report_users[: config.loop_users], config.playlists,
-                                    seed=config.split_seed)
+    table = ranking.evaluate_ranking(
+        bundle,
+        report_users,
+        models,
+        config.k,
+        config.recall_k,
+        seed=config.split_seed,
+        per_user=per_user,
+    )
+    events = feedback_loop.simulate(
+        bundle, report_users[: config.loop_users], config.playlists, seed=config.split_seed
+    )
     by_exposure = feedback_loop.like_rate_by_exposure(events)
     likes = feedback_loop.like_rate_summary(events)
     ndcg = f"NDCG@{config.k}"
@@ -56,19 +72,31 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     reports_dir = config.reports_dir or settings_from_env().reports_root()
     out = Path(reports_dir) / f"evaluation-{bundle.version}"
     out.mkdir(parents=True, exist_ok=True)
-    page = report_html.build(table, pd.concat(per_user, ignore_index=True), events,
-                             metric=ndcg, bundle_version=bundle.version, source=source,
-                             verdict_lines=verdict.split("; ") if verdict else [],
-                             seed=config.split_seed, max_exposure=config.playlists,
-                             models_meta=bundle.manifest.get("models", {}))
+    page = report_html.build(
+        table,
+        pd.concat(per_user, ignore_index=True),
+        events,
+        metric=ndcg,
+        bundle_version=bundle.version,
+        source=source,
+        verdict_lines=verdict.split("; ") if verdict else [],
+        seed=config.split_seed,
+        max_exposure=config.playlists,
+        models_meta=bundle.manifest.get("models", {}),
+    )
     # the report's own plots (95 % intervals over users on every bar), as files beside it
     plots = {f"{name}.png": png for name, png in page.figures.items()}
     for name, png in plots.items():
         (out / name).write_bytes(png)
-    markdown = "\n\n".join([
-        f"Bundle {bundle.version}; {len(report_users)} report users ({source}); "
-        f"{len(report_users[: config.loop_users])} in the feedback loop.",
-        verdict, report.markdown_table(table), report.markdown_table(likes)])
+    markdown = "\n\n".join(
+        [
+            f"Bundle {bundle.version}; {len(report_users)} report users ({source}); "
+            f"{len(report_users[: config.loop_users])} in the feedback loop.",
+            verdict,
+            report.markdown_table(table),
+            report.markdown_table(likes),
+        ]
+    )
     (out / "evaluation.md").write_text(markdown + "\n")
     html = page.html()
     (out / "evaluation.html").write_text(html, encoding="utf-8")
@@ -76,21 +104,30 @@ def offline_evaluation(context: dg.AssetExecutionContext, config: EvaluationConf
     return dg.MaterializeResult(
         value=table,
         metadata={
-            "bundle_version": bundle.version, "users": len(report_users), "user_lists": source,
+            "bundle_version": bundle.version,
+            "users": len(report_users),
+            "user_lists": source,
             "verdict": verdict,
             "report": dg.MetadataValue.md(page.markdown()),
             "answers": dg.MetadataValue.md("\n".join(f"- {a}" for a in page.answers)),
             "html_report": dg.MetadataValue.path(str((out / "evaluation.html").resolve())),
-            "ndcg_vs_popular": {str(m): round(float(v / table.loc["popular", ndcg]), 3)
-                                for m, v in table[ndcg].items()}
-            if "popular" in table.index and table.loc["popular", ndcg] > 0 else {},
+            "ndcg_vs_popular": {
+                str(m): round(float(v / table.loc["popular", ndcg]), 3)
+                for m, v in table[ndcg].items()
+            }
+            if "popular" in table.index and table.loc["popular", ndcg] > 0
+            else {},
             "ranking": dg.MetadataValue.md(report.markdown_table(table)),
             "like_rate": dg.MetadataValue.md(report.markdown_table(likes)),
             "like_rate_by_exposure": dg.MetadataValue.md(
-                report.markdown_table(by_exposure.set_index(["model", "exposure"]))),
-            **{name.removesuffix(".png") + "_plot": dg.MetadataValue.md(
-                f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
-               for name, png in plots.items()},
+                report.markdown_table(by_exposure.set_index(["model", "exposure"]))
+            ),
+            **{
+                name.removesuffix(".png") + "_plot": dg.MetadataValue.md(
+                    f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})"
+                )
+                for name, png in plots.items()
+            },
             "report_dir": dg.MetadataValue.path(str(out.resolve())),
         },
     )
@@ -103,7 +140,10 @@ def _verdict(table: pd.DataFrame, metric: str) -> str:
         if model in ("popular", "random"):
             continue
         vs_random = value / table.loc["random", metric] if "random" in table.index else float("nan")
-        vs_pop = value / table.loc["popular", metric] - 1 if "popular" in table.index else float("nan")
-        lines.append(f"{model}: {metric} {value:.3f} = {vs_random:.1f}x random, "
-                     f"{vs_pop:+.0%} vs popular")
+        vs_pop = (
+            value / table.loc["popular", metric] - 1 if "popular" in table.index else float("nan")
+        )
+        lines.append(
+            f"{model}: {metric} {value:.3f} = {vs_random:.1f}x random, {vs_pop:+.0%} vs popular"
+        )
     return "; ".join(lines)

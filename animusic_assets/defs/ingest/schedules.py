@@ -25,17 +25,30 @@ def build_jobs_and_schedules(
     partitions: dg.StaticPartitionsDefinition, anidb_daily_cap: int, batch_size: int
 ) -> tuple[list["dg.UnresolvedAssetJobDefinition"], list[dg.ScheduleDefinition]]:
     # (quoted: dagster exports that name to type checkers only)
-    collect = dg.define_asset_job("ingest_rank_batch", selection=BATCH_STAGES,
-                                  description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.")
-    ranking = dg.define_asset_job("refresh_mal_ranking", selection=["mal_ranking"],
-                                  description="The top-N MAL ranking again (ranks move weekly).")
-    youtube = dg.define_asset_job("refresh_youtube_stats", selection=["youtube_links"],
-                                  description="YouTube views and likes of a collected batch again.")
+    collect = dg.define_asset_job(
+        "ingest_rank_batch",
+        selection=BATCH_STAGES,
+        description="MAL details, MAL pages, AniDB, YouTube and AnimeThemes for one rank batch.",
+    )
+    ranking = dg.define_asset_job(
+        "refresh_mal_ranking",
+        selection=["mal_ranking"],
+        description="The top-N MAL ranking again (ranks move weekly).",
+    )
+    youtube = dg.define_asset_job(
+        "refresh_youtube_stats",
+        selection=["youtube_links"],
+        description="YouTube views and likes of a collected batch again.",
+    )
     per_day = max(1, anidb_daily_cap // max(1, batch_size))
 
-    @dg.schedule(job=collect, cron_schedule="0 2 * * *", default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description=f"Collect the next {per_day} uncollected batch(es) a day (AniDB cap "
-                             f"{anidb_daily_cap}). Starts stopped; switch it on in the UI.")
+    @dg.schedule(
+        job=collect,
+        cron_schedule="0 2 * * *",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=f"Collect the next {per_day} uncollected batch(es) a day (AniDB cap "
+        f"{anidb_daily_cap}). Starts stopped; switch it on in the UI.",
+    )
     def daily_collection(
         context: dg.ScheduleEvaluationContext,
     ) -> dg.SkipReason | list[dg.RunRequest]:
@@ -46,20 +59,34 @@ def build_jobs_and_schedules(
             return dg.SkipReason("every rank batch is collected")
         return [dg.RunRequest(run_key=f"{key}@{day}", partition_key=key) for key in todo]
 
-    @dg.schedule(job=ranking, cron_schedule="0 3 * * 1", default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description="Mondays: refresh the MAL ranking. Starts stopped.")
+    @dg.schedule(
+        job=ranking,
+        cron_schedule="0 3 * * 1",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Mondays: refresh the MAL ranking. Starts stopped.",
+    )
     def weekly_mal_ranking(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         return dg.RunRequest()
 
-    @dg.schedule(job=youtube, cron_schedule="0 4 1 * *", default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description="Monthly: refresh YouTube views and likes of every collected batch "
-                             "(pages older than 25 days are fetched again). Starts stopped.")
+    @dg.schedule(
+        job=youtube,
+        cron_schedule="0 4 1 * *",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Monthly: refresh YouTube views and likes of every collected batch "
+        "(pages older than 25 days are fetched again). Starts stopped.",
+    )
     def monthly_youtube_stats(
         context: dg.ScheduleEvaluationContext,
     ) -> dg.SkipReason | list[dg.RunRequest]:
         done = context.instance.get_materialized_partitions(dg.AssetKey("youtube_links"))
         month = _tick_time(context).strftime("%Y-%m")
         keys = [k for k in partitions.get_partition_keys() if k in done]
-        return [dg.RunRequest(run_key=f"yt-{key}@{month}", partition_key=key) for key in keys] or dg.SkipReason("nothing collected yet")
+        return [
+            dg.RunRequest(run_key=f"yt-{key}@{month}", partition_key=key) for key in keys
+        ] or dg.SkipReason("nothing collected yet")
 
-    return [collect, ranking, youtube], [daily_collection, weekly_mal_ranking, monthly_youtube_stats]
+    return [collect, ranking, youtube], [
+        daily_collection,
+        weekly_mal_ranking,
+        monthly_youtube_stats,
+    ]

@@ -40,55 +40,80 @@ def vectors_problems(vectors: SongVectors, n_rows: int, expected_dim: int | None
 
 def _result(vectors: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     problems = vectors_problems(vectors, len(catalog), vectors.params.get("dim"))
-    return dg.AssetCheckResult(passed=not problems,
-                               metadata={"problems": problems or ["none"],
-                                         "shape": list(vectors.matrix.shape)})
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={"problems": problems or ["none"], "shape": list(vectors.matrix.shape)},
+    )
 
 
-@dg.asset_check(asset=node2vec_model, blocking=True, automation_condition=check_with_asset(),
-                additional_ins={"catalog": dg.AssetIn("catalog")},
-                description="One finite float32 row per catalog song, of the model's dimension, "
-                            "at most 5% zero rows.")
-def node2vec_vectors_valid(node2vec_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=node2vec_model,
+    blocking=True,
+    automation_condition=check_with_asset(),
+    additional_ins={"catalog": dg.AssetIn("catalog")},
+    description="One finite float32 row per catalog song, of the model's dimension, "
+    "at most 5% zero rows.",
+)
+def node2vec_vectors_valid(
+    node2vec_model: SongVectors, catalog: pd.DataFrame
+) -> dg.AssetCheckResult:
     return _result(node2vec_model, catalog)
 
 
-@dg.asset_check(asset=minilm_model, blocking=True, automation_condition=check_with_asset(),
-                additional_ins={"catalog": dg.AssetIn("catalog")},
-                description="One finite float32 row per catalog song, of the model's dimension, "
-                            "at most 5% zero rows.")
+@dg.asset_check(
+    asset=minilm_model,
+    blocking=True,
+    automation_condition=check_with_asset(),
+    additional_ins={"catalog": dg.AssetIn("catalog")},
+    description="One finite float32 row per catalog song, of the model's dimension, "
+    "at most 5% zero rows.",
+)
 def minilm_vectors_valid(minilm_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(minilm_model, catalog)
 
 
-@dg.asset_check(asset=mpnet_model, blocking=True, automation_condition=check_with_asset(),
-                additional_ins={"catalog": dg.AssetIn("catalog")},
-                description="One finite float32 row per catalog song, of the model's dimension, "
-                            "at most 5% zero rows.")
+@dg.asset_check(
+    asset=mpnet_model,
+    blocking=True,
+    automation_condition=check_with_asset(),
+    additional_ins={"catalog": dg.AssetIn("catalog")},
+    description="One finite float32 row per catalog song, of the model's dimension, "
+    "at most 5% zero rows.",
+)
 def mpnet_vectors_valid(mpnet_model: SongVectors, catalog: pd.DataFrame) -> dg.AssetCheckResult:
     return _result(mpnet_model, catalog)
 
 
-@dg.asset_check(asset=tfidf_model, blocking=True, automation_condition=check_with_asset(),
-                additional_ins={"catalog": dg.AssetIn("catalog")},
-                description="One finite row per catalog song, and at least half of the songs have "
-                            "a nearest neighbour from the same anime.")
-def tfidf_rows_valid_and_neighbours_sane(tfidf_model: TfidfModel,
-                                         catalog: pd.DataFrame) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=tfidf_model,
+    blocking=True,
+    automation_condition=check_with_asset(),
+    additional_ins={"catalog": dg.AssetIn("catalog")},
+    description="One finite row per catalog song, and at least half of the songs have "
+    "a nearest neighbour from the same anime.",
+)
+def tfidf_rows_valid_and_neighbours_sane(
+    tfidf_model: TfidfModel, catalog: pd.DataFrame
+) -> dg.AssetCheckResult:
     matrix = tfidf_model.matrix
     problems = []
     if matrix.shape[0] != len(catalog):
         problems.append(f"{matrix.shape[0]} rows for {len(catalog)} catalog rows")
     if not np.isfinite(matrix.data).all():
         problems.append("NaN or inf values")
-    share = same_anime_neighbour_share(matrix, catalog["anime_id"].to_numpy()) \
-        if not problems else 0.0
+    share = (
+        same_anime_neighbour_share(matrix, catalog["anime_id"].to_numpy()) if not problems else 0.0
+    )
     if share < MIN_SAME_ANIME_NEIGHBOURS:
         problems.append(f"only {share:.0%} of songs have a same-anime nearest neighbour")
-    return dg.AssetCheckResult(passed=not problems,
-                               metadata={"problems": problems or ["none"],
-                                         "same_anime_share": round(share, 3),
-                                         "minimum": MIN_SAME_ANIME_NEIGHBOURS})
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={
+            "problems": problems or ["none"],
+            "same_anime_share": round(share, 3),
+            "minimum": MIN_SAME_ANIME_NEIGHBOURS,
+        },
+    )
 
 
 def same_anime_neighbour_share(matrix: Any, anime: np.ndarray) -> float:
@@ -98,8 +123,9 @@ def same_anime_neighbour_share(matrix: Any, anime: np.ndarray) -> float:
     rows = np.flatnonzero(np.bincount(codes)[codes] > 1)
     if not len(rows):
         return 1.0
-    rows = np.random.default_rng(0).choice(rows, size=min(len(rows), NEIGHBOUR_SAMPLE),
-                                           replace=False)
+    rows = np.random.default_rng(0).choice(
+        rows, size=min(len(rows), NEIGHBOUR_SAMPLE), replace=False
+    )
     similarity = matrix[rows] @ matrix.T
     similarity = similarity.toarray() if hasattr(similarity, "toarray") else np.asarray(similarity)
     similarity[np.arange(len(rows)), rows] = -np.inf

@@ -24,13 +24,18 @@ API_DB_LISTS = dg.AssetKey(["api_db", "anime_list_entries"])
 MIN_LISTS_FOR_UNKNOWN_ANIME = 3
 
 
-@dg.asset(group_name="ingest", deps=[API_DB_LISTS], kinds={"pandas", "postgres"},
-          automation_condition=rebuild_after_upstream(),
-          description="Anime lists the lists model learns from: the lists listeners imported "
-                      "into the API database and a public-lists file, cleaned (bad rows set "
-                      "aside and counted), with pseudonymous user keys.")
-def anime_lists(context: dg.AssetExecutionContext, anime_lists_source: AnimeListsResource,
-                catalog: pd.DataFrame) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="ingest",
+    deps=[API_DB_LISTS],
+    kinds={"pandas", "postgres"},
+    automation_condition=rebuild_after_upstream(),
+    description="Anime lists the lists model learns from: the lists listeners imported "
+    "into the API database and a public-lists file, cleaned (bad rows set "
+    "aside and counted), with pseudonymous user keys.",
+)
+def anime_lists(
+    context: dg.AssetExecutionContext, anime_lists_source: AnimeListsResource, catalog: pd.DataFrame
+) -> dg.MaterializeResult:
     public, set_aside, public_note = anime_lists_source.public_lists()
     imported, imported_note = anime_lists_source.imported_lists()
     raw = pd.concat([public, imported], ignore_index=True)
@@ -41,13 +46,16 @@ def anime_lists(context: dg.AssetExecutionContext, anime_lists_source: AnimeList
     context.log.info("anime lists: %s; %s; set aside %s", public_note, imported_note, set_aside)
     return dg.MaterializeResult(
         value=lists,
-        metadata={"rows_kept": len(lists), "rows_set_aside": int(sum(set_aside.values())),
-                  "set_aside_by_reason": set_aside or {"none": 0},
-                  "users": int(lists["user_key"].nunique()),
-                  "anime": int(lists["mal_id"].nunique()),
-                  "rows_by_source": {str(k): int(v) for k, v in
-                                     lists["source"].value_counts().items()},
-                  "public_lists": public_note, "imported_lists": imported_note},
+        metadata={
+            "rows_kept": len(lists),
+            "rows_set_aside": int(sum(set_aside.values())),
+            "set_aside_by_reason": set_aside or {"none": 0},
+            "users": int(lists["user_key"].nunique()),
+            "anime": int(lists["mal_id"].nunique()),
+            "rows_by_source": {str(k): int(v) for k, v in lists["source"].value_counts().items()},
+            "public_lists": public_note,
+            "imported_lists": imported_note,
+        },
     )
 
 
@@ -70,12 +78,20 @@ class ListsModelConfig(dg.Config):
     top_k: int = lm.TOP_K
 
 
-@dg.asset(group_name="models", kinds={"numpy"}, automation_condition=rebuild_after_upstream(),
-          description="EASE anime-to-anime weights from the anime lists; λ chosen on the "
-                      "evaluation's tuning users; left out (with a reason) when too few lists.")
-def lists_model(context: dg.AssetExecutionContext, config: ListsModelConfig,
-                user_lists: UserListsResource, anime_lists: pd.DataFrame,
-                catalog: pd.DataFrame) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="models",
+    kinds={"numpy"},
+    automation_condition=rebuild_after_upstream(),
+    description="EASE anime-to-anime weights from the anime lists; λ chosen on the "
+    "evaluation's tuning users; left out (with a reason) when too few lists.",
+)
+def lists_model(
+    context: dg.AssetExecutionContext,
+    config: ListsModelConfig,
+    user_lists: UserListsResource,
+    anime_lists: pd.DataFrame,
+    catalog: pd.DataFrame,
+) -> dg.MaterializeResult:
     started = time.perf_counter()
     pairs = positive_pairs(anime_lists, config.min_rating)
     evaluation, source = user_lists.load(catalog)
@@ -89,18 +105,30 @@ def lists_model(context: dg.AssetExecutionContext, config: ListsModelConfig,
         model = lm.ListsModel(np.empty(0, np.int64), params={"left_out": reason})
         return dg.MaterializeResult(value=model, metadata={"left_out": reason, "users": users})
     tuning, _ = tuning_and_report_halves(splits, seed=config.split_seed)
-    model, trials = choose_l2(pairs, tuning[: config.max_tuning_users], catalog_anime,
-                              grid=config.l2_grid, min_anime_users=config.min_anime_users,
-                              max_anime=config.max_anime, dense_max_anime=config.dense_max_anime,
-                              top_k=config.top_k)
-    model.params.update(min_rating=config.min_rating, held_out_pairs_dropped=dropped,
-                        evaluation_lists=source)
+    model, trials = choose_l2(
+        pairs,
+        tuning[: config.max_tuning_users],
+        catalog_anime,
+        grid=config.l2_grid,
+        min_anime_users=config.min_anime_users,
+        max_anime=config.max_anime,
+        dense_max_anime=config.dense_max_anime,
+        top_k=config.top_k,
+    )
+    model.params.update(
+        min_rating=config.min_rating, held_out_pairs_dropped=dropped, evaluation_lists=source
+    )
     return dg.MaterializeResult(
         value=model,
-        metadata={"anime": model.n_anime, "users": model.params["users"],
-                  "positives": model.params["positives"], "l2": model.params["l2"],
-                  "l2_trials": trials, "storage": model.params["storage"],
-                  "anime_set_aside": model.params["anime_set_aside"],
-                  "held_out_pairs_dropped": dropped,
-                  "seconds": round(time.perf_counter() - started, 1)},
+        metadata={
+            "anime": model.n_anime,
+            "users": model.params["users"],
+            "positives": model.params["positives"],
+            "l2": model.params["l2"],
+            "l2_trials": trials,
+            "storage": model.params["storage"],
+            "anime_set_aside": model.params["anime_set_aside"],
+            "held_out_pairs_dropped": dropped,
+            "seconds": round(time.perf_counter() - started, 1),
+        },
     )

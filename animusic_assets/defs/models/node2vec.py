@@ -62,30 +62,49 @@ class Node2VecConfig(dg.Config):
     profile_query: str = "nearest"
 
 
-@dg.asset(group_name="models", kinds={"networkx", "numpy"},
-          automation_condition=rebuild_after_upstream(),
-          description="The `node2vec` model: graph embeddings of songs, anime, artists, "
-                      "studios and tags (pecanpy walks + Word2Vec), folded in incrementally "
-                      "when the graph only grew.")
-def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
-                   catalog: pd.DataFrame,
-                   embedding_cache: EmbeddingCacheResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="models",
+    kinds={"networkx", "numpy"},
+    automation_condition=rebuild_after_upstream(),
+    description="The `node2vec` model: graph embeddings of songs, anime, artists, "
+    "studios and tags (pecanpy walks + Word2Vec), folded in incrementally "
+    "when the graph only grew.",
+)
+def node2vec_model(
+    context: dg.AssetExecutionContext,
+    config: Node2VecConfig,
+    catalog: pd.DataFrame,
+    embedding_cache: EmbeddingCacheResource,
+) -> dg.MaterializeResult:
     if config.profile_query not in PROFILE_QUERIES:
-        raise dg.Failure(description=f"profile_query must be one of {PROFILE_QUERIES}, "
-                                     f"got {config.profile_query!r}")
+        raise dg.Failure(
+            description=f"profile_query must be one of {PROFILE_QUERIES}, "
+            f"got {config.profile_query!r}"
+        )
     started = time.perf_counter()
-    graph = build_song_graph(catalog, role_weights=config.role_weights,
-                             edge_weights=config.edge_weights,
-                             link_names_to_ids=config.link_names_to_ids)
+    graph = build_song_graph(
+        catalog,
+        role_weights=config.role_weights,
+        edge_weights=config.edge_weights,
+        link_names_to_ids=config.link_names_to_ids,
+    )
     built = time.perf_counter()
-    params = {"dim": config.dim, "walk_length": config.walk_length,
-              "num_walks": config.num_walks, "window": config.window, "p": config.p,
-              "q": config.q, "epochs": config.epochs, "negative": config.negative,
-              "sample": config.sample, "seed": config.seed,
-              "deterministic": config.deterministic,
-              "role_weights": dict(config.role_weights),
-              "edge_weights": dict(config.edge_weights),
-              "link_names_to_ids": config.link_names_to_ids}
+    params = {
+        "dim": config.dim,
+        "walk_length": config.walk_length,
+        "num_walks": config.num_walks,
+        "window": config.window,
+        "p": config.p,
+        "q": config.q,
+        "epochs": config.epochs,
+        "negative": config.negative,
+        "sample": config.sample,
+        "seed": config.seed,
+        "deterministic": config.deterministic,
+        "role_weights": dict(config.role_weights),
+        "edge_weights": dict(config.edge_weights),
+        "link_names_to_ids": config.link_names_to_ids,
+    }
     state_dir = Path(embedding_cache.resolved_root()) / "node2vec" / config_key(params)
     state = load_state(state_dir) if config.incremental else None
     timings: dict = {}
@@ -98,10 +117,22 @@ def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
             how = f"incremental: {n_new} new nodes folded in"
     if vectors is None:
         nodes, vectors = train_node2vec_isolated(
-            graph, dim=config.dim, walk_length=config.walk_length, num_walks=config.num_walks,
-            window=config.window, p=config.p, q=config.q, epochs=config.epochs,
-            negative=config.negative, sample=config.sample, seed=config.seed, workers=config.workers, mode=config.mode,
-            deterministic=config.deterministic, timings=timings)
+            graph,
+            dim=config.dim,
+            walk_length=config.walk_length,
+            num_walks=config.num_walks,
+            window=config.window,
+            p=config.p,
+            q=config.q,
+            epochs=config.epochs,
+            negative=config.negative,
+            sample=config.sample,
+            seed=config.seed,
+            workers=config.workers,
+            mode=config.mode,
+            deterministic=config.deterministic,
+            timings=timings,
+        )
         save_state(state_dir, nodes, vectors)
     context.log.info("node2vec: %s", how)
     matrix = song_row_vectors(graph, vectors)
@@ -110,12 +141,20 @@ def node2vec_model(context: dg.AssetExecutionContext, config: Node2VecConfig,
     params["profile_query"] = config.profile_query  # serving only: not part of the state key
     return dg.MaterializeResult(
         value=SongVectors(matrix, params),
-        metadata={"rows": matrix.shape[0], "dim": matrix.shape[1], "built_by": how,
-                  "nodes": graph.n_nodes, "edges": graph.n_edges,
-                  "nodes_per_type": graph.node_counts(), "edges_per_type": graph.edge_counts(),
-                  "zero_rows": zero_rows, "walks": timings.get("walks", 0),
-                  "graph_seconds": round(built - started, 3),
-                  "walk_seconds": timings.get("walks_s", 0.0),
-                  "word2vec_seconds": timings.get("word2vec_s", 0.0),
-                  "seconds": round(time.perf_counter() - started, 3), "params": params},
+        metadata={
+            "rows": matrix.shape[0],
+            "dim": matrix.shape[1],
+            "built_by": how,
+            "nodes": graph.n_nodes,
+            "edges": graph.n_edges,
+            "nodes_per_type": graph.node_counts(),
+            "edges_per_type": graph.edge_counts(),
+            "zero_rows": zero_rows,
+            "walks": timings.get("walks", 0),
+            "graph_seconds": round(built - started, 3),
+            "walk_seconds": timings.get("walks_s", 0.0),
+            "word2vec_seconds": timings.get("word2vec_s", 0.0),
+            "seconds": round(time.perf_counter() - started, 3),
+            "params": params,
+        },
     )

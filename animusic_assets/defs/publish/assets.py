@@ -37,41 +37,67 @@ class PublishConfig(dg.Config):
     coarse_dims: int = COARSE_DIMS
 
 
-@dg.asset(group_name="publish", kinds={"numpy", "parquet"}, pool="bundle_publish",
-          automation_condition=rebuild_after_upstream(),
-          description="Tune the hybrid, write a complete new bundle version (songs + every "
-                      "model + neighbour lists), verify it and flip CURRENT; a no-op when the "
-                      "current bundle was built from the same inputs.")
-def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
-                 bundle_store: BundleStoreResource, user_lists: UserListsResource,
-                 catalog: pd.DataFrame, tfidf_model: TfidfModel,
-                 popularity_model: np.ndarray, node2vec_model: SongVectors,
-                 minilm_model: SongVectors, mpnet_model: SongVectors,
-                 lists_model: ListsModel) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="publish",
+    kinds={"numpy", "parquet"},
+    pool="bundle_publish",
+    automation_condition=rebuild_after_upstream(),
+    description="Tune the hybrid, write a complete new bundle version (songs + every "
+    "model + neighbour lists), verify it and flip CURRENT; a no-op when the "
+    "current bundle was built from the same inputs.",
+)
+def model_bundle(
+    context: dg.AssetExecutionContext,
+    config: PublishConfig,
+    bundle_store: BundleStoreResource,
+    user_lists: UserListsResource,
+    catalog: pd.DataFrame,
+    tfidf_model: TfidfModel,
+    popularity_model: np.ndarray,
+    node2vec_model: SongVectors,
+    minilm_model: SongVectors,
+    mpnet_model: SongVectors,
+    lists_model: ListsModel,
+) -> dg.MaterializeResult:
     rows = bundle_rows(catalog, popularity_model)
     lists, lists_source = user_lists.load(catalog)
     dense = {"minilm": minilm_model, "mpnet": mpnet_model, "node2vec": node2vec_model}
-    inputs_hash = bundle_inputs_hash(catalog_hash(catalog), {
-        "rows": rows, "popularity": popularity_model, "user_lists": lists,
-        "publish_config": config.model_dump(),
-        "tfidf": tfidf_model.matrix, "tfidf_vocabulary": tfidf_model.vocabulary,
-        "tfidf_idf": tfidf_model.idf, "tfidf_params": tfidf_model.params,
-        **{name: vectors.matrix for name, vectors in dense.items()},
-        **{f"{name}_params": vectors.params for name, vectors in dense.items()},
-        "lists_anime": lists_model.anime_ids, "lists_params": lists_model.params,
-        "lists_weights": lists_model.weights if lists_model.weights is not None
-        else lists_model.knn_weights,
-    })
+    inputs_hash = bundle_inputs_hash(
+        catalog_hash(catalog),
+        {
+            "rows": rows,
+            "popularity": popularity_model,
+            "user_lists": lists,
+            "publish_config": config.model_dump(),
+            "tfidf": tfidf_model.matrix,
+            "tfidf_vocabulary": tfidf_model.vocabulary,
+            "tfidf_idf": tfidf_model.idf,
+            "tfidf_params": tfidf_model.params,
+            **{name: vectors.matrix for name, vectors in dense.items()},
+            **{f"{name}_params": vectors.params for name, vectors in dense.items()},
+            "lists_anime": lists_model.anime_ids,
+            "lists_params": lists_model.params,
+            "lists_weights": lists_model.weights
+            if lists_model.weights is not None
+            else lists_model.knn_weights,
+        },
+    )
 
     def build() -> tuple[BundleBuilder, str, dict]:
         builder = BundleBuilder(bundle_songs(catalog.iloc[rows]))
         knn, coarse = _query_aids(config, tfidf_model.params, len(rows))
-        builder.add_tfidf(tfidf_model.matrix[rows], tfidf_model.vocabulary, tfidf_model.idf,
-                          params=tfidf_model.params, neighbours=knn)
+        builder.add_tfidf(
+            tfidf_model.matrix[rows],
+            tfidf_model.vocabulary,
+            tfidf_model.idf,
+            params=tfidf_model.params,
+            neighbours=knn,
+        )
         for name, vectors in dense.items():
             knn, coarse = _query_aids(config, vectors.params, len(rows))
-            builder.add_dense(name, vectors.matrix[rows], params=vectors.params, neighbours=knn,
-                              coarse=coarse)
+            builder.add_dense(
+                name, vectors.matrix[rows], params=vectors.params, neighbours=knn, coarse=coarse
+            )
         builder.add_scores("popular", popularity_model[rows], params={"kind": "popularity"})
         builder.add_model("random", params={"kind": "uniform over candidates"})
         left_out = _add_lists(builder, lists_model)
@@ -86,11 +112,16 @@ def model_bundle(context: dg.AssetExecutionContext, config: PublishConfig,
     else:
         context.log.info("bundle %s was built from the same inputs: nothing published", version)
     return dg.MaterializeResult(
-        metadata={"version": version, "published": published, "songs": bundle.n_songs,
-                  "models": sorted(bundle.model_names), "inputs_hash": inputs_hash,
-                  "hybrid_weights": bundle.manifest["models"]["hybrid"]["params"]["weights"],
-                  "store": bundle_store.root,
-                  "left_out": bundle.manifest.get("left_out") or {"none": ""}},
+        metadata={
+            "version": version,
+            "published": published,
+            "songs": bundle.n_songs,
+            "models": sorted(bundle.model_names),
+            "inputs_hash": inputs_hash,
+            "hybrid_weights": bundle.manifest["models"]["hybrid"]["params"]["weights"],
+            "store": bundle_store.root,
+            "left_out": bundle.manifest.get("left_out") or {"none": ""},
+        },
     )
 
 
@@ -103,18 +134,29 @@ def _add_lists(builder: BundleBuilder, model: ListsModel) -> dict[str, str]:
         builder.add_anime_model("lists", model.anime_ids, weights=model.weights, params=params)
     else:
         assert model.knn_rows is not None and model.knn_weights is not None
-        builder.add_anime_model("lists", model.anime_ids,
-                                knn=(model.knn_rows, model.knn_weights), params=params)
+        builder.add_anime_model(
+            "lists", model.anime_ids, knn=(model.knn_rows, model.knn_weights), params=params
+        )
     return {}
 
 
 def _query_aids(config: PublishConfig, params: dict, n_songs: int) -> tuple[int, int]:
-    return query_aids(params, n_songs, neighbours=config.neighbours,
-                      max_songs=config.neighbours_max_songs, coarse_dims=config.coarse_dims)
+    return query_aids(
+        params,
+        n_songs,
+        neighbours=config.neighbours,
+        max_songs=config.neighbours_max_songs,
+        coarse_dims=config.coarse_dims,
+    )
 
 
-def _tuned_hybrid(context: dg.AssetExecutionContext, builder: BundleBuilder, lists: pd.DataFrame, source: str,
-                  config: PublishConfig) -> dict:
+def _tuned_hybrid(
+    context: dg.AssetExecutionContext,
+    builder: BundleBuilder,
+    lists: pd.DataFrame,
+    source: str,
+    config: PublishConfig,
+) -> dict:
     """Hybrid weights chosen on the tuning half of the users (the evaluation reports on the
     other half), with the default weights when there is nobody to tune on."""
     candidate = builder.as_bundle()
@@ -129,5 +171,10 @@ def _tuned_hybrid(context: dg.AssetExecutionContext, builder: BundleBuilder, lis
     context.log.info(
         "hybrid weights %s: NDCG@10 %.4f on %d tuning users", weights, best, len(tuning)
     )
-    return {"weights": weights, "tuned_on": source, "tuning_users": len(tuning),
-            "tuning_NDCG@10": round(best, 4), "split_seed": config.split_seed}
+    return {
+        "weights": weights,
+        "tuned_on": source,
+        "tuning_users": len(tuning),
+        "tuning_NDCG@10": round(best, 4),
+        "split_seed": config.split_seed,
+    }

@@ -16,11 +16,17 @@ from animusic_serving.db import queries
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/anilist", response_model=AuthOut, dependencies=[SignInLimit],
-             responses={401: {"description": "AniList rejected the token"},
-                        429: {"description": "too many sign-ins from this client address"},
-                        502: {"description": "AniList failed"},
-                        503: {"description": "AniList rate limit reached; retry later"}})
+@router.post(
+    "/auth/anilist",
+    response_model=AuthOut,
+    dependencies=[SignInLimit],
+    responses={
+        401: {"description": "AniList rejected the token"},
+        429: {"description": "too many sign-ins from this client address"},
+        502: {"description": "AniList failed"},
+        503: {"description": "AniList rate limit reached; retry later"},
+    },
+)
 def auth_anilist(body: AuthIn, session: SessionDep, request: Request) -> AuthOut:
     try:
         viewer = request.app.state.anilist.viewer(body.access_token)
@@ -31,5 +37,9 @@ def auth_anilist(body: AuthIn, session: SessionDep, request: Request) -> AuthOut
     user = queries.set_anilist_identity(session, viewer.name, viewer.id)
     session.commit()
     token, expires = request.app.state.signer.issue(user.username, viewer.id)
-    return AuthOut(session_token=token, expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
-                   anilist_username=user.username, anilist_id=viewer.id)
+    return AuthOut(
+        session_token=token,
+        expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
+        anilist_username=user.username,
+        anilist_id=viewer.id,
+    )

@@ -26,10 +26,17 @@ def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/ready", response_model=ReadinessOut,
-            responses={200: {"description": "ready, or degraded (an older bundle is served "
-                                            "because the newest failed to load)"},
-                       503: {"model": ReadinessOut, "description": "not ready, with reasons"}})
+@router.get(
+    "/ready",
+    response_model=ReadinessOut,
+    responses={
+        200: {
+            "description": "ready, or degraded (an older bundle is served "
+            "because the newest failed to load)"
+        },
+        503: {"model": ReadinessOut, "description": "not ready, with reasons"},
+    },
+)
 def ready(request: Request, holder: BundleHolderDep) -> JSONResponse:
     reasons = []
     bundle = holder.get()
@@ -44,10 +51,21 @@ def ready(request: Request, holder: BundleHolderDep) -> JSONResponse:
         database = "unavailable"
         reasons.append("database unreachable")
     failure = holder.last_failure if bundle is not None else None
-    failed_swap = None if failure is None else FailedSwapOut(
-        version=failure.version, reason=failure.reason,
-        at=dt.datetime.fromtimestamp(failure.at, dt.UTC))
+    failed_swap = (
+        None
+        if failure is None
+        else FailedSwapOut(
+            version=failure.version,
+            reason=failure.reason,
+            at=dt.datetime.fromtimestamp(failure.at, dt.UTC),
+        )
+    )
     status = "not ready" if reasons else "degraded" if failed_swap else "ready"
-    body = ReadinessOut(status=status, bundle_version=bundle.version if bundle else None,
-                        database=database, reasons=reasons, failed_swap=failed_swap)
+    body = ReadinessOut(
+        status=status,
+        bundle_version=bundle.version if bundle else None,
+        database=database,
+        reasons=reasons,
+        failed_swap=failed_swap,
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=503 if reasons else 200)

@@ -29,8 +29,16 @@ router = APIRouter(tags=["link"])
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=4,
-                                        max_length=16, pattern=r"^[A-Za-z0-9-]+$")]
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_upper=True,
+        min_length=4,
+        max_length=16,
+        pattern=r"^[A-Za-z0-9-]+$",
+    ),
+]
 
 
 class TelegramBotOut(BaseModel):
@@ -46,8 +54,11 @@ class LinkCodeOut(TelegramBotOut):
 
 def _bot(request: Request) -> TelegramBotOut:
     name = request.app.state.settings.telegram_bot_username
-    return TelegramBotOut(configured=name is not None, bot_username=name,
-                          bot_url=f"https://t.me/{name}" if name else None)
+    return TelegramBotOut(
+        configured=name is not None,
+        bot_username=name,
+        bot_url=f"https://t.me/{name}" if name else None,
+    )
 
 
 @router.get("/link/status", response_model=TelegramBotOut)
@@ -71,11 +82,20 @@ class LinkedOut(BaseModel):
     anilist_username: str
 
 
-@router.post("/link/code", response_model=LinkCodeOut,
-             responses={401: {"description": "no or invalid session token"},
-                        403: {"description": "anilist_username names another user"}})
-def create_code(principal: CurrentUser, session: SessionDep, request: Request,
-                anilist_username: Username | None = None) -> LinkCodeOut:
+@router.post(
+    "/link/code",
+    response_model=LinkCodeOut,
+    responses={
+        401: {"description": "no or invalid session token"},
+        403: {"description": "anilist_username names another user"},
+    },
+)
+def create_code(
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    anilist_username: Username | None = None,
+) -> LinkCodeOut:
     user = queries.get_or_create_user(session, principal.resolve(anilist_username))
     principal.check(user.anilist_id)
     ttl = dt.timedelta(seconds=request.app.state.settings.link_code_ttl_seconds)
@@ -88,27 +108,36 @@ def create_code(principal: CurrentUser, session: SessionDep, request: Request,
 
 def _linked(request: Request, username: str, anilist_id: int | None) -> LinkedOut:
     token, expires = request.app.state.signer.issue(username, anilist_id)
-    return LinkedOut(session_token=token, anilist_username=username,
-                     expires_at=dt.datetime.fromtimestamp(expires, dt.UTC))
+    return LinkedOut(
+        session_token=token,
+        anilist_username=username,
+        expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
+    )
 
 
-@router.post("/link/redeem", response_model=LinkedOut,
-             responses={404: {"description": "unknown, used or expired code"}})
+@router.post(
+    "/link/redeem",
+    response_model=LinkedOut,
+    responses={404: {"description": "unknown, used or expired code"}},
+)
 def redeem(body: RedeemIn, session: SessionDep, request: Request) -> LinkedOut:
     user = q.redeem_link_code(session, body.code.replace("-", ""))
     session.commit()  # used up even when expired
     if user is None:
-        raise HTTPException(404, detail="this code is unknown, used or expired; "
-                                        "get a new one on the Animusic page")
+        raise HTTPException(
+            404, detail="this code is unknown, used or expired; get a new one on the Animusic page"
+        )
     return _linked(request, user.username, user.anilist_id)
 
 
-@router.post("/link/dev", response_model=LinkedOut,
-             responses={404: {"description": "not in dev mode"}})
+@router.post(
+    "/link/dev", response_model=LinkedOut, responses={404: {"description": "not in dev mode"}}
+)
 def dev_link(body: DevLinkIn, session: SessionDep, request: Request) -> LinkedOut:
     if not request.app.state.settings.dev_mode:
-        raise HTTPException(404, detail="linking by name works only in dev mode; "
-                                        "use a code from the Animusic page")
+        raise HTTPException(
+            404, detail="linking by name works only in dev mode; use a code from the Animusic page"
+        )
     user = queries.get_or_create_user(session, body.anilist_username)
     session.commit()
     return _linked(request, user.username, user.anilist_id)

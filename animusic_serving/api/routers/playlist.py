@@ -29,19 +29,33 @@ router = APIRouter(tags=["playlist"])
 _SCORING = threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
 
 
-@router.get("/playlist", response_model=PlaylistOut,
-            responses={401: {"description": "no or invalid session token"},
-                       403: {"description": "anilist_username names another user"}})
-def get_playlist(principal: CurrentUser, session: SessionDep, bundle: BundleDep,
-                 anilist_username: Annotated[Username | None, Query()] = None,
-                 exclude_popular_artists: Annotated[bool, Query(
-                     description="prefer songs by lesser-known artists")] = False,
-                 relations: Annotated[list[Relation] | None, Query(
-                     max_length=4, description="only these relations, e.g. opening")] = None,
-                 allow_nsfw: Annotated[bool, Query(
-                     description="also return links flagged nsfw (AnimeThemes videos with "
-                                 "adult content); left out by default")] = False,
-                 ) -> Response:
+@router.get(
+    "/playlist",
+    response_model=PlaylistOut,
+    responses={
+        401: {"description": "no or invalid session token"},
+        403: {"description": "anilist_username names another user"},
+    },
+)
+def get_playlist(
+    principal: CurrentUser,
+    session: SessionDep,
+    bundle: BundleDep,
+    anilist_username: Annotated[Username | None, Query()] = None,
+    exclude_popular_artists: Annotated[
+        bool, Query(description="prefer songs by lesser-known artists")
+    ] = False,
+    relations: Annotated[
+        list[Relation] | None, Query(max_length=4, description="only these relations, e.g. opening")
+    ] = None,
+    allow_nsfw: Annotated[
+        bool,
+        Query(
+            description="also return links flagged nsfw (AnimeThemes videos with "
+            "adult content); left out by default"
+        ),
+    ] = False,
+) -> Response:
     username = principal.resolve(anilist_username)
     inputs = queries.playlist_inputs(session, username)
     user_id = inputs.user_id
@@ -55,24 +69,43 @@ def get_playlist(principal: CurrentUser, session: SessionDep, bundle: BundleDep,
     rng = np.random.default_rng(seed)
     order = shuffled_models(bundle, rng)
     with _SCORING:
-        planned = plan_playlist(bundle, inputs.feedback, inputs.anime_list,
-                                username=username, rng=rng, models=order,
-                                shuffle_models=False,
-                                exclude_popular_artists=exclude_popular_artists,
-                                relations=relations)
+        planned = plan_playlist(
+            bundle,
+            inputs.feedback,
+            inputs.anime_list,
+            username=username,
+            rng=rng,
+            models=order,
+            shuffle_models=False,
+            exclude_popular_artists=exclude_popular_artists,
+            relations=relations,
+        )
         items = planned.items
         explanations = explain_playlist(bundle, planned.profile, items, planned.cache)
     playlist_id = uuid.uuid4()
-    params = {"exclude_popular_artists": exclude_popular_artists,
-              "relations": sorted(set(relations)) if relations else None}
-    queries.log_playlist(session, playlist_id=playlist_id, user_id=user_id,
-                         bundle_version=bundle.version, model_order=order, seed=seed,
-                         params=params,
-                         items=[(i.song_id, i.position, i.recommended_by) for i in items])
+    params = {
+        "exclude_popular_artists": exclude_popular_artists,
+        "relations": sorted(set(relations)) if relations else None,
+    }
+    queries.log_playlist(
+        session,
+        playlist_id=playlist_id,
+        user_id=user_id,
+        bundle_version=bundle.version,
+        model_order=order,
+        seed=seed,
+        params=params,
+        items=[(i.song_id, i.position, i.recommended_by) for i in items],
+    )
     session.commit()
-    body = PlaylistOut(playlist_id=playlist_id, bundle_version=bundle.version,
-                       model_order=order,
-                       items=[describe(bundle, item, allow_nsfw=allow_nsfw, explanation=why)
-                              for item, why in zip(items, explanations, strict=True)])
+    body = PlaylistOut(
+        playlist_id=playlist_id,
+        bundle_version=bundle.version,
+        model_order=order,
+        items=[
+            describe(bundle, item, allow_nsfw=allow_nsfw, explanation=why)
+            for item, why in zip(items, explanations, strict=True)
+        ],
+    )
     # built and validated above: serialise once (FastAPI would validate it a second time)
     return Response(body.model_dump_json(), media_type="application/json")

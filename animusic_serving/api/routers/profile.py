@@ -16,16 +16,22 @@ from animusic_serving.clients.base import SourceError
 from animusic_serving.db import queries
 
 router = APIRouter(tags=["profile"])
-RESPONSES: dict[int | str, dict[str, Any]] = {401: {"description": "no or invalid session token"},
-             403: {"description": "the body names another user"}}
-IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {**RESPONSES, 404: {"description": "no such user on that site"},
-                    429: {"description": "too many imports by this user or address"},
-                    502: {"description": "the site failed"},
-                    503: {"description": "rate-limited or not configured"}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or invalid session token"},
+    403: {"description": "the body names another user"},
+}
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RESPONSES,
+    404: {"description": "no such user on that site"},
+    429: {"description": "too many imports by this user or address"},
+    502: {"description": "the site failed"},
+    503: {"description": "rate-limited or not configured"},
+}
 
 
-def _replace(session: Session, principal: Principal, username: str, mal_ids: list[int],
-             source: str) -> AnimeListOut:
+def _replace(
+    session: Session, principal: Principal, username: str, mal_ids: list[int], source: str
+) -> AnimeListOut:
     user = queries.get_or_create_user(session, username)
     principal.check(user.anilist_id)
     count = queries.replace_anime_list(session, user, mal_ids)
@@ -34,11 +40,13 @@ def _replace(session: Session, principal: Principal, username: str, mal_ids: lis
 
 
 @router.post("/upload_anilist_profile", response_model=AnimeListOut, responses=RESPONSES)
-def upload_anilist_profile(body: AnimeListIn, principal: CurrentUser,
-                           session: SessionDep) -> AnimeListOut:
+def upload_anilist_profile(
+    body: AnimeListIn, principal: CurrentUser, session: SessionDep
+) -> AnimeListOut:
     """Replace the user's whole list (duplicates tolerated)."""
-    return _replace(session, principal, principal.resolve(body.anilist_username),
-                    body.mal_ids, "upload")
+    return _replace(
+        session, principal, principal.resolve(body.anilist_username), body.mal_ids, "upload"
+    )
 
 
 def _fetch(fetch: Callable[[str], list[int]], username: str) -> list[int]:
@@ -49,8 +57,9 @@ def _fetch(fetch: Callable[[str], list[int]], username: str) -> list[int]:
 
 
 @router.post("/import/anilist", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
-def import_anilist(body: ImportIn, principal: ImportingUser, session: SessionDep,
-                   request: Request) -> AnimeListOut:
+def import_anilist(
+    body: ImportIn, principal: ImportingUser, session: SessionDep, request: Request
+) -> AnimeListOut:
     """Replace the user's list with their public AniList anime list (MAL ids)."""
     username = principal.resolve(body.anilist_username)
     ids = _fetch(request.app.state.anilist.anime_list, body.username or username)
@@ -58,11 +67,10 @@ def import_anilist(body: ImportIn, principal: ImportingUser, session: SessionDep
 
 
 @router.post("/import/mal", response_model=AnimeListOut, responses=IMPORT_RESPONSES)
-def import_mal(body: ImportIn, principal: ImportingUser, session: SessionDep,
-               request: Request) -> AnimeListOut:
+def import_mal(
+    body: ImportIn, principal: ImportingUser, session: SessionDep, request: Request
+) -> AnimeListOut:
     """Replace the user's list with a public MyAnimeList anime list."""
     username = principal.resolve(body.anilist_username)
     ids = _fetch(request.app.state.mal.anime_list, body.username or username)
     return _replace(session, principal, username, ids, "mal")
-
-

@@ -57,7 +57,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "Spotify export not configured on this server"},
     409: {"description": "Spotify not connected, or access revoked: connect again"},
     502: {"description": "Spotify refused"},
-    503: {"description": "Spotify unreachable or rate-limiting"}}
+    503: {"description": "Spotify unreachable or rate-limiting"},
+}
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -67,14 +68,17 @@ def _configured(request: Request) -> tuple[Any, TokenCipher]:
     settings = request.app.state.settings
     if not settings.spotify_client_id or settings.token_key is None:
         # 404, not 503: the feature is absent on this server, not failing for a while
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail="Spotify export is not configured on this server "
-                                   "(SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY)")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail="Spotify export is not configured on this server "
+            "(SPOTIFY_CLIENT_ID and ANIMUSIC_TOKEN_KEY)",
+        )
     try:
         return settings, TokenCipher(settings.token_key.get_secret_value())
     except TokenKeyError as exc:
-        raise HTTPException(404, detail=f"Spotify export is off: ANIMUSIC_TOKEN_KEY is "
-                                        f"invalid: {exc}") from None
+        raise HTTPException(
+            404, detail=f"Spotify export is off: ANIMUSIC_TOKEN_KEY is invalid: {exc}"
+        ) from None
 
 
 _PACERS: dict[float, Pacer] = {}  # one per interval: shared by the requests of this process
@@ -85,12 +89,21 @@ def _spotify(settings: Settings) -> Iterator[tuple[SpotifyAccounts, httpx.Client
     assert settings.spotify_client_id, "callers check _configured first"
     interval = settings.spotify_min_interval_seconds
     pacer = _PACERS.setdefault(interval, Pacer(interval))
-    politeness = Politeness(max_wait_seconds=settings.spotify_max_wait_seconds,
-                            backoff_seconds=settings.spotify_backoff_seconds, pacer=pacer)
-    with httpx.Client(timeout=settings.spotify_timeout_seconds,
-                      headers={"User-Agent": "animusic/0.1"}) as http:
-        yield (SpotifyAccounts(settings.spotify_accounts_url, settings.spotify_client_id,
-                               http, politeness), http, politeness)
+    politeness = Politeness(
+        max_wait_seconds=settings.spotify_max_wait_seconds,
+        backoff_seconds=settings.spotify_backoff_seconds,
+        pacer=pacer,
+    )
+    with httpx.Client(
+        timeout=settings.spotify_timeout_seconds, headers={"User-Agent": "animusic/0.1"}
+    ) as http:
+        yield (
+            SpotifyAccounts(
+                settings.spotify_accounts_url, settings.spotify_client_id, http, politeness
+            ),
+            http,
+            politeness,
+        )
 
 
 def _failed(exc: SpotifyError) -> HTTPException:
@@ -101,8 +114,12 @@ def _failed(exc: SpotifyError) -> HTTPException:
 
 
 @router.post("/spotify/connect", response_model=ConnectOut, responses=RESPONSES)
-def connect(principal: CurrentUser, session: SessionDep, request: Request,
-            anilist_username: Annotated[Username | None, Query()] = None) -> ConnectOut:
+def connect(
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    anilist_username: Annotated[Username | None, Query()] = None,
+) -> ConnectOut:
     """Start the sign-in: the URL to send the listener's browser to."""
     settings, _ = _configured(request)
     user = queries.get_or_create_user(session, principal.resolve(anilist_username))
@@ -112,14 +129,21 @@ def connect(principal: CurrentUser, session: SessionDep, request: Request,
     q.save_auth_state(session, user, state, verifier)
     session.commit()
     with _spotify(settings) as (accounts, _, _):
-        return ConnectOut(authorize_url=accounts.authorize_url(settings.spotify_redirect_uri,
-                                                               state, challenge))
+        return ConnectOut(
+            authorize_url=accounts.authorize_url(settings.spotify_redirect_uri, state, challenge)
+        )
 
 
 @router.get("/spotify/callback", include_in_schema=False)
-def callback(request: Request, session: SessionDep, state: CleanText = "", code: CleanText = "",
-             error: CleanText = "") -> RedirectResponse:
+def callback(
+    request: Request,
+    session: SessionDep,
+    state: CleanText = "",
+    code: CleanText = "",
+    error: CleanText = "",
+) -> RedirectResponse:
     """Spotify sends the browser here; ``state`` says whose sign-in it was."""
+
     def back(**params: str) -> RedirectResponse:
         return RedirectResponse("/?" + urlencode(params), status_code=303)
 
@@ -144,18 +168,26 @@ def callback(request: Request, session: SessionDep, state: CleanText = "", code:
             spotify_user = SpotifyApi(settings.spotify_api_url, Fresh(), http, politeness).me()
     except SpotifyError as exc:
         return back(spotify="error", reason=str(exc))
-    q.save_spotify_account(session, pending.user_id, spotify_user,
-                           cipher.encrypt(tokens.access_token),
-                           cipher.encrypt(tokens.refresh_token or ""),
-                           q.now() + dt.timedelta(seconds=tokens.expires_in), tokens.scope)
+    q.save_spotify_account(
+        session,
+        pending.user_id,
+        spotify_user,
+        cipher.encrypt(tokens.access_token),
+        cipher.encrypt(tokens.refresh_token or ""),
+        q.now() + dt.timedelta(seconds=tokens.expires_in),
+        tokens.scope,
+    )
     session.commit()
     return back(spotify="connected")
 
 
 @router.get("/spotify/status", response_model=StatusOut, responses=RESPONSES)
-def spotify_status(principal: CurrentUser, session: SessionDep, request: Request,
-                   anilist_username: Annotated[Username | None, Query()] = None,
-                   ) -> StatusOut:
+def spotify_status(
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    anilist_username: Annotated[Username | None, Query()] = None,
+) -> StatusOut:
     settings = request.app.state.settings
     configured = bool(settings.spotify_client_id and settings.token_key is not None)
     user = queries.get_user(session, principal.resolve(anilist_username))
@@ -163,20 +195,35 @@ def spotify_status(principal: CurrentUser, session: SessionDep, request: Request
         return StatusOut(configured=configured, connected=False)
     principal.check(user.anilist_id)
     account = q.get_spotify_account(session, user.id)
-    exports = [ExportOut(source=e.source, name=e.name,
-                         spotify_playlist_id=e.spotify_playlist_id, status=e.status,
-                         total=e.total, matched=e.matched, written=e.written,
-                         unmatched=e.unmatched or [], message=e.error or "")
-               for e in q.list_exports(session, user.id)]
-    return StatusOut(configured=configured, connected=account is not None,
-                     spotify_user_id=account.spotify_user_id if account else None,
-                     exports=exports)
+    exports = [
+        ExportOut(
+            source=e.source,
+            name=e.name,
+            spotify_playlist_id=e.spotify_playlist_id,
+            status=e.status,
+            total=e.total,
+            matched=e.matched,
+            written=e.written,
+            unmatched=e.unmatched or [],
+            message=e.error or "",
+        )
+        for e in q.list_exports(session, user.id)
+    ]
+    return StatusOut(
+        configured=configured,
+        connected=account is not None,
+        spotify_user_id=account.spotify_user_id if account else None,
+        exports=exports,
+    )
 
 
 @router.delete("/spotify/connection", response_model=StatusOut, responses=RESPONSES)
-def disconnect(principal: CurrentUser, session: SessionDep, request: Request,
-               anilist_username: Annotated[Username | None, Query()] = None,
-               ) -> StatusOut:
+def disconnect(
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    anilist_username: Annotated[Username | None, Query()] = None,
+) -> StatusOut:
     """Forget the listener's Spotify tokens (the exports' history stays)."""
     user = queries.get_user(session, principal.resolve(anilist_username))
     if user is not None:
@@ -184,8 +231,9 @@ def disconnect(principal: CurrentUser, session: SessionDep, request: Request,
         q.delete_spotify_account(session, user.id)
         session.commit()
     settings = request.app.state.settings
-    return StatusOut(configured=bool(settings.spotify_client_id and settings.token_key),
-                     connected=False)
+    return StatusOut(
+        configured=bool(settings.spotify_client_id and settings.token_key), connected=False
+    )
 
 
 # --------------------------------------------------------------------------- export
@@ -203,18 +251,29 @@ def song_queries(bundle: Bundle, song_ids: list[str]) -> list[SongQuery]:
         def value(column: str, row: int = row) -> Any:
             return songs[column].iat[row] if column in songs.columns else None
 
-        anime = tuple(t for t in (_text(value("anime_title")),
-                                  _text(value("anime_title_english"))) if t)
-        out.append(SongQuery(song_id, _text(value("title")),
-                             tuple(str(a) for a in _sequence(value("artists")) if a),
-                             tuple(dict.fromkeys(anime))))
+        anime = tuple(
+            t for t in (_text(value("anime_title")), _text(value("anime_title_english"))) if t
+        )
+        out.append(
+            SongQuery(
+                song_id,
+                _text(value("title")),
+                tuple(str(a) for a in _sequence(value("artists")) if a),
+                tuple(dict.fromkeys(anime)),
+            )
+        )
     return out
 
 
 @router.post("/spotify/export", response_model=ExportOut, responses=RESPONSES)
-def export(body: ExportIn, principal: CurrentUser, session: SessionDep, bundle: BundleDep,
-           request: Request,
-           anilist_username: Annotated[Username | None, Query()] = None) -> ExportOut:
+def export(
+    body: ExportIn,
+    principal: CurrentUser,
+    session: SessionDep,
+    bundle: BundleDep,
+    request: Request,
+    anilist_username: Annotated[Username | None, Query()] = None,
+) -> ExportOut:
     """Export liked songs (to "Animusic — liked") or one served playlist (to "Animusic —
     <its date>") into a private Spotify playlist, created once and then updated in place.
     Songs matched below the confidence threshold are left out and listed."""
@@ -234,24 +293,39 @@ def export(body: ExportIn, principal: CurrentUser, session: SessionDep, bundle: 
         name = f"Animusic — {served.created_at:%Y-%m-%d %H:%M}"
     songs = song_queries(bundle, song_ids)
     if not songs:
-        raise HTTPException(422, detail="nothing to export: like some songs first"
-                            if body.source == "liked" else "that playlist has no songs left")
+        raise HTTPException(
+            422,
+            detail="nothing to export: like some songs first"
+            if body.source == "liked"
+            else "that playlist has no songs left",
+        )
     if q.get_spotify_account(session, user.id) is None:
         raise HTTPException(409, detail="Spotify is not connected: connect it first")
     try:
         with _spotify(settings) as (accounts, http, politeness):
-            api = SpotifyApi(settings.spotify_api_url,
-                             StoredTokens(session, user.id, cipher, accounts), http, politeness)
-            result = run_export(session, api, user.id, source, name, songs,
-                                settings.spotify_min_confidence)
+            api = SpotifyApi(
+                settings.spotify_api_url,
+                StoredTokens(session, user.id, cipher, accounts),
+                http,
+                politeness,
+            )
+            result = run_export(
+                session, api, user.id, source, name, songs, settings.spotify_min_confidence
+            )
     except SpotifyError as exc:
         raise _failed(exc) from None
     except TokenKeyError as exc:  # the key changed: the stored grant is useless
         raise HTTPException(409, detail=f"{exc}; connect Spotify again") from None
     left_out = len(result.unmatched)
-    return ExportOut(source=result.source, name=result.name,
-                     spotify_playlist_id=result.spotify_playlist_id, status=result.status,
-                     total=result.total, matched=result.matched, written=result.written,
-                     unmatched=[UnmatchedOut(**u) for u in result.unmatched],
-                     message=f"{result.matched} of {result.total} songs matched"
-                             + (f"; {left_out} left out (no confident match)" if left_out else ""))
+    return ExportOut(
+        source=result.source,
+        name=result.name,
+        spotify_playlist_id=result.spotify_playlist_id,
+        status=result.status,
+        total=result.total,
+        matched=result.matched,
+        written=result.written,
+        unmatched=[UnmatchedOut(**u) for u in result.unmatched],
+        message=f"{result.matched} of {result.total} songs matched"
+        + (f"; {left_out} left out (no confident match)" if left_out else ""),
+    )

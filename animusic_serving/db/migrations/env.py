@@ -21,16 +21,23 @@ MIGRATION_LOCK_KEY = 0x616E696D  # "anim"
 
 
 def database_url() -> str:
-    url = (config.attributes.get("database_url") or os.environ.get("ANIMUSIC_DATABASE_URL")
-           or config.get_main_option("sqlalchemy.url"))
+    url = (
+        config.attributes.get("database_url")
+        or os.environ.get("ANIMUSIC_DATABASE_URL")
+        or config.get_main_option("sqlalchemy.url")
+    )
     if not url:
         raise RuntimeError("ANIMUSIC_DATABASE_URL is required to run migrations")
     return url
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=target_metadata,
-                      literal_binds=True, dialect_opts={"paramstyle": "named"})
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,8 +48,9 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
             # two processes starting at once (API workers, make run) migrate one at a time
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": MIGRATION_LOCK_KEY})
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
             context.run_migrations()
     engine.dispose()
 

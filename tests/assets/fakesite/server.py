@@ -28,7 +28,7 @@ class FakeSites:
         self.by_aid = {a["aid"]: a for a in self.catalog}
         self.log: list[dict] = []
         self.faults: dict[str, list[str]] = {}  # "site:path-prefix" -> actions, consumed in order
-        self.english_only: set[int] = set()     # mal ids whose romaji search finds nothing relevant
+        self.english_only: set[int] = set()  # mal ids whose romaji search finds nothing relevant
         self.hidden_likes: set[str] = set()
         self.lock = threading.Lock()
         self.servers: dict[str, ThreadingHTTPServer] = {}
@@ -69,14 +69,24 @@ class FakeSites:
         return None
 
     # -- routing ----------------------------------------------------------------------------
-    def route(self, site: str, method: str, path: str, headers, body: bytes) -> tuple[int, dict, str]:
+    def route(
+        self, site: str, method: str, path: str, headers, body: bytes
+    ) -> tuple[int, dict, str]:
         url = urlparse(path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if site == "mal_api":
             if not headers.get("X-MAL-CLIENT-ID"):
                 return 401, {}, json.dumps({"error": "invalid_client"})
             if url.path == "/v2/anime/ranking":
-                return 200, {}, json.dumps(pages.ranking_json(self.catalog, int(query.get("offset", 0)), int(query.get("limit", 100))))
+                return (
+                    200,
+                    {},
+                    json.dumps(
+                        pages.ranking_json(
+                            self.catalog, int(query.get("offset", 0)), int(query.get("limit", 100))
+                        )
+                    ),
+                )
             match = re.fullmatch(r"/v2/anime/(\d+)", url.path)
             if match and int(match.group(1)) in self.by_mal:
                 return 200, {}, json.dumps(pages.details_json(self.by_mal[int(match.group(1))]))
@@ -93,12 +103,29 @@ class FakeSites:
                 return 200, {}, pages.search_html(self._videos_for(query.get("search_query", "")))
             if url.path == "/watch":
                 vid = query.get("v", "")
-                return 200, {}, pages.watch_html(vid, 10_000 + len(vid) * 1000, None if vid in self.hidden_likes else 321)
+                return (
+                    200,
+                    {},
+                    pages.watch_html(
+                        vid, 10_000 + len(vid) * 1000, None if vid in self.hidden_likes else 321
+                    ),
+                )
         elif site == "anilist" and method == "POST":
-            entries = [{"status": "COMPLETED", "score": 9, "media": {"id": 1, "idMal": a["mal_id"]}} for a in self.catalog[:3]]
+            entries = [
+                {"status": "COMPLETED", "score": 9, "media": {"id": 1, "idMal": a["mal_id"]}}
+                for a in self.catalog[:3]
+            ]
             entries.append({"status": "PLANNING", "score": 0, "media": {"id": 2, "idMal": None}})
-            payload = {"data": {"MediaListCollection": {"lists": [{"name": "Completed", "entries": entries}]}}}
-            return 200, {"X-RateLimit-Remaining": "29", "X-RateLimit-Limit": "30"}, json.dumps(payload)
+            payload = {
+                "data": {
+                    "MediaListCollection": {"lists": [{"name": "Completed", "entries": entries}]}
+                }
+            }
+            return (
+                200,
+                {"X-RateLimit-Remaining": "29", "X-RateLimit-Limit": "30"},
+                json.dumps(payload),
+            )
         return 404, {}, "<html><body>404 Not Found</body></html>"
 
     def _videos_for(self, q: str) -> list[dict]:
@@ -108,7 +135,13 @@ class FakeSites:
                 return videos
             for s in a["songs"]:
                 if s["title"] in q and (a["title"] in q or a["english"] in q):
-                    videos.append({"id": f"v{s['id']:010d}", "title": f"{a['title']} - {s['title']} (Full)", "views": 12_345})
+                    videos.append(
+                        {
+                            "id": f"v{s['id']:010d}",
+                            "title": f"{a['title']} - {s['title']} (Full)",
+                            "views": 12_345,
+                        }
+                    )
         return videos
 
 
@@ -120,8 +153,18 @@ def _handler(fake: FakeSites, site: str):
             pass
 
         def _serve(self, method: str):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else b""
-            entry = {"site": site, "method": method, "path": self.path, "t": time.time(), "status": None}
+            body = (
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if method == "POST"
+                else b""
+            )
+            entry = {
+                "site": site,
+                "method": method,
+                "path": self.path,
+                "t": time.time(),
+                "status": None,
+            }
             with fake.lock:
                 fake.log.append(entry)
             fault = fake._fault(site, self.path)
@@ -136,9 +179,17 @@ def _handler(fake: FakeSites, site: str):
                 elif kind == "ban":
                     status, headers, text = 200, {}, pages.BAN_PAGE
                 elif kind == "js":
-                    status, headers, text = 200, {}, pages.mal_js_shell(fake.by_mal[int(self.path.rsplit('/', 1)[1])])
+                    status, headers, text = (
+                        200,
+                        {},
+                        pages.mal_js_shell(fake.by_mal[int(self.path.rsplit("/", 1)[1])]),
+                    )
                 else:
-                    status, headers, text = int(kind), ({"Retry-After": arg} if arg else {}), "<html>error</html>"
+                    status, headers, text = (
+                        int(kind),
+                        ({"Retry-After": arg} if arg else {}),
+                        "<html>error</html>",
+                    )
             entry["status"] = status
             data = text.encode("utf-8")
             self.send_response(status)

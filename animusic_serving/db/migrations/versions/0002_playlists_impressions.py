@@ -28,13 +28,16 @@ def upgrade() -> None:
         # random model's pick): a playlist can be replayed from its bundle version + seed
         sa.Column("model_order", postgresql.ARRAY(sa.String(32)), nullable=False),
         sa.Column("seed", sa.BigInteger(), nullable=False),
-        sa.Column("params", postgresql.JSONB(), nullable=False,
-                  server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "params", postgresql.JSONB(), nullable=False, server_default=sa.text("'{}'::jsonb")
+        ),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_playlists"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name="fk_playlists_user_id_users"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name="fk_playlists_user_id_users"
+        ),
     )
     # a user's playlists, newest first (analytics, "what did I get yesterday")
     op.create_index("ix_playlists_user_id_created_at", "playlists", ["user_id", "created_at"])
@@ -47,27 +50,41 @@ def upgrade() -> None:
         sa.Column("song_id", sa.String(64), nullable=False),
         sa.Column("position", sa.SmallInteger(), nullable=False),
         sa.Column("recommended_by", sa.String(32), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_impressions"),
-        sa.ForeignKeyConstraint(["playlist_id"], ["playlists.id"], ondelete="CASCADE",
-                                name="fk_impressions_playlist_id_playlists"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name="fk_impressions_user_id_users"),
+        sa.ForeignKeyConstraint(
+            ["playlist_id"],
+            ["playlists.id"],
+            ondelete="CASCADE",
+            name="fk_impressions_playlist_id_playlists",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name="fk_impressions_user_id_users"
+        ),
         # one song per slot; also the index for "the items of a playlist"
         sa.UniqueConstraint("playlist_id", "position", name="uq_impressions_playlist_id"),
     )
     # shown-but-never-played: impressions joined to feedback on (user_id, song_id)
     op.create_index("ix_impressions_user_id_song_id", "impressions", ["user_id", "song_id"])
     # per-model counts over time (analytics)
-    op.create_index("ix_impressions_recommended_by_created_at", "impressions",
-                    ["recommended_by", "created_at"])
+    op.create_index(
+        "ix_impressions_recommended_by_created_at", "impressions", ["recommended_by", "created_at"]
+    )
 
-    op.add_column("feedback", sa.Column("playlist_id", postgresql.UUID(as_uuid=True),
-                                        nullable=True))
+    op.add_column(
+        "feedback", sa.Column("playlist_id", postgresql.UUID(as_uuid=True), nullable=True)
+    )
     op.add_column("feedback", sa.Column("position", sa.SmallInteger(), nullable=True))
-    op.create_foreign_key("fk_feedback_playlist_id_playlists", "feedback", "playlists",
-                          ["playlist_id"], ["id"], ondelete="SET NULL")
+    op.create_foreign_key(
+        "fk_feedback_playlist_id_playlists",
+        "feedback",
+        "playlists",
+        ["playlist_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
     op.create_index("ix_feedback_playlist_id", "feedback", ["playlist_id"])
 
 

@@ -16,8 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     # sticky like `liked`: once opened, a later report never takes it back
-    op.add_column("feedback", sa.Column("opened", sa.Boolean(), nullable=False,
-                                        server_default=sa.false()))
+    op.add_column(
+        "feedback", sa.Column("opened", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:

@@ -17,8 +17,9 @@ depends_on = None
 
 
 def _user_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                   name=f"fk_{table}_user_id_users")
+    return sa.ForeignKeyConstraint(
+        ["user_id"], ["users.id"], ondelete="CASCADE", name=f"fk_{table}_user_id_users"
+    )
 
 
 def upgrade() -> None:
@@ -30,8 +31,9 @@ def upgrade() -> None:
         sa.Column("refresh_token", sa.LargeBinary(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("scope", sa.Text(), nullable=False, server_default=""),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("user_id", name="pk_spotify_accounts"),
         _user_fk("spotify_accounts"),
     )
@@ -40,8 +42,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(64), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("code_verifier", sa.String(128), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("state", name="pk_spotify_auth_states"),
         _user_fk("spotify_auth_states"),
     )
@@ -53,8 +56,9 @@ def upgrade() -> None:
         sa.Column("track_artists", sa.Text(), nullable=True),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("query", sa.Text(), nullable=False, server_default=""),
-        sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "matched_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("song_id", name="pk_spotify_matches"),
     )
     op.create_table(
@@ -68,11 +72,13 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("matched", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("written", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("unmatched", postgresql.JSONB(), nullable=False,
-                  server_default=sa.text("'[]'::jsonb")),
+        sa.Column(
+            "unmatched", postgresql.JSONB(), nullable=False, server_default=sa.text("'[]'::jsonb")
+        ),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_spotify_exports"),
         _user_fk("spotify_exports"),
         sa.UniqueConstraint("user_id", "source", name="uq_spotify_exports_user_id"),
@@ -82,8 +88,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(16), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("code", name="pk_link_codes"),
         _user_fk("link_codes"),
     )
@@ -92,6 +99,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_link_codes_user_id", table_name="link_codes")
-    for table in ("link_codes", "spotify_exports", "spotify_matches", "spotify_auth_states",
-                  "spotify_accounts"):
+    for table in (
+        "link_codes",
+        "spotify_exports",
+        "spotify_matches",
+        "spotify_auth_states",
+        "spotify_accounts",
+    ):
         op.drop_table(table)
