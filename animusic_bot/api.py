@@ -94,13 +94,14 @@ class AnimusicApi:
     async def playlist(self, token: str) -> dict:
         return await self.call("GET", "/playlist", token)
 
-    async def feedback(self, token: str, song: dict, liked: bool) -> dict:
+    async def feedback(self, token: str, song: dict, liked: bool, opened: bool = False) -> dict:
         body = {
             "song_id": song["song_id"],
             "recommended_by": song["recommended_by"],
             "watch_time": 0,
             "total_video_time": 0,
             "liked": liked,
+            "opened": opened,
         }
         if song.get("playlist_id"):
             body.update(playlist_id=song["playlist_id"], position=song.get("position"))

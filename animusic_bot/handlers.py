@@ -233,10 +233,12 @@ class Bot:
                 await self.start_radio(context, chat_id, state, song)
             elif kind in ("like", "skip", "next") and 0 <= index < len(state.queue):
                 song = state.queue[index]
-                if kind != "next":
-                    # like: a like; skip: "not for me", a 0 s play (the API's skip);
-                    # next: no judgement (the song stays merely shown)
-                    await self.api.feedback(self._token(state), song, liked=kind == "like")
+                # like: a like; skip: "not for me", a 0 s play (the API's skip); next: the
+                # listener had the link and moved on: recorded as opened with 0 s, as the web
+                # page records an immediate Next (the bot cannot know how long they listened)
+                await self.api.feedback(
+                    self._token(state), song, liked=kind == "like", opened=kind == "next"
+                )
                 notice = {"like": "👍 liked", "skip": "👎 skipped", "next": ""}[kind]
                 await _drop_buttons(query)
                 if index == state.cursor:
