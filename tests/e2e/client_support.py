@@ -11,6 +11,7 @@ Everything listens on 127.0.0.1 and is stopped by its own PID / server object.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -110,6 +111,42 @@ def wav_clip(seconds: float) -> bytes:
         w.setframerate(rate)
         w.writeframes(frames)
     return out.getvalue()
+
+
+class _QuietHandler(BaseHTTPRequestHandler):
+    """What the fake hosts share: no request log on stderr, whole-body answers, and WAV clips
+    with byte ranges (seeking needs them)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body: bytes, ctype: str, headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_clip(self, seconds: int):
+        data = cached_wav_clip(seconds)
+        headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store"}
+        ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        if not ranged:
+            return self._send(200, data, "audio/wav", headers)
+        start = int(ranged[1])
+        end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        return self._send(206, data[start : end + 1], "audio/wav", headers)
+
+
+@functools.lru_cache(maxsize=8)
+def cached_wav_clip(seconds: int) -> bytes:
+    return wav_clip(seconds)
 
 
 # --------------------------------------------------------------------------- the API
@@ -246,25 +283,9 @@ class FakeSites:
         self.lists: dict[str, list[int]] = {}
         self.clip_seconds = CLIP_SECONDS
         self.log: list[tuple[str, str, dict]] = []  # (host, path, headers)
-        self._clips: dict[int, bytes] = {}
         sites = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, body: bytes, ctype: str, headers: dict | None = None):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
+        class Handler(_QuietHandler):
             def do_GET(self):
                 host = (self.headers.get("Host") or "").split(":")[0]
                 url = urlparse(self.path)
@@ -295,30 +316,7 @@ class FakeSites:
                 if url.path == "/iframe_api":
                     return self._send(200, IFRAME_API.encode(), "text/javascript")
                 if url.path == "/clip.wav":
-                    seconds = int(query.get("s", [str(CLIP_SECONDS)])[0])
-                    if seconds not in sites._clips:
-                        sites._clips[seconds] = wav_clip(seconds)
-                    data = sites._clips[seconds]
-                    ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-                    if ranged:  # seeking needs byte ranges
-                        start = int(ranged[1])
-                        end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
-                        return self._send(
-                            206,
-                            data[start : end + 1],
-                            "audio/wav",
-                            {
-                                "Accept-Ranges": "bytes",
-                                "Cache-Control": "no-store",
-                                "Content-Range": f"bytes {start}-{end}/{len(data)}",
-                            },
-                        )
-                    return self._send(
-                        200,
-                        data,
-                        "audio/wav",
-                        {"Accept-Ranges": "bytes", "Cache-Control": "no-store"},
-                    )
+                    return self._send_clip(int(query.get("s", [str(CLIP_SECONDS)])[0]))
                 return self._send(404, b"not found", "text/plain")
 
             def do_POST(self):  # AniList GraphQL (plain HTTP server only)
@@ -486,49 +484,17 @@ class MediaServer:
         self.seconds = seconds
         self.fail = False
         self.log: list[str] = []
-        self._clips: dict[int, bytes] = {}
         media = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, body: bytes, ctype: str, headers: dict | None = None):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
+        class Handler(_QuietHandler):
             def do_GET(self):
                 media.log.append(self.path)
                 path = urlparse(self.path).path
                 if media.fail or not path.startswith(("/video/", "/audio/")):
-                    return self._send(404, b"not found", "text/plain")
-                seconds = media.seconds
-                if seconds not in media._clips:
-                    media._clips[seconds] = wav_clip(seconds)
-                data = media._clips[seconds]
-                ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-                if ranged:
-                    start = int(ranged[1])
-                    end = min(int(ranged[2] or len(data) - 1), len(data) - 1)
                     return self._send(
-                        206,
-                        data[start : end + 1],
-                        "audio/wav",
-                        {
-                            "Accept-Ranges": "bytes",
-                            "Content-Range": f"bytes {start}-{end}/{len(data)}",
-                        },
+                        404, b"not found", "text/plain", {"Cache-Control": "no-store"}
                     )
-                return self._send(200, data, "audio/wav", {"Accept-Ranges": "bytes"})
+                return self._send_clip(media.seconds)
 
             do_HEAD = do_GET
 
