@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from animusic_serving.clients.base import retry_after_seconds
 from animusic_serving.spotify.matching import Candidate
 
 SCOPES = ("playlist-modify-private", "playlist-read-private")
@@ -115,7 +116,7 @@ class Politeness:
             except httpx.HTTPError:
                 response = None
             if response is not None and response.status_code == 429:
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = retry_after_seconds(response.headers.get("Retry-After"), default=1.0)
                 if waited + wait > self.max_wait or attempt == self.attempts - 1:
                     raise SpotifyError(
                         503,
@@ -130,13 +131,6 @@ class Politeness:
             waited += wait
             self.sleep(wait)
         raise SpotifyError(503, "Spotify is not reachable right now; try again later")
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(0.0, float(value)) if value is not None else 1.0
-    except ValueError:
-        return 1.0
 
 
 class SpotifyAccounts:
