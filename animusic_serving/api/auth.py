@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -166,3 +166,8 @@ async def current_principal(
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+# the OpenAPI answers of an endpoint taking CurrentUser and an optional anilist_username
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or invalid session token"},
+    403: {"description": "anilist_username names another user"},
+}

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=20, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    @property
+    def spotify_configured(self) -> bool:
+        """Spotify export is on: both its client id and the token key are set."""
+        return self.spotify_client_id is not None and self.token_key is not None
+
     @field_validator("session_secret")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:

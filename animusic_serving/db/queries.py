@@ -101,8 +101,7 @@ def upsert_feedback(
 ) -> Feedback:
     """Merge one report into the (user, song) row in ONE statement, so concurrent reports
     never lose an update: times keep their maximum, a like (and "opened") is sticky, and
-    recommended_by
-    (and the playlist context) keep what the first report said."""
+    recommended_by (and the playlist context) keep what the first report said."""
     values = insert(Feedback).values(
         user_id=user.id,
         song_id=song_id,

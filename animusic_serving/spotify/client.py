@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from animusic_serving.clients.base import MinIntervalLimiter, retry_after_seconds
 from animusic_serving.spotify.matching import Candidate
 
 SCOPES = ("playlist-modify-private", "playlist-read-private")
@@ -68,9 +69,10 @@ def _message(response: httpx.Response) -> str:
     return str(body.get("error_description") or error or response.reason_phrase)
 
 
-class Pacer:
+class Pacer(MinIntervalLimiter):
     """At most one request every ``min_interval`` seconds, shared by every export in the
-    process (one instance per app), so a long export does not hammer Spotify."""
+    process (one instance per app), so a long export does not hammer Spotify. Strict
+    spacing that never gives up: an export waits its turn."""
 
     def __init__(
         self,
@@ -78,17 +80,10 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.min_interval, self.clock, self.sleep = min_interval, clock, sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
+        super().__init__(min_interval, max_wait=math.inf, clock=clock, sleep=sleep)
 
     def wait(self) -> None:
-        with self._lock:
-            now = self.clock()
-            start = max(now, self._next)
-            self._next = start + self.min_interval
-        if start > now:
-            self.sleep(start - now)
+        self.acquire()
 
 
 class Politeness:
@@ -115,7 +110,7 @@ class Politeness:
             except httpx.HTTPError:
                 response = None
             if response is not None and response.status_code == 429:
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = retry_after_seconds(response.headers.get("Retry-After"), default=1.0)
                 if waited + wait > self.max_wait or attempt == self.attempts - 1:
                     raise SpotifyError(
                         503,
@@ -130,13 +125,6 @@ class Politeness:
             waited += wait
             self.sleep(wait)
         raise SpotifyError(503, "Spotify is not reachable right now; try again later")
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(0.0, float(value)) if value is not None else 1.0
-    except ValueError:
-        return 1.0
 
 
 class SpotifyAccounts:

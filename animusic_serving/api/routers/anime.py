@@ -3,13 +3,13 @@ signed-in user's list: show it, add picked anime, remove one."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy.orm import Session
 
 from animusic_serving.api.anime_titles import AnimeTitles, anime_titles, search
-from animusic_serving.api.auth import CurrentUser
+from animusic_serving.api.auth import AUTH_RESPONSES, CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import (
     AnimeAddIn,
@@ -26,10 +26,6 @@ from animusic_serving.db import queries
 from animusic_serving.db.models import User
 
 router = APIRouter(tags=["profile"])
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no or invalid session token"},
-    403: {"description": "anilist_username names another user"},
-}
 
 
 def _anime_out(index: AnimeTitles, i: int) -> AnimeOut:

@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, StringConstraints
 
-from animusic_serving.api.auth import CurrentUser
+from animusic_serving.api.auth import AUTH_RESPONSES, CurrentUser
 from animusic_serving.api.deps import SessionDep
 from animusic_serving.api.schemas import Username
 from animusic_serving.db import account_queries as q
@@ -85,10 +85,7 @@ class LinkedOut(BaseModel):
 @router.post(
     "/link/code",
     response_model=LinkCodeOut,
-    responses={
-        401: {"description": "no or invalid session token"},
-        403: {"description": "anilist_username names another user"},
-    },
+    responses=AUTH_RESPONSES,
 )
 def create_code(
     principal: CurrentUser,

@@ -15,7 +15,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Query, Response
 
-from animusic_serving.api.auth import CurrentUser
+from animusic_serving.api.auth import AUTH_RESPONSES, CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import PlaylistOut, Relation, Username
 from animusic_serving.api.song_view import describe
@@ -32,10 +32,7 @@ _SCORING = threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
 @router.get(
     "/playlist",
     response_model=PlaylistOut,
-    responses={
-        401: {"description": "no or invalid session token"},
-        403: {"description": "anilist_username names another user"},
-    },
+    responses=AUTH_RESPONSES,
 )
 def get_playlist(
     principal: CurrentUser,

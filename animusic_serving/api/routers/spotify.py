@@ -22,7 +22,7 @@ import httpx
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 
-from animusic_serving.api.auth import CurrentUser
+from animusic_serving.api.auth import AUTH_RESPONSES, CurrentUser
 from animusic_serving.api.deps import BundleDep, SessionDep
 from animusic_serving.api.schemas import CleanText, Username
 from animusic_serving.api.settings import Settings
@@ -52,8 +52,7 @@ from animusic_serving.spotify.tokens import TokenCipher, TokenKeyError
 
 router = APIRouter(tags=["spotify"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no or invalid session token"},
-    403: {"description": "anilist_username names another user"},
+    **AUTH_RESPONSES,
     404: {"description": "Spotify export not configured on this server"},
     409: {"description": "Spotify not connected, or access revoked: connect again"},
     502: {"description": "Spotify refused"},
@@ -66,7 +65,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _configured(request: Request) -> tuple[Any, TokenCipher]:
     settings = request.app.state.settings
-    if not settings.spotify_client_id or settings.token_key is None:
+    if not settings.spotify_configured:
         # 404, not 503: the feature is absent on this server, not failing for a while
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -188,8 +187,7 @@ def spotify_status(
     request: Request,
     anilist_username: Annotated[Username | None, Query()] = None,
 ) -> StatusOut:
-    settings = request.app.state.settings
-    configured = bool(settings.spotify_client_id and settings.token_key is not None)
+    configured = request.app.state.settings.spotify_configured
     user = queries.get_user(session, principal.resolve(anilist_username))
     if user is None:
         return StatusOut(configured=configured, connected=False)
@@ -230,10 +228,7 @@ def disconnect(
         principal.check(user.anilist_id)
         q.delete_spotify_account(session, user.id)
         session.commit()
-    settings = request.app.state.settings
-    return StatusOut(
-        configured=bool(settings.spotify_client_id and settings.token_key), connected=False
-    )
+    return StatusOut(configured=request.app.state.settings.spotify_configured, connected=False)
 
 
 # --------------------------------------------------------------------------- export
