@@ -327,14 +327,6 @@ def loop_playlist(bundle, positive_rows, candidates, models):
 # --------------------------------------------------------------------------- over HTTP
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> dict:
     import httpx
     import numpy as np
@@ -342,6 +334,7 @@ def http_bench(root: Path, seconds: float, connections: int, workdir: Path) -> d
 
     sys.path.insert(0, str(ROOT))
     from animusic_devtools import local_postgres as lp
+    from animusic_devtools.demo.probes import free_port
     from animusic_serving.api.auth import SessionSigner
     from animusic_serving.bundle import load_bundle
     from animusic_serving.db.migrate import upgrade

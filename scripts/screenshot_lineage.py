@@ -13,26 +13,20 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from animusic_devtools.demo.probes import free_port, http_get
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 LINEAGE_PATH = "/asset-groups"  # the UI's global asset lineage
 FIRST_GROUP = "ingest_live"  # the groups are drawn (collapsed) once the location has loaded
 LAST_ASSET = "offline_evaluation"  # drawn once the groups are expanded
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_webserver(port: int, home: Path, log: Path) -> subprocess.Popen:
@@ -69,12 +63,9 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout_s: float) -> None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"dagster-webserver exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/server_info", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
+        if http_get(url + "/server_info", timeout=2)[0] == 200:
+            return
+        time.sleep(0.5)
     raise RuntimeError(f"dagster-webserver did not answer at {url} within {timeout_s:.0f} s")
 
 

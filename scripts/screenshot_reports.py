@@ -17,19 +17,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def shoot(paths: dict[str, Path], out: Path, height: int) -> None:
@@ -70,6 +63,7 @@ def main() -> int:
         shoot(paths, Path(args.out), args.height)
         return 0
     from animusic_devtools import local_postgres as pg
+    from animusic_devtools.demo.probes import free_port
     from animusic_serving.db.migrate import upgrade
     from tests.e2e.report_stack import build_reports
 

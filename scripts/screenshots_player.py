@@ -32,16 +32,16 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from animusic_devtools.demo.probes import free_port, http_get
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -82,12 +82,6 @@ RECORD_CLIP = """async (seconds) => {
   }
   return btoa(s);
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ClipServer:
@@ -151,12 +145,8 @@ def start_demo(timeout: float) -> tuple[subprocess.Popen, str]:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the demo stopped early; see {log_path}")
-        try:
-            with urllib.request.urlopen(url + "/health/ready", timeout=3) as response:
-                if response.status == 200:
-                    return proc, url
-        except OSError:
-            pass
+        if http_get(url + "/health/ready", timeout=3)[0] == 200:
+            return proc, url
         time.sleep(2)
     stop_demo(proc)
     raise SystemExit(f"the demo was not ready after {timeout:.0f} s; see {log_path}")

@@ -1,4 +1,5 @@
-"""Loopback probes: is a port free, what does a URL answer (standard library only)."""
+"""Loopback probes: is a port free, pick a free one, what does a URL answer (standard library
+only)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ def port_free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:

@@ -160,8 +160,3 @@ class Report:
 
 def _inline(text: str) -> str:
     return _MD.renderInline(text)
-
-
-def markdown_to_html(text: str) -> str:
-    """Render a Markdown fragment (CommonMark + tables), raw HTML escaped."""
-    return _MD.render(text)

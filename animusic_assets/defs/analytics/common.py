@@ -1,7 +1,6 @@
-"""Helpers shared by the analytics assets: where reports go, PNGs as inline metadata, the
+"""Helpers shared by the analytics assets: where reports go, tables as metadata, the
 listeners' items with their origin, and writing a report (HTML file + Dagster metadata)."""
 
-import base64
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +17,6 @@ def reports_dir(configured: str) -> Path:
     root = Path(configured or settings_from_env().reports_root()) / "analytics"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def png_md(name: str, png: bytes) -> dg.MetadataValue:
-    return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
 def table_md(frame: pd.DataFrame, floatfmt: str = ".3f") -> dg.MetadataValue:
